@@ -1,0 +1,1 @@
+"""API keys: org-scoped credentials for machines."""

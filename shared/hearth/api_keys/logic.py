@@ -1,0 +1,47 @@
+"""API key rules: a key's role never exceeds its creator's; members see and revoke their own
+keys; the secret is shown once and only its keyed hash is stored."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from hearth import rbac
+from hearth.api_keys import store
+from hearth.api_keys.models import ApiKey, ApiKeyCreate, ApiKeyCreated
+from hearth.auth import api_keys as secrets
+from hearth.http import Page, RequestContext
+from hearth.http.pagination import decode_cursor, paginate
+from hearth.problems import Forbidden, NotFound
+
+
+def list_keys(ctx: RequestContext, limit: int, cursor: str | None) -> Page[ApiKey]:
+    after = decode_cursor(cursor, 2) if cursor else None
+    only = ctx.user_id if ctx.scope == "own" else None
+    rows, next_cursor = paginate(store.page(ctx.db, limit, after, only), limit, ("created_at", "id"))
+    return Page[ApiKey](data=[ApiKey(**r) for r in rows], next_cursor=next_cursor)
+
+
+def create(ctx: RequestContext, body: ApiKeyCreate) -> ApiKeyCreated:
+    if not rbac.at_most(body.role, ctx.role):
+        raise Forbidden("role_above_yours", f"A key cannot have a role above yours ({ctx.role}).")
+    assert ctx.user_id is not None
+    secret, prefix = secrets.generate()
+    row = store.insert(
+        ctx.db, name=body.name, prefix=prefix, key_hash=secrets.digest(secret), role=body.role,
+        created_by=ctx.user_id, expires_at=body.expires_at,
+    )
+    ctx.audit("api_key.create", "api_key", row["id"],
+              changes={"name": body.name, "role": body.role.value, "expires_at": row["expires_at"] and
+                       row["expires_at"].isoformat()})
+    ctx.response_headers["Location"] = f"/v1/api-keys/{row['id']}"
+    return ApiKeyCreated(**row, secret=secret)
+
+
+def revoke(ctx: RequestContext, key_id: UUID) -> None:
+    row = store.get(ctx.db, key_id)
+    if row is None or not ctx.owns(row["created_by"]):
+        # Another member's key is as invisible to a member as another org's key.
+        raise NotFound("api_key", key_id)
+    if row["revoked_at"] is None:
+        store.revoke(ctx.db, key_id)
+        ctx.audit("api_key.revoke", "api_key", key_id, changes={"name": row["name"]})

@@ -1,0 +1,1 @@
+"""Reading the audit log and verifying its hash chain."""

@@ -1,0 +1,1 @@
+"""Authentication: identity-provider tokens, API keys and the authorizer's decision."""

@@ -1,0 +1,121 @@
+"""The authorizer's decision: who is calling, in which org, with which role.
+
+Accepts ``Authorization: Bearer <token>`` where the token is an identity-provider JWT or an API
+key (``hk_…``). A user picks the org per request (the token's ``org_id`` claim or the
+``X-Hearth-Org`` header) and must be a member of it; an API key belongs to one org, and acts
+with the lower of its own role and its creator's current role::
+
+    principal = authorize({"authorization": "Bearer hk_…"})
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from hearth import db, rbac
+from hearth.auth import api_keys, store, tokens
+from hearth.principal import Principal
+from hearth.settings import settings
+
+ORG_HEADER = "x-hearth-org"
+
+
+class Denied(Exception):
+    """The request is not authorized; ``reason`` is logged, never shown."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def check_configuration() -> None:
+    """Fail at cold start when credentials cannot be checked."""
+    tokens.check_configuration()
+    settings().require("api_key_pepper", "api_key_pepper_parameter")
+
+
+def _requested_org(headers: dict[str, str]) -> str:
+    value = (headers.get(ORG_HEADER) or "").strip()
+    if value:
+        try:
+            return str(UUID(value))
+        except ValueError as exc:
+            raise Denied("malformed_org_header") from exc
+    return ""
+
+
+def authorize(headers: dict[str, str]) -> Principal:
+    """Resolve the principal from the request headers (lowercased names) or raise :class:`Denied`."""
+    scheme, _, credential = (headers.get("authorization") or "").strip().partition(" ")
+    credential = credential.strip()
+    if scheme.lower() != "bearer" or not credential:
+        raise Denied("missing_credentials")
+    requested_org = _requested_org(headers)
+    if api_keys.looks_like_key(credential):
+        return _api_key_principal(credential, requested_org)
+    return _user_principal(credential, requested_org)
+
+
+def _api_key_principal(secret: str, requested_org: str) -> Principal:
+    if not api_keys.well_formed(secret):
+        raise Denied("malformed_api_key")
+    with db.system_transaction() as conn:
+        row = store.api_key_by_hash(conn, api_keys.digest(secret))
+    if row is None:
+        raise Denied("unknown_api_key")
+    if row["revoked_at"] is not None:
+        raise Denied("api_key_revoked")
+    if row["expired"]:
+        raise Denied("api_key_expired")
+    if row["creator_role"] is None:
+        raise Denied("api_key_creator_not_a_member")
+    if requested_org and requested_org != str(row["org_id"]):
+        raise Denied("api_key_wrong_org")
+    return Principal(
+        kind="api_key",
+        user_id=row["created_by"],
+        api_key_id=row["id"],
+        org_id=row["org_id"],
+        role=rbac.lesser(row["role"], row["creator_role"]),
+        rate_limit=settings().rate_limit_for(row["plan"]),
+        requested_org=requested_org,
+    )
+
+
+def _user_principal(token: str, requested_org: str) -> Principal:
+    try:
+        claims = tokens.verify(token)
+    except tokens.TokenError as exc:
+        raise Denied(exc.reason) from exc
+    org = requested_org
+    if claims.org_id:
+        try:
+            claim_org = str(UUID(claims.org_id))
+        except ValueError as exc:
+            raise Denied("malformed_org_claim") from exc
+        if org and org != claim_org:
+            raise Denied("org_header_contradicts_token")
+        org = claim_org
+    row = None
+    for _attempt in range(2):  # a concurrent first sight of the same user: read it the second time
+        with db.system_transaction() as conn:
+            row = store.user_with_membership(conn, claims.subject, claims.email, claims.name, org or None)
+            if row is None and claims.email:
+                # The email belongs to another identity: provision without it.
+                row = store.user_with_membership(conn, claims.subject, None, claims.name, org or None)
+        if row is not None:
+            break
+    if row is None:
+        raise Denied("user_not_provisioned")
+    if org and row["role"] is None:
+        raise Denied("not_a_member")
+    return Principal(
+        kind="user",
+        user_id=row["user_id"],
+        api_key_id=None,
+        org_id=UUID(org) if org else None,
+        role=rbac.Role(row["role"]) if row["role"] else None,
+        rate_limit=settings().rate_limit_for(row["plan"] or "free"),
+        requested_org=requested_org,
+        org_claim=org if claims.org_id else "",
+    )

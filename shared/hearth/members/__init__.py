@@ -1,0 +1,1 @@
+"""Org members and their roles."""

@@ -1,0 +1,64 @@
+"""Org rules: any signed-in user may create an org and becomes its owner; admins and owners
+edit it."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from hearth import audit, db
+from hearth.http import Caller, RequestContext
+from hearth.members import store as members_store
+from hearth.orgs import store
+from hearth.orgs.models import Org, OrgCreate, OrgUpdate
+from hearth.problems import Forbidden, NotFound, PreconditionFailed
+from hearth.rbac import Role
+
+#: Called with (conn, org_id, owner_user_id) inside the transaction that creates an org, so
+#: other areas can give a new org its defaults (the CRM's default pipeline, for example).
+on_create: list[Any] = []
+
+
+def _org(row: dict[str, Any], role: Role | str) -> Org:
+    return Org(**row, role=Role(role))
+
+
+def create(caller: Caller, body: OrgCreate) -> Org:
+    principal = caller.principal
+    if principal.kind != "user" or principal.user_id is None:
+        raise Forbidden("users_only", "Only a signed-in user can create an org; API keys cannot.")
+    org_id = uuid.uuid4()
+    with db.tenant_transaction(org_id, user_id=principal.user_id) as conn:
+        row = store.insert(conn, org_id, body.name, body.timezone)
+        members_store.insert(conn, principal.user_id, Role.OWNER)
+        for hook in on_create:
+            hook(conn, org_id, principal.user_id)
+        audit.record(
+            conn, org_id=org_id, actor=principal.actor, action="org.create", resource_type="org",
+            resource_id=org_id, changes=body.model_dump(), meta=caller.request.meta,
+        )
+    caller.response_headers["Location"] = "/v1/orgs/current"
+    return _org(row, Role.OWNER)
+
+
+def get_current(ctx: RequestContext) -> Org:
+    row = store.current(ctx.db)
+    if row is None:
+        raise NotFound("org", ctx.org_id)
+    ctx.set_etag(row["version"])
+    return _org(row, ctx.role)
+
+
+def update_current(ctx: RequestContext, body: OrgUpdate) -> Org:
+    before = store.current(ctx.db)
+    if before is None:
+        raise NotFound("org", ctx.org_id)
+    ctx.check_if_match(before["version"])
+    changes = body.model_dump(exclude_unset=True)
+    after = store.update(ctx.db, before["version"], changes)
+    if after is None:
+        raise PreconditionFailed("stale_version", "The org changed while this request ran; retry.")
+    ctx.audit("org.update", "org", ctx.org_id, changes=audit.diff(
+        {k: before[k] for k in changes}, {k: after[k] for k in changes}))
+    ctx.set_etag(after["version"])
+    return _org(after, ctx.role)

@@ -1,0 +1,32 @@
+"""Data access for orgs (the tenant transaction scopes every statement to one org)."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from hearth.db import Connection
+
+_COLUMNS = "id, name, plan, timezone, created_at, updated_at, version"
+
+
+def insert(conn: Connection, org_id: UUID, name: str, timezone: str) -> dict[str, Any]:
+    row = conn.execute(
+        f"INSERT INTO orgs (id, name, timezone) VALUES (%s, %s, %s) RETURNING {_COLUMNS}",
+        (org_id, name, timezone),
+    ).fetchone()
+    assert row is not None
+    return row
+
+
+def current(conn: Connection, *, lock: bool = False) -> dict[str, Any] | None:
+    return conn.execute(f"SELECT {_COLUMNS} FROM orgs" + (" FOR UPDATE" if lock else "")).fetchone()
+
+
+def update(conn: Connection, version: int, changes: dict[str, Any]) -> dict[str, Any] | None:
+    """Apply ``changes`` if the org is still at ``version``; ``None`` when it moved on."""
+    assignments = ", ".join(f"{column} = %({column})s" for column in changes)
+    return conn.execute(
+        f"UPDATE orgs SET {assignments} WHERE version = %(_version)s RETURNING {_COLUMNS}",
+        {**changes, "_version": version},
+    ).fetchone()

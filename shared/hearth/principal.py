@@ -1,0 +1,80 @@
+"""Who is calling: the principal the authorizer puts in the request context.
+
+The authorizer returns it as flat string values (API Gateway's authorizer context holds only
+scalars); route functions read it back with :func:`Principal.from_context`::
+
+    principal = Principal.from_context(event["requestContext"]["authorizer"]["lambda"])
+    principal.actor   # ("user", "0b9…") or ("api_key", "5c1…")
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+from uuid import UUID
+
+from hearth import rbac
+
+Kind = Literal["user", "api_key"]
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    kind: Kind
+    user_id: UUID | None  # the user, or for an API key the user who created it
+    api_key_id: UUID | None
+    org_id: UUID | None  # None: a user token that named no org (only org creation accepts it)
+    role: rbac.Role | None
+    rate_limit: int
+    requested_org: str = ""  # the X-Hearth-Org header the authorizer saw ("" when absent)
+    org_claim: str = ""  # the token's org_id claim ("" when absent)
+
+    @property
+    def actor(self) -> tuple[Kind, str]:
+        """``(actor_type, actor_id)`` for audit rows and domain events."""
+        if self.kind == "api_key":
+            return "api_key", str(self.api_key_id)
+        return "user", str(self.user_id)
+
+    @property
+    def credential(self) -> str:
+        """A stable identifier of the credential (rate limits, idempotency keys)."""
+        return f"key:{self.api_key_id}" if self.kind == "api_key" else f"user:{self.user_id}"
+
+    def to_context(self) -> dict[str, str | int]:
+        """The authorizer context (flat scalars)."""
+        role = self.role.value if self.role else ""
+        return {
+            "kind": self.kind,
+            "user_id": str(self.user_id or ""),
+            "api_key_id": str(self.api_key_id or ""),
+            "org_id": str(self.org_id or ""),
+            "role": role,
+            "permissions": ",".join(rbac.permissions(role)) if role else "",
+            "rate_limit": self.rate_limit,
+            "requested_org": self.requested_org,
+            "org_claim": self.org_claim,
+        }
+
+    @classmethod
+    def from_context(cls, ctx: dict[str, Any]) -> Principal:
+        """Parse the authorizer context; raises ``ValueError`` when it is not a principal."""
+
+        def uuid_or_none(key: str) -> UUID | None:
+            value = ctx.get(key) or ""
+            return UUID(str(value)) if value else None
+
+        kind = ctx.get("kind")
+        if kind not in ("user", "api_key"):
+            raise ValueError("authorizer context carries no principal")
+        role = ctx.get("role") or None
+        return cls(
+            kind=kind,
+            user_id=uuid_or_none("user_id"),
+            api_key_id=uuid_or_none("api_key_id"),
+            org_id=uuid_or_none("org_id"),
+            role=rbac.Role(role) if role else None,
+            rate_limit=int(ctx.get("rate_limit") or 0),
+            requested_org=str(ctx.get("requested_org") or ""),
+            org_claim=str(ctx.get("org_claim") or ""),
+        )

@@ -1,0 +1,83 @@
+"""Roles and permissions: the one table that says who may do what.
+
+A permission is ``resource:action``. Each role holds a permission with a scope: ``all`` (any
+record of the org) or ``own`` (records the caller owns or created). Anything not in the table is
+denied::
+
+    scope = rbac.scope("member", "api_keys:delete")   # "own"
+    rbac.allows("viewer", "members:update")           # False
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Literal
+
+Scope = Literal["all", "own"]
+
+
+class Role(StrEnum):
+    OWNER = "owner"
+    ADMIN = "admin"
+    MEMBER = "member"
+    VIEWER = "viewer"
+
+
+#: Higher rank may do at least what a lower rank may.
+RANK: dict[Role, int] = {Role.VIEWER: 0, Role.MEMBER: 1, Role.ADMIN: 2, Role.OWNER: 3}
+
+_A: Scope = "all"
+_O: Scope = "own"
+
+# permission -> (owner, admin, member, viewer); None = denied.
+_TABLE: dict[str, tuple[Scope | None, Scope | None, Scope | None, Scope | None]] = {
+    # organization and its people
+    "orgs:read": (_A, _A, _A, _A),
+    "orgs:update": (_A, _A, None, None),
+    "members:read": (_A, _A, _A, _A),
+    "members:create": (_A, _A, None, None),
+    "members:update": (_A, _A, None, None),
+    "members:delete": (_A, _A, _O, _O),  # anyone may leave; admins remove others
+    "api_keys:read": (_A, _A, _O, None),
+    "api_keys:create": (_A, _A, _A, None),
+    "api_keys:delete": (_A, _A, _O, None),
+    "audit_logs:read": (_A, _A, None, None),
+}
+
+_ORDER = (Role.OWNER, Role.ADMIN, Role.MEMBER, Role.VIEWER)
+
+
+def scope(role: Role | str | None, permission: str) -> Scope | None:
+    """The scope ``role`` holds ``permission`` with, or ``None`` when denied."""
+    if role is None:
+        return None
+    try:
+        row = _TABLE[permission]
+        return row[_ORDER.index(Role(role))]
+    except (KeyError, ValueError):
+        return None
+
+
+def allows(role: Role | str | None, permission: str) -> bool:
+    return scope(role, permission) is not None
+
+
+def permissions(role: Role | str) -> dict[str, Scope]:
+    """Every permission ``role`` holds, with its scope."""
+    idx = _ORDER.index(Role(role))
+    return {perm: row[idx] for perm, row in sorted(_TABLE.items()) if row[idx] is not None}  # type: ignore[misc]
+
+
+def table() -> dict[str, dict[str, Scope | None]]:
+    """The whole table, for docs and tests."""
+    return {perm: {r.value: row[i] for i, r in enumerate(_ORDER)} for perm, row in sorted(_TABLE.items())}
+
+
+def at_most(role: Role | str, ceiling: Role | str) -> bool:
+    """True when ``role`` does not exceed ``ceiling``."""
+    return RANK[Role(role)] <= RANK[Role(ceiling)]
+
+
+def lesser(a: Role | str, b: Role | str) -> Role:
+    """The lower of two roles."""
+    return Role(a) if RANK[Role(a)] <= RANK[Role(b)] else Role(b)

@@ -1,0 +1,1 @@
+"""Users as known to Hearth (provisioned from the identity provider by the authorizer)."""
