@@ -125,6 +125,8 @@ def verify_chain(conn: Connection) -> ChainReport:
             expected_prev = bytes(row["hash"])
             expected_seq = seq + 1
     head = conn.execute("SELECT last_seq, last_hash FROM audit_chain_heads").fetchone()
-    if head is not None and (head["last_seq"] != expected_seq - 1 or bytes(head["last_hash"]) != expected_prev):
+    if head is not None and (
+        head["last_seq"] != expected_seq - 1 or bytes(head["last_hash"]) != expected_prev
+    ):
         return ChainReport(False, checked, head["last_seq"], "rows are missing at the end of the chain")
     return ChainReport(True, checked)

@@ -151,7 +151,6 @@ class Database:
             finally:
                 self._depth -= 1
 
-
     def run_once(self, sql: str, params: dict[str, Any], org_id: str = "") -> DictRow | None:
         """One statement in its own transaction, sent with the tenant setting and the COMMIT in a
         single round trip (pipeline mode). Returns the statement's first row."""
@@ -179,18 +178,30 @@ class Database:
         raise AssertionError("unreachable")
 
 
-_databases: dict[Role, Database] = {}
+# One connection per role per execution environment. In Lambda an environment runs one
+# invocation at a time; the local stack runs concurrent invocations on threads, so each thread
+# stands for an environment of its own.
+_local = threading.local()
+_all: list[Database] = []
+_all_lock = threading.Lock()
 
 
 def database(role: Role = "app") -> Database:
     """The :class:`Database` of ``role`` for this execution environment."""
-    db = _databases.get(role)
+    registry: dict[Role, Database] | None = getattr(_local, "databases", None)
+    if registry is None:
+        registry = _local.databases = {}
+    db = registry.get(role)
     if db is None:
-        db = _databases[role] = Database(role)
+        db = registry[role] = Database(role)
+        with _all_lock:
+            _all.append(db)
     return db
 
 
-def tenant_transaction(org_id: UUID | str, *, user_id: UUID | str | None = None) -> Any:
+def tenant_transaction(
+    org_id: UUID | str, *, user_id: UUID | str | None = None
+) -> contextlib.AbstractContextManager[Connection]:
     """A transaction as the app role, scoped by row-level security to ``org_id``."""
     org = str(org_id)
     if not org:
@@ -198,13 +209,15 @@ def tenant_transaction(org_id: UUID | str, *, user_id: UUID | str | None = None)
     return database("app").transaction(org, str(user_id or ""))
 
 
-def system_transaction() -> Any:
+def system_transaction() -> contextlib.AbstractContextManager[Connection]:
     """A transaction as the system role, for the named cross-tenant jobs only."""
     return database("system").transaction()
 
 
 def reset() -> None:
     """Close every connection of this process (tests, and after a fork)."""
-    for db in _databases.values():
-        db.discard()
-    _databases.clear()
+    with _all_lock:
+        for db in _all:
+            db.discard()
+        _all.clear()
+    _local.__dict__.clear()

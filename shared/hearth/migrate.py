@@ -1,7 +1,8 @@
 """The migration runner behind ``hearth migrate``.
 
 ``migrations/roles.sql`` (idempotent) runs first on every call, as the connecting user. Then each
-numbered file ``NNNN_name.sql`` not yet applied runs in its own transaction as ``hearth_owner``
+numbered file ``NNNN_name.sql`` not yet applied runs, in order (gaps allowed, going back
+not), in its own transaction as ``hearth_owner``
 and is recorded in ``hearth_migrations`` with its checksum. A session advisory lock makes a second
 concurrent run wait instead of racing; an applied file whose text changed is an error::
 
@@ -61,8 +62,8 @@ def discover(directory: Path) -> list[Migration]:
         elif path.name != "roles.sql":
             raise MigrationError(f"{path.name}: migration files are named NNNN_name.sql")
     versions = [m.version for m in found]
-    if versions != list(range(1, len(found) + 1)):
-        raise MigrationError(f"migration versions must run 1..n without gaps, found {versions}")
+    if len(set(versions)) != len(versions):
+        raise MigrationError(f"two migrations share a version: {versions}")
     return found
 
 
@@ -97,12 +98,15 @@ def migrate(
                 row[0]: (row[1], row[2])
                 for row in conn.execute("SELECT version, name, checksum FROM hearth_migrations")
             }
+            newest = max(recorded, default=0)
             for index, migration in enumerate(migrations, start=1):
                 label = f"{migration.version:04d}_{migration.name}"
                 if migration.version in recorded:
                     if recorded[migration.version][1] != migration.checksum:
                         raise MigrationError(f"{label} was changed after it was applied")
                     continue
+                if migration.version < newest:
+                    raise MigrationError(f"{label} is older than the newest applied migration ({newest})")
                 progress(f"[{index}/{len(migrations)}] applying {label}")
                 with conn.transaction():
                     conn.execute(f"SET LOCAL ROLE {OWNER_ROLE}")

@@ -92,8 +92,12 @@ class NotFound(Problem):
     default_code = "not_found"
 
     def __init__(self, resource: str = "resource", resource_id: object = None, **kwargs: Any) -> None:
-        detail = f"No {resource} with id {resource_id}." if resource_id is not None else f"No such {resource}."
-        super().__init__(kwargs.pop("code", None) or f"{resource.replace(' ', '_')}_not_found", detail, **kwargs)
+        detail = (
+            f"No {resource} with id {resource_id}." if resource_id is not None else f"No such {resource}."
+        )
+        super().__init__(
+            kwargs.pop("code", None) or f"{resource.replace(' ', '_')}_not_found", detail, **kwargs
+        )
 
 
 class Conflict(Problem):

@@ -42,6 +42,8 @@ _TABLE: dict[str, tuple[Scope | None, Scope | None, Scope | None, Scope | None]]
     "api_keys:create": (_A, _A, _A, None),
     "api_keys:delete": (_A, _A, _O, None),
     "audit_logs:read": (_A, _A, None, None),
+    # -- CRM ----------------------------------------------------------------------------------
+    # -- events and webhooks ------------------------------------------------------------------
 }
 
 _ORDER = (Role.OWNER, Role.ADMIN, Role.MEMBER, Role.VIEWER)

@@ -25,8 +25,14 @@ def list_audit_logs(
     until: Annotated[datetime | None, Query(description="Exclusive upper bound of occurred_at.")] = None,
 ) -> Page[AuditLog]:
     """List audit rows (admins and owners), filtered by action, actor, resource and time."""
-    filters = AuditFilter(action=action, actor_id=actor_id, resource_type=resource_type,
-                          resource_id=resource_id, since=since, until=until)
+    filters = AuditFilter(
+        action=action,
+        actor_id=actor_id,
+        resource_type=resource_type,
+        resource_id=resource_id,
+        since=since,
+        until=until,
+    )
     return logic.list_logs(ctx, filters, limit, cursor)
 
 

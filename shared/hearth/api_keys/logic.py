@@ -27,12 +27,24 @@ def create(ctx: RequestContext, body: ApiKeyCreate) -> ApiKeyCreated:
     assert ctx.user_id is not None
     secret, prefix = secrets.generate()
     row = store.insert(
-        ctx.db, name=body.name, prefix=prefix, key_hash=secrets.digest(secret), role=body.role,
-        created_by=ctx.user_id, expires_at=body.expires_at,
+        ctx.db,
+        name=body.name,
+        prefix=prefix,
+        key_hash=secrets.digest(secret),
+        role=body.role,
+        created_by=ctx.user_id,
+        expires_at=body.expires_at,
     )
-    ctx.audit("api_key.create", "api_key", row["id"],
-              changes={"name": body.name, "role": body.role.value, "expires_at": row["expires_at"] and
-                       row["expires_at"].isoformat()})
+    ctx.audit(
+        "api_key.create",
+        "api_key",
+        row["id"],
+        changes={
+            "name": body.name,
+            "role": body.role.value,
+            "expires_at": row["expires_at"] and row["expires_at"].isoformat(),
+        },
+    )
     ctx.response_headers["Location"] = f"/v1/api-keys/{row['id']}"
     return ApiKeyCreated(**row, secret=secret)
 

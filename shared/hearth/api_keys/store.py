@@ -13,7 +13,13 @@ _COLUMNS = "id, name, prefix, role, created_by, created_at, expires_at, revoked_
 
 
 def insert(
-    conn: Connection, *, name: str, prefix: str, key_hash: bytes, role: Role, created_by: UUID,
+    conn: Connection,
+    *,
+    name: str,
+    prefix: str,
+    key_hash: bytes,
+    role: Role,
+    created_by: UUID,
     expires_at: datetime | None,
 ) -> dict[str, Any]:
     row = conn.execute(
@@ -32,8 +38,11 @@ def get(conn: Connection, key_id: UUID) -> dict[str, Any] | None:
     return conn.execute(f"SELECT {_COLUMNS} FROM api_keys WHERE id = %s", (key_id,)).fetchone()
 
 
-def page(conn: Connection, limit: int, after: list[Any] | None, created_by: UUID | None) -> list[dict[str, Any]]:
-    clauses, params = [], {"limit": limit + 1}
+def page(
+    conn: Connection, limit: int, after: list[Any] | None, created_by: UUID | None
+) -> list[dict[str, Any]]:
+    clauses: list[str] = []
+    params: dict[str, Any] = {"limit": limit + 1}
     if created_by is not None:
         clauses.append("created_by = %(created_by)s")
         params["created_by"] = created_by

@@ -20,6 +20,8 @@ def list_logs(ctx: RequestContext, filters: AuditFilter, limit: int, cursor: str
 def verify(ctx: RequestContext) -> ChainVerification:
     report = audit.verify_chain(ctx.db)
     return ChainVerification(
-        valid=report.valid, rows_checked=report.rows_checked,
-        first_invalid_seq=report.first_invalid_seq, reason=report.reason,
+        valid=report.valid,
+        rows_checked=report.rows_checked,
+        first_invalid_seq=report.first_invalid_seq,
+        reason=report.reason,
     )

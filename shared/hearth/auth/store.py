@@ -52,6 +52,4 @@ def user_with_membership(
     conn: Connection, subject: str, email: str | None, name: str | None, org_id: str | None
 ) -> dict[str, Any] | None:
     """Provision the user on first sight; return its id and its role/plan in ``org_id``."""
-    return conn.execute(
-        _USER_SQL, {"sub": subject, "email": email, "name": name, "org": org_id}
-    ).fetchone()
+    return conn.execute(_USER_SQL, {"sub": subject, "email": email, "name": name, "org": org_id}).fetchone()

@@ -54,7 +54,9 @@ def check_configuration() -> None:
     cfg.require("jwt_issuer")
     cfg.require("jwt_audience")
     if cfg.jwt_dev_secret and len(cfg.jwt_dev_secret) < 32:
-        raise ConfigurationError("invalid configuration: HEARTH_JWT_DEV_SECRET must be at least 32 characters")
+        raise ConfigurationError(
+            "invalid configuration: HEARTH_JWT_DEV_SECRET must be at least 32 characters"
+        )
 
 
 def verify(token: str) -> Claims:

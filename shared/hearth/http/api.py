@@ -28,7 +28,7 @@ import json
 import time
 import typing
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, cast
 from uuid import UUID
 
@@ -39,7 +39,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
 from pydantic import BaseModel
 
-from hearth import db, rbac
+from hearth import db, outbox, rbac
 from hearth.http import idempotency, ratelimit
 from hearth.http.context import Caller, RequestContext, RequestInfo
 from hearth.observability import NAMESPACE, SERVICE, logger, tracer
@@ -108,6 +108,18 @@ _PROBLEM_DESCRIPTIONS = {
 }
 
 
+def security_schemes() -> dict[str, Any]:
+    from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
+
+    return {
+        "bearer": HTTPBearer(
+            bearerFormat="JWT or API key",
+            description="An identity-provider JWT (name the org with X-Hearth-Org or an org_id claim) "
+            "or an API key `hk_…`.",
+        )
+    }
+
+
 def _problem_responses(spec: RouteSpec) -> dict[int, Any]:
     statuses = [400, 401, 403, 422, 500]
     if "{" in spec.path:
@@ -172,25 +184,50 @@ def _validation_problem(exc: RequestValidationError) -> Problem:
         if err.get("type") == "json_invalid":
             return BadRequest("malformed_json", "The request body is not valid JSON.")
         name = ".".join(loc[1:])
-        errors.append(field_error(name, str(err.get("msg", "invalid")), str(err.get("type", "invalid")), where))
+        errors.append(
+            field_error(name, str(err.get("msg", "invalid")), str(err.get("type", "invalid")), where)
+        )
     return Unprocessable("validation_failed", "The request has invalid fields.", errors=errors)
+
+
+_DATABASE_PROBLEMS: list[tuple[type[psycopg.Error], Callable[[], Problem]]] = [
+    (
+        psycopg.errors.UniqueViolation,
+        lambda: Conflict("already_exists", "A record with these unique fields already exists."),
+    ),
+    (
+        psycopg.errors.ForeignKeyViolation,
+        lambda: Unprocessable("reference_not_found", "A referenced record does not exist in this org."),
+    ),
+    (
+        psycopg.errors.CheckViolation,
+        lambda: Unprocessable("constraint_violated", "A field value is not allowed."),
+    ),
+    (
+        psycopg.errors.NotNullViolation,
+        lambda: Unprocessable("constraint_violated", "A required field is missing."),
+    ),
+    (psycopg.errors.InsufficientPrivilege, NotFound),
+    (
+        psycopg.errors.QueryCanceled,
+        lambda: Problem(
+            "query_timeout", "The request took too long.", status=503, headers={"Retry-After": "1"}
+        ),
+    ),
+    (
+        psycopg.OperationalError,
+        lambda: Problem(
+            "database_unavailable", "The database is unavailable.", status=503, headers={"Retry-After": "1"}
+        ),
+    ),
+]
 
 
 def _database_problem(exc: psycopg.Error) -> Problem:
     """Integrity errors that slipped past domain checks, as client errors that change nothing."""
-    if isinstance(exc, psycopg.errors.UniqueViolation):
-        return Conflict("already_exists", "A record with these unique fields already exists.")
-    if isinstance(exc, psycopg.errors.ForeignKeyViolation):
-        return Unprocessable("reference_not_found", "A referenced record does not exist in this org.")
-    if isinstance(exc, psycopg.errors.CheckViolation | psycopg.errors.NotNullViolation):
-        return Unprocessable("constraint_violated", "A field value is not allowed.")
-    if isinstance(exc, psycopg.errors.InsufficientPrivilege):
-        return NotFound()
-    if isinstance(exc, psycopg.errors.QueryCanceled):
-        return Problem("query_timeout", "The request took too long.", status=503, headers={"Retry-After": "1"})
-    if isinstance(exc, psycopg.OperationalError):
-        return Problem("database_unavailable", "The database is unavailable.", status=503,
-                       headers={"Retry-After": "1"})
+    for kind, make in _DATABASE_PROBLEMS:
+        if isinstance(exc, kind):
+            return make()
     return Problem()
 
 
@@ -290,41 +327,37 @@ class Api:
 
     def openapi(self) -> dict[str, Any]:
         """This route's OpenAPI 3.1 document (merged with the others by ``hearth openapi``)."""
-        from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
-
-        bearer = HTTPBearer(
-            bearerFormat="JWT or API key",
-            description="An identity-provider JWT (pick the org with X-Hearth-Org) or an API key `hk_…`.",
+        schema = self.resolver.get_openapi_json_schema(
+            title="Hearth API", security_schemes=security_schemes()
         )
-        return cast(
-            dict[str, Any],
-            json.loads(self.resolver.get_openapi_json_schema(title="Hearth API", security_schemes={"bearer": bearer})),
-        )
+        return cast(dict[str, Any], json.loads(schema))
 
     # -- invocation --------------------------------------------------------------------------
 
     def _register_error_handlers(self) -> None:
         resolver = self.resolver
 
-        @resolver.exception_handler(RequestValidationError)
+        @resolver.exception_handler(RequestValidationError)  # type: ignore[untyped-decorator]
         def _invalid(exc: RequestValidationError) -> Response[Any]:
             return problem_response(_validation_problem(exc), _request_id())
 
-        @resolver.exception_handler(Problem)
+        @resolver.exception_handler(Problem)  # type: ignore[untyped-decorator]
         def _problem(exc: Problem) -> Response[Any]:
             return problem_response(exc, _request_id())
 
-        @resolver.exception_handler(psycopg.Error)
+        @resolver.exception_handler(psycopg.Error)  # type: ignore[untyped-decorator]
         def _database(exc: psycopg.Error) -> Response[Any]:
             problem = _database_problem(exc)
             if problem.status >= 500:
                 logger.exception("database error")
             return problem_response(problem, _request_id())
 
-        @resolver.exception_handler(Exception)
+        @resolver.exception_handler(Exception)  # type: ignore[untyped-decorator]
         def _unexpected(exc: Exception) -> Response[Any]:
             logger.exception("unhandled error")
-            return problem_response(Problem("internal_error", "Something went wrong on our side."), _request_id())
+            return problem_response(
+                Problem("internal_error", "Something went wrong on our side."), _request_id()
+            )
 
         @resolver.not_found
         def _no_route(exc: Exception) -> Response[Any]:
@@ -341,7 +374,9 @@ class Api:
         org_dimension = "none"
         try:
             principal = _principal(event)
-            org_id, role = _select_org(principal, request) if spec.tenant else (principal.org_id, principal.role)
+            org_id, role = (
+                _select_org(principal, request) if spec.tenant else (principal.org_id, principal.role)
+            )
             if spec.tenant and (org_id is None or role is None):
                 raise BadRequest(
                     "org_required", "Name the org with the X-Hearth-Org header or an org_id token claim."
@@ -353,7 +388,9 @@ class Api:
             if spec.permission is not None:
                 scope = rbac.scope(role, spec.permission)
                 if scope is None:
-                    raise Forbidden("permission_denied", f"Your role ({role}) does not allow {spec.permission}.")
+                    raise Forbidden(
+                        "permission_denied", f"Your role ({role}) does not allow {spec.permission}."
+                    )
             if org_id is not None:
                 state = ratelimit.hit(org_id, principal.credential, principal.rate_limit)
                 extra_headers.update(state.headers())
@@ -409,7 +446,9 @@ def _principal(event: dict[str, Any]) -> Principal:
     try:
         return Principal.from_context(lambda_ctx)
     except (ValueError, TypeError) as exc:
-        raise Unauthorized("unauthenticated", "Send a valid API key or token as a Bearer credential.") from exc
+        raise Unauthorized(
+            "unauthenticated", "Send a valid API key or token as a Bearer credential."
+        ) from exc
 
 
 def _select_org(principal: Principal, request: RequestInfo) -> tuple[UUID | None, rbac.Role | None]:
@@ -469,30 +508,52 @@ def _bind(fn: Callable[..., Any], spec: RouteSpec) -> Callable[..., Any]:
         if not spec.tenant:
             caller = Caller(principal=inv.principal, request=inv.request)
             return _shape(call(caller, kwargs), spec, caller.response_headers)
-        assert inv.org_id is not None and inv.role is not None and inv.scope is not None
-        key = inv.request.headers.get(idempotency.HEADER) if spec.idempotent else None
+        assert inv.org_id is not None
+        assert inv.role is not None
+        assert inv.scope is not None
+        ctx: RequestContext | None = None
         with db.tenant_transaction(inv.org_id, user_id=inv.principal.user_id) as conn:
             ctx = RequestContext(
-                principal=inv.principal, org_id=inv.org_id, role=inv.role, scope=inv.scope,
-                db=conn, request=inv.request,
+                principal=inv.principal,
+                org_id=inv.org_id,
+                role=inv.role,
+                scope=inv.scope,
+                db=conn,
+                request=inv.request,
             )
-            if key is None:
-                return _shape(call(ctx, kwargs), spec, ctx.response_headers)
-            key = idempotency.check_key(key)
-            digest = idempotency.request_hash(inv.request.method, inv.request.path, inv.request.body)
-            org, credential = str(inv.org_id), inv.principal.credential
-            stored = idempotency.begin(conn, org, credential, key, digest)
-            if stored is not None:
-                return Response(
-                    status_code=stored.status,
-                    content_type=JSON,
-                    body=None if stored.body is None else json.loads(stored.body),
-                    headers={**stored.headers, idempotency.REPLAYED_HEADER: "true"},
-                )
-            response = _shape(call(ctx, kwargs), spec, ctx.response_headers)
-            idempotency.save(conn, org, credential, key, digest, response.status_code,
-                             {k: str(v) for k, v in (response.headers or {}).items()}, response.body)
-            return response
+            response = _run_in_transaction(ctx, kwargs)
+        if ctx.emitted:
+            outbox.after_commit(inv.org_id, ctx.emitted)
+        return response
+
+    def _run_in_transaction(ctx: RequestContext, kwargs: dict[str, Any]) -> Response[Any]:
+        request = ctx.request
+        key = request.headers.get(idempotency.HEADER) if spec.idempotent else None
+        if key is None:
+            return _shape(call(ctx, kwargs), spec, ctx.response_headers)
+        key = idempotency.check_key(key)
+        digest = idempotency.request_hash(request.method, request.path, request.body)
+        org, credential = str(ctx.org_id), ctx.principal.credential
+        stored = idempotency.begin(ctx.db, org, credential, key, digest)
+        if stored is not None:
+            return Response(
+                status_code=stored.status,
+                content_type=JSON,
+                body=None if stored.body is None else json.loads(stored.body),
+                headers={**stored.headers, idempotency.REPLAYED_HEADER: "true"},
+            )
+        response = _shape(call(ctx, kwargs), spec, ctx.response_headers)
+        idempotency.save(
+            ctx.db,
+            org,
+            credential,
+            key,
+            digest,
+            response.status_code,
+            {k: str(v) for k, v in (response.headers or {}).items()},
+            response.body,
+        )
+        return response
 
     bound.__signature__ = signature.replace(  # type: ignore[attr-defined]
         parameters=params, return_annotation=hints.get("return", inspect.Signature.empty)
@@ -504,7 +565,9 @@ def _bind(fn: Callable[..., Any], spec: RouteSpec) -> Callable[..., Any]:
 def _shape(result: Any, spec: RouteSpec, headers: dict[str, str]) -> Response[Any]:
     if isinstance(result, Reply):
         return Response(
-            status_code=result.status, content_type=JSON, body=_dump(result.body),
+            status_code=result.status,
+            content_type=JSON,
+            body=_dump(result.body),
             headers={**headers, **(result.headers or {})},
         )
     if result is None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
-from hearth import audit, rbac
+from hearth import audit, outbox, rbac
 from hearth.db import Connection
 from hearth.principal import Principal
 from hearth.problems import BadRequest, Forbidden, PreconditionFailed
@@ -58,6 +58,7 @@ class RequestContext:
     db: Connection
     request: RequestInfo
     response_headers: dict[str, str] = field(default_factory=dict)
+    emitted: list[UUID] = field(default_factory=list)
 
     @property
     def actor(self) -> tuple[str, str]:
@@ -83,7 +84,11 @@ class RequestContext:
         return self.scope == "all" or (owner_id is not None and str(owner_id) == str(self.user_id))
 
     def audit(
-        self, action: str, resource_type: str, resource_id: object = None, changes: dict[str, Any] | None = None
+        self,
+        action: str,
+        resource_type: str,
+        resource_id: object = None,
+        changes: dict[str, Any] | None = None,
     ) -> None:
         """Append an audit row in this transaction."""
         audit.record(
@@ -96,6 +101,27 @@ class RequestContext:
             changes=changes,
             meta=self.request.meta,
         )
+
+    def emit(
+        self,
+        type: str,
+        resource_type: str,
+        resource_id: object = None,
+        data: dict[str, Any] | None = None,
+    ) -> UUID:
+        """Write a domain event into the outbox in this transaction (published after commit)."""
+        event_id = outbox.emit(
+            self.db,
+            org_id=self.org_id,
+            actor=self.actor,
+            type=type,
+            resource_type=resource_type,
+            resource_id=resource_id,
+            data=data,
+            request_id=self.request.request_id,
+        )
+        self.emitted.append(event_id)
+        return event_id
 
     def set_etag(self, version: int) -> None:
         self.response_headers["ETag"] = etag(version)

@@ -39,7 +39,9 @@ def request_hash(method: str, path: str, body: bytes) -> bytes:
 def check_key(key: str) -> str:
     key = key.strip()
     if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
-        raise BadRequest("invalid_idempotency_key", f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} printable characters.")
+        raise BadRequest(
+            "invalid_idempotency_key", f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} printable characters."
+        )
     return key
 
 
@@ -65,18 +67,33 @@ def begin(conn: Connection, org_id: str, credential: str, key: str, digest: byte
 
 
 def save(
-    conn: Connection, org_id: str, credential: str, key: str, digest: bytes, status: int,
-    headers: dict[str, str], body: Any,
+    conn: Connection,
+    org_id: str,
+    credential: str,
+    key: str,
+    digest: bytes,
+    status: int,
+    headers: dict[str, str],
+    body: Any,
 ) -> None:
     """Store the response (inside the route's transaction)."""
     conn.execute(
         """
-        INSERT INTO idempotency_keys (org_id, credential, key, request_hash, status, headers, body, expires_at)
+        INSERT INTO idempotency_keys
+          (org_id, credential, key, request_hash, status, headers, body, expires_at)
         VALUES (%s, %s, %s, %s, %s, %s, %s, now() + %s::interval)
         ON CONFLICT (org_id, credential, key) DO UPDATE SET
           request_hash = EXCLUDED.request_hash, status = EXCLUDED.status, headers = EXCLUDED.headers,
           body = EXCLUDED.body, created_at = now(), expires_at = EXCLUDED.expires_at
         """,
-        (org_id, credential, key, digest, status, Jsonb(headers),
-         None if body is None else json.dumps(body, separators=(",", ":")), TTL),
+        (
+            org_id,
+            credential,
+            key,
+            digest,
+            status,
+            Jsonb(headers),
+            None if body is None else json.dumps(body, separators=(",", ":")),
+            TTL,
+        ),
     )

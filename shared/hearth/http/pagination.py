@@ -67,7 +67,9 @@ def decode_cursor(cursor: str, length: int) -> list[Any]:
     return values
 
 
-def paginate(rows: list[dict[str, Any]], limit: int, key: tuple[str, ...]) -> tuple[list[dict[str, Any]], str | None]:
+def paginate(
+    rows: list[dict[str, Any]], limit: int, key: tuple[str, ...]
+) -> tuple[list[dict[str, Any]], str | None]:
     """Split ``limit + 1`` fetched rows into a page and the next cursor."""
     if len(rows) <= limit:
         return rows, None

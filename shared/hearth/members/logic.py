@@ -32,7 +32,8 @@ def add(ctx: RequestContext, body: MemberAdd) -> Member:
     if user is None:
         field = "user_id" if body.user_id is not None else "email"
         raise Unprocessable(
-            "user_not_found", "No user with that identity has signed in yet.",
+            "user_not_found",
+            "No user with that identity has signed in yet.",
             errors=[field_error(field, "no such user", "user_not_found")],
         )
     if store.get(ctx.db, user["id"]) is not None:
@@ -67,8 +68,12 @@ def update(ctx: RequestContext, user_id: UUID, body: MemberUpdate) -> Member:
             _keep_an_owner(ctx, target)
         if not store.set_role(ctx.db, user_id, body.role, target["version"]):
             raise PreconditionFailed("stale_version", "The member changed while this request ran; retry.")
-        ctx.audit("member.update", "member", user_id,
-                  changes={"role": {"from": target["role"], "to": body.role.value}})
+        ctx.audit(
+            "member.update",
+            "member",
+            user_id,
+            changes={"role": {"from": target["role"], "to": body.role.value}},
+        )
     row = store.get(ctx.db, user_id)
     assert row is not None
     ctx.set_etag(row["version"])
@@ -81,7 +86,9 @@ def remove(ctx: RequestContext, user_id: UUID) -> None:
         if store.get(ctx.db, user_id) is None:
             raise NotFound("member", user_id)
         raise Forbidden("permission_denied", "You may only remove yourself.")
-    target = _target(ctx, user_id) if str(user_id) != str(ctx.user_id) else store.get(ctx.db, user_id, lock=True)
+    target = (
+        _target(ctx, user_id) if str(user_id) != str(ctx.user_id) else store.get(ctx.db, user_id, lock=True)
+    )
     if target is None:
         raise NotFound("member", user_id)
     ctx.check_if_match(target["version"])

@@ -36,11 +36,14 @@ def get(conn: Connection, user_id: UUID, *, lock: bool = False) -> dict[str, Any
 
 
 def page(conn: Connection, limit: int, after: list[Any] | None) -> list[dict[str, Any]]:
-    where, params = "", {"limit": limit + 1}
+    where = ""
+    params: dict[str, Any] = {"limit": limit + 1}
     if after:
         where = " WHERE (m.created_at, m.user_id) > (%(at)s, %(id)s)"
         params.update(at=after[0], id=after[1])
-    return conn.execute(_SELECT + where + " ORDER BY m.created_at, m.user_id LIMIT %(limit)s", params).fetchall()
+    return conn.execute(
+        _SELECT + where + " ORDER BY m.created_at, m.user_id LIMIT %(limit)s", params
+    ).fetchall()
 
 
 def set_role(conn: Connection, user_id: UUID, role: Role, version: int) -> bool:

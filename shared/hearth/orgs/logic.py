@@ -34,8 +34,14 @@ def create(caller: Caller, body: OrgCreate) -> Org:
         for hook in on_create:
             hook(conn, org_id, principal.user_id)
         audit.record(
-            conn, org_id=org_id, actor=principal.actor, action="org.create", resource_type="org",
-            resource_id=org_id, changes=body.model_dump(), meta=caller.request.meta,
+            conn,
+            org_id=org_id,
+            actor=principal.actor,
+            action="org.create",
+            resource_type="org",
+            resource_id=org_id,
+            changes=body.model_dump(),
+            meta=caller.request.meta,
         )
     caller.response_headers["Location"] = "/v1/orgs/current"
     return _org(row, Role.OWNER)
@@ -58,7 +64,11 @@ def update_current(ctx: RequestContext, body: OrgUpdate) -> Org:
     after = store.update(ctx.db, before["version"], changes)
     if after is None:
         raise PreconditionFailed("stale_version", "The org changed while this request ran; retry.")
-    ctx.audit("org.update", "org", ctx.org_id, changes=audit.diff(
-        {k: before[k] for k in changes}, {k: after[k] for k in changes}))
+    ctx.audit(
+        "org.update",
+        "org",
+        ctx.org_id,
+        changes=audit.diff({k: before[k] for k in changes}, {k: after[k] for k in changes}),
+    )
     ctx.set_etag(after["version"])
     return _org(after, ctx.role)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+from psycopg import sql
+
 from hearth.db import Connection
 
 _COLUMNS = "id, name, plan, timezone, created_at, updated_at, version"
@@ -25,8 +27,10 @@ def current(conn: Connection, *, lock: bool = False) -> dict[str, Any] | None:
 
 def update(conn: Connection, version: int, changes: dict[str, Any]) -> dict[str, Any] | None:
     """Apply ``changes`` if the org is still at ``version``; ``None`` when it moved on."""
-    assignments = ", ".join(f"{column} = %({column})s" for column in changes)
-    return conn.execute(
-        f"UPDATE orgs SET {assignments} WHERE version = %(_version)s RETURNING {_COLUMNS}",
-        {**changes, "_version": version},
-    ).fetchone()
+    assignments = sql.SQL(", ").join(
+        sql.SQL("{} = {}").format(sql.Identifier(column), sql.Placeholder(column)) for column in changes
+    )
+    query = sql.SQL("UPDATE orgs SET {} WHERE version = %(_version)s RETURNING " + _COLUMNS).format(
+        assignments
+    )
+    return conn.execute(query, {**changes, "_version": version}).fetchone()

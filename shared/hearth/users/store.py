@@ -13,7 +13,9 @@ def find_for_membership(*, user_id: UUID | None = None, email: str | None = None
     """The user with ``user_id`` or ``email`` (case-insensitive): id, email and name only."""
     with db.system_transaction() as conn:
         if user_id is not None:
-            return conn.execute("SELECT id, email, name FROM users WHERE id = %s", (user_id,)).fetchone()
-        return conn.execute(
-            "SELECT id, email, name FROM users WHERE lower(email) = lower(%s)", (email,)
-        ).fetchone()
+            row = conn.execute("SELECT id, email, name FROM users WHERE id = %s", (user_id,)).fetchone()
+        else:
+            row = conn.execute(
+                "SELECT id, email, name FROM users WHERE lower(email) = lower(%s)", (email,)
+            ).fetchone()
+    return row

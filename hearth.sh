@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Hearth's entry point on a machine that has only Python 3.11+.
+#
+#   ./hearth.sh local    set up, then run the whole stack locally (embedded PostgreSQL unless
+#                        DATABASE_URL is set; AWS services from moto)
+#   ./hearth.sh test     set up, then run every check: lint, format, types, template, OpenAPI
+#                        drift, and the test suite
+#   ./hearth.sh <cmd>    any other `hearth` command (migrate, invoke, token, seed, openapi, ...)
+#
+# Set-up is a virtual environment in .venv (and the SAM CLI in .tools/sam for the template
+# checks), refreshed whenever pyproject.toml changes.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+PYTHON=${PYTHON:-python3}
+VENV=.venv
+
+die() { echo "hearth.sh: $*" >&2; exit 1; }
+
+"$PYTHON" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' 2>/dev/null \
+  || die "Python 3.11 or newer is needed (set PYTHON=/path/to/python3.11)"
+
+# ensure_venv EXTRAS: create .venv and install the project with EXTRAS when anything changed.
+ensure_venv() {
+  local extras=$1 stamp="$VENV/.hearth-installed" want
+  want="$extras $(cat pyproject.toml layers/*/requirements.txt | "$PYTHON" -c 'import hashlib,sys; print(hashlib.sha256(sys.stdin.buffer.read()).hexdigest())')"
+  if [ ! -x "$VENV/bin/python" ]; then
+    echo "==> creating $VENV"
+    "$PYTHON" -m venv "$VENV"
+  fi
+  if [ ! -f "$stamp" ] || ! grep -qxF -- "$want" "$stamp"; then
+    echo "==> installing hearth[$extras] into $VENV"
+    "$VENV/bin/python" -m pip install --quiet --upgrade pip
+    "$VENV/bin/python" -m pip install --quiet -e ".[$extras]"
+    echo "$want" >> "$stamp"
+  fi
+}
+
+# The SAM CLI lives in its own environment: its pinned dependencies must not steer ours.
+ensure_sam() {
+  local sam=.tools/sam
+  if [ ! -x "$sam/bin/sam" ]; then
+    echo "==> installing the SAM CLI into $sam"
+    "$PYTHON" -m venv "$sam"
+    "$sam/bin/python" -m pip install --quiet "aws-sam-cli>=1.120"
+  fi
+  SAM="$PWD/$sam/bin/sam"
+}
+
+run_checks() {
+  local bin=$VENV/bin
+  export SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION=${AWS_DEFAULT_REGION:-us-east-1}
+  echo "==> ruff (lint)";   "$bin/ruff" check .
+  echo "==> ruff (format)"; "$bin/ruff" format --check .
+  echo "==> mypy shared/";  "$bin/mypy"
+  echo "==> sam validate --lint"; "$SAM" validate --lint --template template.yaml
+  echo "==> sam build (no Docker)"
+  local build; build=$(mktemp -d)
+  "$SAM" build --template template.yaml --build-dir "$build" --parallel >"$build.log" 2>&1 \
+    || { cat "$build.log"; die "sam build failed"; }
+  rm -rf "$build" "$build.log"
+  echo "==> OpenAPI document is current"; "$bin/hearth" openapi --check
+  echo "==> tests"; "$bin/python" -m pytest "$@"
+}
+
+cmd=${1:-help}
+case "$cmd" in
+  local)
+    ensure_venv local
+    shift
+    exec "$VENV/bin/hearth" local "$@"
+    ;;
+  test)
+    ensure_venv local,dev
+    ensure_sam
+    shift
+    run_checks "$@"
+    ;;
+  help|-h|--help)
+    sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
+    ;;
+  *)
+    ensure_venv local
+    exec "$VENV/bin/hearth" "$@"
+    ;;
+esac

@@ -1,0 +1,125 @@
+"""Test session set-up: a fresh PostgreSQL database with the migrations applied, the code under
+test connecting as the app and system roles, AWS through moto only.
+
+PostgreSQL: ``HEARTH_TEST_DATABASE_URL`` or ``DATABASE_URL`` (an administrative user), else the
+server on 127.0.0.1:5432, else an embedded server under ``.hearth/test-pg``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg.rows import dict_row
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+DEV_SECRET = "test-secret-" + "x" * 40
+PEPPER = "test-pepper"
+
+# Settings are parsed once per process: set them before anything imports hearth.settings.
+os.environ.update(
+    HEARTH_STAGE="test",
+    HEARTH_JWT_DEV_SECRET=DEV_SECRET,
+    HEARTH_JWT_ISSUER="hearth-local",
+    HEARTH_JWT_AUDIENCE="hearth",
+    HEARTH_API_KEY_PEPPER=PEPPER,
+    HEARTH_ROOT=str(ROOT),
+    POWERTOOLS_SERVICE_NAME="hearth",
+    POWERTOOLS_METRICS_NAMESPACE="Hearth",
+    POWERTOOLS_METRICS_DISABLED="true",
+    POWERTOOLS_TRACE_DISABLED="true",
+    POWERTOOLS_LOG_LEVEL="WARNING",
+    AWS_DEFAULT_REGION="us-east-1",
+    AWS_ACCESS_KEY_ID="testing",
+    AWS_SECRET_ACCESS_KEY="testing",
+)
+for var in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "HEARTH_JWKS_URL", "HEARTH_DB_SECRET_ARN"):
+    os.environ.pop(var, None)
+
+
+def _admin_url() -> str:
+    from hearth.local import postgres
+
+    url = os.environ.get("HEARTH_TEST_DATABASE_URL") or os.environ.get("DATABASE_URL")
+    if url:
+        return url
+    if postgres.reachable(DEFAULT_ADMIN_URL):
+        return DEFAULT_ADMIN_URL
+    return postgres.embedded_server(ROOT / ".hearth" / "test-pg")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def database() -> Iterator[dict[str, str]]:
+    """A fresh database for this session, migrated; the env points the code at it."""
+    from hearth import db
+    from hearth.local import postgres
+    from hearth.migrate import migrate
+
+    server = _admin_url()
+    name = f"hearth_test_{secrets.token_hex(4)}"
+    admin = postgres.create_database(server, name, exist_ok=False)
+    migrate(admin)
+    urls = {
+        "admin": admin,
+        "app": postgres.role_url(admin, postgres.APP_ROLE),
+        "system": postgres.role_url(admin, postgres.SYSTEM_ROLE),
+        "server": server,
+        "name": name,
+    }
+    os.environ["HEARTH_DATABASE_URL"] = urls["app"]
+    os.environ["HEARTH_SYSTEM_DATABASE_URL"] = urls["system"]
+    try:
+        yield urls
+    finally:
+        db.reset()
+        postgres.drop_database(server, name)
+
+
+@pytest.fixture
+def admin_db(database: dict[str, str]) -> Iterator[psycopg.Connection[dict]]:  # type: ignore[type-arg]
+    """A superuser connection to the test database (bypasses RLS) for checking what was stored."""
+    with psycopg.connect(database["admin"], autocommit=True, row_factory=dict_row) as conn:
+        yield conn
+
+
+@pytest.fixture
+def app_db(database: dict[str, str]) -> Iterator[psycopg.Connection[dict]]:  # type: ignore[type-arg]
+    """A connection as the app role, outside the code under test."""
+    with psycopg.connect(database["app"], row_factory=dict_row) as conn:
+        yield conn
+
+
+os.environ.setdefault("HEARTH_RATE_LIMIT_PER_MINUTE", "100000")
+os.environ.setdefault("HEARTH_RATE_LIMITS", '{"tiny": 3}')
+
+
+@pytest.fixture(scope="session")
+def gateway(database: dict[str, str]):  # type: ignore[no-untyped-def]
+    """API Gateway in process, without the authorizer result cache (tests that need it make
+    their own)."""
+    from hearth.sam.gateway import Gateway
+    from hearth.sam.template import load_template
+
+    return Gateway(load_template(ROOT), authorizer_cache=False)
+
+
+@pytest.fixture(scope="session")
+def client(gateway):  # type: ignore[no-untyped-def]
+    from tests.api_client import ApiClient
+
+    return ApiClient(gateway)
+
+
+@pytest.fixture
+def tenant(client):  # type: ignore[no-untyped-def]
+    return client.new_tenant("Acme")
+
+
+@pytest.fixture
+def other_tenant(client):  # type: ignore[no-untyped-def]
+    return client.new_tenant("Globex")

@@ -1,0 +1,92 @@
+"""Cross-tenant cases: orgs, members, API keys, audit log."""
+
+from __future__ import annotations
+
+from tests.integration.cross_tenant import assert_hidden, assert_not_leaked, case
+
+
+@case("POST /v1/orgs")
+def create_org(client, victim, intruder):
+    # A new org never sees another org's data.
+    made = client.post("/v1/orgs", auth=intruder.owner.auth, json_body={"name": "Fresh"})
+    assert made.status == 201
+    assert_not_leaked(made, victim.org_id)
+    members = client.get("/v1/members", auth=intruder.owner.auth, org=made.json()["id"])
+    assert_not_leaked(members, victim.owner.user_id, victim.owner.email)
+
+
+@case("GET /v1/orgs/current", "PATCH /v1/orgs/current")
+def current_org(client, victim, intruder):
+    # Naming the victim's org with the intruder's credentials is refused before any data.
+    for method in ("GET", "PATCH"):
+        body = {"name": "Taken"} if method == "PATCH" else None
+        as_user = client.request(
+            method, "/v1/orgs/current", auth=intruder.owner.auth, org=victim.org_id, json_body=body
+        )
+        assert as_user.status == 403  # not a member: the authorizer denies at the gateway
+        as_key = client.request(
+            method, "/v1/orgs/current", auth=intruder.key_auth, org=victim.org_id, json_body=body
+        )
+        assert as_key.status == 403
+        own = client.request(method, "/v1/orgs/current", auth=intruder.key_auth, json_body=body)
+        assert_not_leaked(own, victim.org_id, "Acme")
+    assert client.get("/v1/orgs/current", auth=victim.key_auth).json()["name"] == "Acme"
+
+
+@case("GET /v1/members")
+def list_members(client, victim, intruder):
+    assert_not_leaked(
+        client.get("/v1/members", auth=intruder.key_auth), victim.owner.user_id, victim.owner.email
+    )
+
+
+@case("POST /v1/members")
+def add_member(client, victim, intruder):
+    # Adding a user by id or email is allowed (users are global), but the answer carries nothing
+    # of the victim org, and the victim's members are unchanged.
+    added = client.post(
+        "/v1/members", auth=intruder.key_auth, json_body={"user_id": victim.owner.user_id, "role": "viewer"}
+    )
+    assert added.status == 201
+    assert_not_leaked(added, victim.org_id)
+    victims = client.get("/v1/members", auth=victim.key_auth).json()["data"]
+    assert len(victims) == 1
+
+
+@case("PATCH /v1/members/{user_id}", "DELETE /v1/members/{user_id}")
+def member_by_id(client, victim, intruder):
+    target = client.add_member(victim, "member")
+    path = f"/v1/members/{target.user_id}"
+    assert_hidden(client.patch(path, auth=intruder.key_auth, json_body={"role": "admin"}), target.email)
+    assert_hidden(client.delete(path, auth=intruder.key_auth), target.email)
+    still = client.get("/v1/members", auth=victim.key_auth).json()["data"]
+    assert {m["user_id"]: m["role"] for m in still}[target.user_id] == "member"
+
+
+@case("GET /v1/api-keys", "POST /v1/api-keys")
+def api_keys(client, victim, intruder):
+    listed = client.get("/v1/api-keys", auth=intruder.key_auth)
+    assert_not_leaked(listed, victim.api_key_id, victim.api_key[:10])
+    made = client.post("/v1/api-keys", auth=intruder.key_auth, json_body={"name": "x"})
+    assert made.status == 201
+    assert_not_leaked(made, victim.org_id, victim.api_key_id)
+
+
+@case("DELETE /v1/api-keys/{key_id}")
+def revoke_api_key(client, victim, intruder):
+    assert_hidden(
+        client.delete(f"/v1/api-keys/{victim.api_key_id}", auth=intruder.key_auth), victim.api_key[:10]
+    )
+    assert client.get("/v1/orgs/current", auth=victim.key_auth).status == 200  # still works
+
+
+@case("GET /v1/audit-logs", "GET /v1/audit-logs/verify")
+def audit_logs(client, victim, intruder):
+    logs = client.get("/v1/audit-logs", auth=intruder.key_auth)
+    assert logs.status == 200
+    assert_not_leaked(logs, victim.org_id, victim.api_key_id, victim.owner.user_id)
+    filtered = client.get("/v1/audit-logs", auth=intruder.key_auth, query=f"resource_id={victim.api_key_id}")
+    assert filtered.json()["data"] == []
+    verify = client.get("/v1/audit-logs/verify", auth=intruder.key_auth).json()
+    own_rows = len(client.get("/v1/audit-logs", auth=intruder.key_auth, query="limit=200").json()["data"])
+    assert verify == {"valid": True, "rows_checked": own_rows, "first_invalid_seq": None, "reason": None}
