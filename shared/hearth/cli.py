@@ -48,6 +48,15 @@ def _openapi(args: argparse.Namespace) -> int:
     return 0
 
 
+def _samples(args: argparse.Namespace) -> int:
+    from hearth.sam.samples import write_samples
+    from hearth.sam.template import load_template
+
+    for path in write_samples(load_template(), force=args.force):
+        print(f"wrote {path}")
+    return 0
+
+
 def parser() -> tuple[argparse.ArgumentParser, dict[str, Command]]:
     root = argparse.ArgumentParser(prog="hearth", description="Hearth's command line.")
     sub = root.add_subparsers(dest="command", required=True)
@@ -62,6 +71,10 @@ def parser() -> tuple[argparse.ArgumentParser, dict[str, Command]]:
     p.add_argument("--out", default="docs/openapi.json")
     p.add_argument("--check", action="store_true", help="fail if the committed document differs")
     commands["openapi"] = _openapi
+
+    p = sub.add_parser("samples", help="write the sample events of API routes and the authorizer")
+    p.add_argument("--force", action="store_true", help="rewrite existing generated samples")
+    commands["samples"] = _samples
     return root, commands
 
 

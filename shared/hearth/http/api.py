@@ -68,6 +68,7 @@ class RouteSpec:
     tenant: bool
     idempotent: bool
     status_code: int
+    body_model: type[BaseModel] | None = None
 
     @property
     def route_key(self) -> str:
@@ -285,6 +286,12 @@ class Api:
         def register(fn: Callable[..., Any]) -> Callable[..., Any]:
             if self.spec is not None:
                 raise RuntimeError("an Api serves exactly one route (one Lambda function per route)")
+            hints = typing.get_type_hints(fn)
+            body_models = [
+                hint
+                for name, hint in hints.items()
+                if name != "return" and isinstance(hint, type) and issubclass(hint, BaseModel)
+            ]
             spec = RouteSpec(
                 method=method,
                 path=path,
@@ -292,6 +299,7 @@ class Api:
                 tenant=tenant,
                 idempotent=(method == "POST") if idempotent is None else idempotent,
                 status_code=status_code,
+                body_model=body_models[0] if body_models else None,
             )
             self.spec = spec
             doc = inspect.getdoc(fn) or ""

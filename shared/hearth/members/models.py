@@ -21,7 +21,10 @@ class Member(BaseModel):
 class MemberAdd(BaseModel):
     """Add an existing user, named by id or by email."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"email": "new.colleague@example.com", "role": "member"}]},
+    )
 
     user_id: UUID | None = None
     email: EmailStr | None = None
@@ -35,6 +38,6 @@ class MemberAdd(BaseModel):
 
 
 class MemberUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"role": "admin"}]})
 
     role: Role

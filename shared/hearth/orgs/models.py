@@ -22,14 +22,16 @@ TimeZone = Annotated[str, AfterValidator(_known_timezone)]
 
 
 class OrgCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"name": "Acme", "timezone": "UTC"}]}
+    )
 
     name: Name
     timezone: TimeZone = "UTC"
 
 
 class OrgUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"name": "Acme Europe"}]})
 
     name: Name | None = None
     timezone: TimeZone | None = None

@@ -94,6 +94,7 @@ def http_event(
     source_ip: str = "127.0.0.1",
     stage: str = "$default",
     request_id: str | None = None,
+    now: datetime | None = None,
 ) -> dict[str, Any]:
     """An API Gateway HTTP API payload 2.0 event."""
     pairs = list(headers.items()) if isinstance(headers, Mapping) else list(headers or [])
@@ -120,6 +121,7 @@ def http_event(
         user_agent=joined.get("user-agent", ""),
         stage=stage,
         request_id=request_id,
+        now=now,
     )
     if authorizer is not None:
         ctx["authorizer"] = {"lambda": authorizer}
