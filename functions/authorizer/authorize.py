@@ -21,7 +21,8 @@ authorizer.check_configuration()
 @logger.inject_lambda_context(clear_state=True)
 @event_source(data_class=APIGatewayAuthorizerEventV2)
 def handler(event: APIGatewayAuthorizerEventV2, context: Any) -> dict[str, Any]:
-    logger.append_keys(request_id=event.request_context.request_id, route=event.route_key)
+    logger.set_correlation_id(event.request_context.request_id)
+    logger.append_keys(route=event.route_key)
     try:
         principal = authorizer.authorize({k.lower(): v for k, v in (event.headers or {}).items()})
     except authorizer.Denied as denied:

@@ -210,6 +210,10 @@ _DATABASE_PROBLEMS: list[tuple[type[psycopg.Error], Callable[[], Problem]]] = [
     ),
     (psycopg.errors.InsufficientPrivilege, NotFound),
     (
+        psycopg.errors.TransactionRollback,  # deadlock or serialization failure: nothing was changed
+        lambda: Conflict("concurrent_update", "Another request changed this at the same time; retry."),
+    ),
+    (
         psycopg.errors.QueryCanceled,
         lambda: Problem(
             "query_timeout", "The request took too long.", status=503, headers={"Retry-After": "1"}

@@ -11,6 +11,7 @@ from hearth.http import Page, RequestContext
 from hearth.http.pagination import decode_cursor, paginate
 from hearth.members import store
 from hearth.members.models import Member, MemberAdd, MemberUpdate
+from hearth.orgs import store as orgs_store
 from hearth.problems import Conflict, Forbidden, NotFound, PreconditionFailed, Unprocessable, field_error
 from hearth.users import store as users_store
 
@@ -45,7 +46,14 @@ def add(ctx: RequestContext, body: MemberAdd) -> Member:
     return Member(**row)
 
 
+def _lock_membership(ctx: RequestContext) -> None:
+    """Serialise membership changes per org (the org row is the lock), so two owners demoting
+    each other at once cannot both pass the last-owner check."""
+    orgs_store.current(ctx.db, lock=True)
+
+
 def _target(ctx: RequestContext, user_id: UUID) -> dict[str, Any]:
+    _lock_membership(ctx)
     row = store.get(ctx.db, user_id, lock=True)
     if row is None:
         raise NotFound("member", user_id)
@@ -55,7 +63,7 @@ def _target(ctx: RequestContext, user_id: UUID) -> dict[str, Any]:
 
 
 def _keep_an_owner(ctx: RequestContext, target: dict[str, Any]) -> None:
-    if target["role"] == rbac.Role.OWNER and store.lock_owners(ctx.db) <= 1:
+    if target["role"] == rbac.Role.OWNER and store.count_owners(ctx.db) <= 1:
         raise Conflict("last_owner", "The org must keep at least one owner.")
 
 

@@ -57,7 +57,6 @@ def delete(conn: Connection, user_id: UUID) -> bool:
     return conn.execute("DELETE FROM org_members WHERE user_id = %s", (user_id,)).rowcount == 1
 
 
-def lock_owners(conn: Connection) -> int:
-    """Lock the org's owner rows (serialising owner changes) and count them."""
-    rows = conn.execute("SELECT user_id FROM org_members WHERE role = 'owner' FOR UPDATE").fetchall()
-    return len(rows)
+def count_owners(conn: Connection) -> int:
+    row = conn.execute("SELECT count(*) AS n FROM org_members WHERE role = 'owner'").fetchone()
+    return int(row["n"]) if row else 0

@@ -1,0 +1,161 @@
+"""Members: who may add, change and remove whom; the org always keeps an owner."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+
+
+def _members(client, tenant):
+    return {m["user_id"]: m for m in client.get("/v1/members", auth=tenant.key_auth).json()["data"]}
+
+
+def test_add_by_email_or_id(client, tenant):
+    by_email = client.new_user("emma")
+    added = client.post(
+        "/v1/members", auth=tenant.key_auth, json_body={"email": by_email.email.upper(), "role": "viewer"}
+    )
+    assert added.status == 201
+    assert added.json()["email"] == by_email.email
+    assert added.json()["role"] == "viewer"
+    by_id = client.new_user("ida")
+    other = client.new_tenant("Other")
+    client.post("/v1/members", auth=other.key_auth, json_body={"email": by_id.email})
+    user_id = next(m for m in _members(client, other).values() if m["email"] == by_id.email)["user_id"]
+    assert (
+        client.post("/v1/members", auth=tenant.key_auth, json_body={"user_id": user_id}).json()["role"]
+        == "member"
+    )
+
+
+def test_bad_member_input(client, tenant):
+    cases = [
+        ({}, 422, "validation_failed"),
+        ({"email": "a@example.com", "user_id": str(uuid.uuid4())}, 422, "validation_failed"),
+        ({"email": "not-an-email"}, 422, "validation_failed"),
+        ({"email": "nobody-yet@example.com"}, 422, "user_not_found"),
+        ({"user_id": str(uuid.uuid4())}, 422, "user_not_found"),
+        ({"user_id": tenant.owner.user_id}, 409, "already_a_member"),
+    ]
+    before = _members(client, tenant)
+    for body, status, code in cases:
+        response = client.post("/v1/members", auth=tenant.key_auth, json_body=body)
+        assert (response.status, response.json()["code"]) == (status, code), body
+    assert _members(client, tenant) == before
+
+
+def test_nobody_grants_above_their_own_role_or_touches_a_higher_role(client, tenant):
+    admin = client.add_member(tenant, "admin")
+    member = client.add_member(tenant, "member")
+    as_admin = {"auth": admin.auth, "org": tenant.org_id}
+    newcomer = client.new_user("newcomer")
+    denied = client.post("/v1/members", json_body={"email": newcomer.email, "role": "owner"}, **as_admin)
+    assert (denied.status, denied.json()["code"]) == (403, "role_above_yours")
+    assert (
+        client.post("/v1/members", json_body={"email": newcomer.email, "role": "admin"}, **as_admin).status
+        == 201
+    )
+    owner_path = f"/v1/members/{tenant.owner.user_id}"
+    assert (
+        client.patch(owner_path, json_body={"role": "viewer"}, **as_admin).json()["code"]
+        == "member_above_you"
+    )
+    assert client.delete(owner_path, **as_admin).json()["code"] == "member_above_you"
+    promote = client.patch(f"/v1/members/{member.user_id}", json_body={"role": "owner"}, **as_admin)
+    assert promote.json()["code"] == "role_above_yours"
+    # A member may not manage others, but may leave.
+    as_member = {"auth": member.auth, "org": tenant.org_id}
+    assert client.delete(f"/v1/members/{admin.user_id}", **as_member).json()["code"] == "permission_denied"
+    assert client.delete(f"/v1/members/{member.user_id}", **as_member).status == 204
+    assert member.user_id not in _members(client, tenant)
+
+
+def test_the_org_keeps_an_owner(client, tenant):
+    owner_path = f"/v1/members/{tenant.owner.user_id}"
+    demote = client.patch(owner_path, auth=tenant.key_auth, json_body={"role": "admin"})
+    assert (demote.status, demote.json()["code"]) == (409, "last_owner")
+    leave = client.delete(owner_path, auth=tenant.owner.auth, org=tenant.org_id)
+    assert (leave.status, leave.json()["code"]) == (409, "last_owner")
+    second = client.add_member(tenant, "member")
+    assert (
+        client.patch(
+            f"/v1/members/{second.user_id}", auth=tenant.key_auth, json_body={"role": "owner"}
+        ).status
+        == 200
+    )
+    assert client.delete(owner_path, auth=tenant.owner.auth, org=tenant.org_id).status == 204
+    # The keys of a member who left stop working with them.
+    assert client.get("/v1/members", auth=tenant.key_auth).status == 403
+    remaining = client.get("/v1/members", auth=second.auth, org=tenant.org_id).json()["data"]
+    assert [(m["user_id"], m["role"]) for m in remaining] == [(second.user_id, "owner")]
+
+
+def test_two_owners_demoting_each_other_at_once_leave_one_owner(client, tenant, admin_db):
+    second = client.add_member(tenant, "owner", "co-owner")
+    barrier = threading.Barrier(2)
+    results = []
+
+    def demote(actor, target):
+        barrier.wait()
+        results.append(
+            client.patch(
+                f"/v1/members/{target}", auth=actor.auth, org=tenant.org_id, json_body={"role": "admin"}
+            )
+        )
+
+    threads = [
+        threading.Thread(target=demote, args=(tenant.owner, second.user_id)),
+        threading.Thread(target=demote, args=(second, tenant.owner.user_id)),
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    owners = admin_db.execute(
+        "SELECT count(*) AS n FROM org_members WHERE org_id = %s AND role = 'owner'", (tenant.org_id,)
+    ).fetchone()
+    assert owners["n"] == 1
+    assert sorted(r.status for r in results) in ([200, 403], [200, 409])
+
+
+def test_member_updates_use_etags(client, tenant):
+    user = client.add_member(tenant, "viewer")
+    path = f"/v1/members/{user.user_id}"
+    first = client.patch(path, auth=tenant.key_auth, json_body={"role": "member"})
+    etag = first.header("etag")
+    assert etag == f'"{first.json()["version"]}"'
+    stale = client.patch(path, auth=tenant.key_auth, json_body={"role": "admin"}, headers={"if-match": '"1"'})
+    assert stale.status == 412
+    assert (
+        client.patch(
+            path, auth=tenant.key_auth, json_body={"role": "admin"}, headers={"if-match": etag}
+        ).status
+        == 200
+    )
+
+
+def test_members_list_pages(client, tenant):
+    for i in range(4):
+        client.add_member(tenant, "viewer", f"v{i}")
+    seen, cursor = [], None
+    while True:
+        query = "limit=2" + (f"&cursor={cursor}" if cursor else "")
+        page = client.get("/v1/members", auth=tenant.key_auth, query=query).json()
+        seen += [m["user_id"] for m in page["data"]]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert len(seen) == len(set(seen)) == 5
+
+
+def test_member_changes_are_audited(client, tenant):
+    user = client.add_member(tenant, "viewer")
+    client.patch(f"/v1/members/{user.user_id}", auth=tenant.key_auth, json_body={"role": "member"})
+    client.delete(f"/v1/members/{user.user_id}", auth=tenant.key_auth)
+    actions = [
+        r["action"]
+        for r in client.get(
+            "/v1/audit-logs", auth=tenant.key_auth, query=f"resource_id={user.user_id}"
+        ).json()["data"]
+    ]
+    assert actions == ["member.remove", "member.update", "member.add"]

@@ -1,0 +1,95 @@
+"""template.yaml, the handler modules and the sample events agree."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from aws_lambda_powertools.utilities.data_classes import (
+    APIGatewayProxyEventV2,
+    EventBridgeEvent,
+    SQSEvent,
+)
+from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event import (
+    APIGatewayAuthorizerEventV2,
+)
+
+from hearth.http.api import Api
+from hearth.sam.functions import load_module
+from hearth.sam.samples import generate
+from hearth.sam.template import load_template
+from tests.conftest import ROOT
+
+TEMPLATE = load_template(ROOT)
+FUNCTIONS = sorted(TEMPLATE.functions)
+
+
+@pytest.mark.parametrize("logical_id", FUNCTIONS)
+def test_every_function_has_its_handler_and_sample_event(logical_id):
+    fn = TEMPLATE.functions[logical_id]
+    assert fn.source.is_file(), f"{logical_id}: {fn.source} is missing"
+    assert callable(getattr(load_module(fn), fn.attribute))
+    assert fn.sample_event.is_file(), f"{logical_id}: no sample event at {fn.sample_event}"
+    sample = json.loads(fn.sample_event.read_text())
+    auth = TEMPLATE.authorizer
+    if auth and auth[0].logical_id == logical_id:
+        event = APIGatewayAuthorizerEventV2(sample)
+        assert event.identity_source
+    elif fn.routes:
+        event = APIGatewayProxyEventV2(sample)
+        assert f"{event.request_context.http.method} " in event.route_key
+        assert event.route_key == fn.routes[0].route_key
+        assert event.request_context.authorizer.get_lambda["org_id"]
+    elif fn.sqs:
+        records = list(SQSEvent(sample).records)
+        assert records
+        assert all(r.message_id and r.receipt_handle for r in records)
+    elif fn.schedules:
+        assert EventBridgeEvent(sample).detail_type == "Scheduled Event"
+
+
+@pytest.mark.parametrize("logical_id", [f for f in FUNCTIONS if TEMPLATE.functions[f].routes])
+def test_route_modules_declare_the_route_the_template_gives_them(logical_id):
+    fn = TEMPLATE.functions[logical_id]
+    api = getattr(load_module(fn), "api", None)
+    assert isinstance(api, Api), f"{logical_id}: no route kit `api`"
+    assert api.spec is not None
+    assert [r.route_key for r in fn.routes] == [api.spec.route_key]
+
+
+@pytest.mark.parametrize("logical_id", FUNCTIONS)
+def test_generated_samples_are_current(logical_id):
+    fn = TEMPLATE.functions[logical_id]
+    expected = generate(fn, TEMPLATE)
+    if expected is None:
+        pytest.skip("hand-written sample")
+    assert json.loads(fn.sample_event.read_text()) == expected, "run `hearth samples --force`"
+
+
+def test_route_modules_stay_light():
+    """Cold start: route modules import no provider SDK and no AWS client at import time."""
+    import subprocess
+    import sys
+
+    # (Powertools itself imports the bare botocore package, which is small; clients and sessions are not.)
+    heavy = (
+        "boto3",
+        "botocore.session",
+        "botocore.client",
+        "stripe",
+        "twilio",
+        "anthropic",
+        "sqlalchemy",
+        "fastapi",
+        "aws_xray_sdk",
+    )
+    code = (
+        "import sys, json\n"
+        "from hearth.sam.template import load_template\n"
+        "from hearth.sam.functions import load_module\n"
+        "t = load_template()\n"
+        "[load_module(f) for f in t.functions.values() if f.routes]\n"
+        f"print(json.dumps([m for m in {heavy!r} if m in sys.modules]))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == []

@@ -1,0 +1,26 @@
+"""The core layer ships what the functions depend on."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+
+from tests.conftest import ROOT
+
+
+def _names(requirements: list[str]) -> set[str]:
+    return {re.split(r"[\[<>=~ ;]", r.strip(), maxsplit=1)[0].lower() for r in requirements if r.strip()}
+
+
+def test_core_layer_matches_the_project_dependencies():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    layer = [
+        line
+        for line in (ROOT / "layers/core/requirements.txt").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    # boto3 comes with the Lambda runtime; everything else must be in the layer, with the same pins.
+    assert _names(project) - {"boto3"} == _names(layer)
+    assert {r.replace(" ", "") for r in project if not r.startswith("boto3")} == {
+        r.replace(" ", "") for r in layer
+    }

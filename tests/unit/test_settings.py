@@ -1,0 +1,65 @@
+"""Settings parse once and fail loudly, naming the variable."""
+
+from __future__ import annotations
+
+import pytest
+
+from hearth.settings import ConfigurationError, Settings, settings
+
+
+@pytest.fixture
+def fresh(monkeypatch):
+    settings.cache_clear()
+    yield monkeypatch
+    settings.cache_clear()
+
+
+def test_a_malformed_variable_is_named(fresh):
+    fresh.setenv("HEARTH_STATEMENT_TIMEOUT_MS", "soon")
+    with pytest.raises(ConfigurationError, match="HEARTH_STATEMENT_TIMEOUT_MS"):
+        settings()
+    fresh.setenv("HEARTH_STATEMENT_TIMEOUT_MS", "10000")
+    fresh.setenv("HEARTH_STAGE", "production")
+    with pytest.raises(ConfigurationError, match="HEARTH_STAGE"):
+        settings()
+
+
+def test_the_dev_secret_is_refused_in_prod(fresh):
+    fresh.setenv("HEARTH_STAGE", "prod")
+    with pytest.raises(ConfigurationError, match="HEARTH_JWT_DEV_SECRET"):
+        settings()
+
+
+def test_a_missing_requirement_names_its_variables(fresh):
+    fresh.delenv("HEARTH_API_KEY_PEPPER", raising=False)
+    with pytest.raises(ConfigurationError, match="HEARTH_API_KEY_PEPPER or HEARTH_API_KEY_PEPPER_PARAMETER"):
+        settings().require("api_key_pepper", "api_key_pepper_parameter")
+
+
+def test_the_authorizer_refuses_to_start_without_token_configuration(fresh):
+    from hearth.auth import authorizer
+
+    fresh.delenv("HEARTH_JWT_ISSUER")
+    with pytest.raises(ConfigurationError, match="HEARTH_JWT_ISSUER"):
+        authorizer.check_configuration()
+    fresh.setenv("HEARTH_JWT_ISSUER", "hearth-local")
+    fresh.setenv("HEARTH_JWT_DEV_SECRET", "short")
+    settings.cache_clear()
+    with pytest.raises(ConfigurationError, match="at least 32"):
+        authorizer.check_configuration()
+
+
+def test_rate_limits_by_plan(fresh):
+    fresh.setenv("HEARTH_RATE_LIMITS", '{"pro": 600}')
+    fresh.setenv("HEARTH_RATE_LIMIT_PER_MINUTE", "60")
+    parsed = Settings()
+    assert parsed.rate_limit_for("pro") == 600
+    assert parsed.rate_limit_for("free") == 60
+
+
+def test_the_database_needs_a_url_or_a_secret(fresh):
+    from hearth import db
+
+    fresh.delenv("HEARTH_DATABASE_URL")
+    with pytest.raises(ConfigurationError, match="HEARTH_DATABASE_URL or HEARTH_DB_SECRET_ARN"):
+        db.conninfo("app")
