@@ -5,6 +5,7 @@
 #                        DATABASE_URL is set; AWS services from moto)
 #   ./hearth.sh test     set up, then run every check: lint, format, types, template, OpenAPI
 #                        drift, and the test suite
+#   ./hearth.sh bench NAME [args]   run benchmarks/NAME.py (figures with same-run baselines)
 #   ./hearth.sh <cmd>    any other `hearth` command (migrate, invoke, token, seed, openapi, ...)
 #
 # Set-up is a virtual environment in .venv (and the SAM CLI in .tools/sam for the template
@@ -76,8 +77,20 @@ case "$cmd" in
     shift
     run_checks "$@"
     ;;
+  bench)
+    ensure_venv local,dev,bench
+    shift
+    name=${1:-}
+    if [ -z "$name" ] || [ ! -f "benchmarks/$name.py" ]; then
+      echo "usage: ./hearth.sh bench NAME [args]   where NAME is one of:"
+      ls benchmarks/*.py | xargs -n1 basename | sed 's/\.py$//; s/^/  /'
+      exit 2
+    fi
+    shift
+    exec "$VENV/bin/python" "benchmarks/$name.py" "$@"
+    ;;
   help|-h|--help)
-    sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
     ;;
   *)
     ensure_venv local

@@ -1,0 +1,114 @@
+"""Cold-start import time of every function, next to a FastAPI + Mangum app that imports all of
+Hearth's dependencies, measured in the same run.
+
+Each measurement is a fresh interpreter that imports one handler module exactly as the Lambda
+runtime would (by file path, with the function's layers on the path) and reports the time spent
+in that import. Interpreter start-up itself is excluded from both sides.
+
+    ./hearth.sh bench cold_start [--runs 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "shared"))
+
+from hearth.sam.template import load_template  # noqa: E402
+
+# Settings a function reads at import (the authorizer checks its configuration at cold start).
+ENV = {
+    "HEARTH_STAGE": "dev",
+    "HEARTH_DATABASE_URL": "postgresql://hearth_app@127.0.0.1/hearth",
+    "HEARTH_SYSTEM_DATABASE_URL": "postgresql://hearth_system@127.0.0.1/hearth",
+    "HEARTH_JWT_ISSUER": "https://idp.example.com/",
+    "HEARTH_JWT_AUDIENCE": "hearth",
+    "HEARTH_JWKS_URL": "https://idp.example.com/.well-known/jwks.json",
+    "HEARTH_API_KEY_PEPPER": "bench",
+    "POWERTOOLS_SERVICE_NAME": "hearth",
+    "POWERTOOLS_TRACE_DISABLED": "true",
+    "AWS_DEFAULT_REGION": "us-east-1",
+}
+
+IMPORT_HANDLER = """
+import importlib.util, sys, time
+path, name = sys.argv[1], sys.argv[2]
+t = time.perf_counter()
+spec = importlib.util.spec_from_file_location(name, path)
+module = importlib.util.module_from_spec(spec)
+sys.modules[name] = module
+spec.loader.exec_module(module)
+getattr(module, "handler")
+print((time.perf_counter() - t) * 1000)
+"""
+
+# The baseline: one FastAPI app behind Mangum that imports every dependency Hearth has chosen.
+BASELINE = """
+import time
+t = time.perf_counter()
+import boto3, psycopg, pydantic, sqlalchemy, jwt, stripe, anthropic
+import twilio.rest
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+from fastapi import FastAPI
+from mangum import Mangum
+app = FastAPI()
+
+@app.get("/v1/orgs/current")
+def current():
+    return {"ok": True}
+
+handler = Mangum(app, lifespan="off")
+print((time.perf_counter() - t) * 1000)
+"""
+
+
+def _run(code: str, *args: str) -> float:
+    env = {**os.environ, **ENV, "PYTHONPATH": str(ROOT / "shared"), "PYTHONDONTWRITEBYTECODE": ""}
+    command = [sys.executable, "-c", code, *args]
+    out = subprocess.run(command, capture_output=True, text=True, env=env, check=True)
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    args = parser.parse_args()
+
+    template = load_template(ROOT)
+    # Warm the bytecode caches once so every measurement reads compiled files, like a deployed layer.
+    _run(BASELINE)
+    for fn in template.functions.values():
+        _run(IMPORT_HANDLER, str(fn.source), f"bench_{fn.logical_id}")
+
+    baseline = statistics.median(_run(BASELINE) for _ in range(args.runs))
+    rows = []
+    for logical_id, fn in sorted(template.functions.items()):
+        times = [_run(IMPORT_HANDLER, str(fn.source), f"bench_{logical_id}") for _ in range(args.runs)]
+        rows.append((logical_id, statistics.median(times), max(times)))
+
+    if args.json:
+        print(json.dumps({"baseline_ms": baseline, "functions": {r[0]: r[1] for r in rows}}, indent=2))
+        return
+    python = sys.version.split()[0]
+    print(f"cold-start import time, median of {args.runs} fresh interpreters (Python {python})")
+    print(f"{'function':42} {'median ms':>10} {'max ms':>8} {'vs baseline':>12}")
+    for logical_id, median, worst in rows:
+        print(f"{logical_id:42} {median:10.0f} {worst:8.0f} {median / baseline:11.2f}x")
+    medians = [r[1] for r in rows]
+    print(f"{'all functions (median of medians)':42} {statistics.median(medians):10.0f}")
+    print(f"{'baseline: FastAPI + Mangum, all deps':42} {baseline:10.0f} {'':8} {1:11.2f}x")
+
+
+if __name__ == "__main__":
+    main()
