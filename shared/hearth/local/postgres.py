@@ -3,14 +3,24 @@
 ``DATABASE_URL`` (an administrative user) when given; otherwise a server started from the
 ``pgserver`` package with its data in a local folder, kept between runs::
 
-    admin_url = server_url(Path(".hearth/pg"))
+    admin_url = embedded_server(Path(".hearth/pg"))
     app_url = role_url(admin_url, "hearth_app")
+
+``EmbeddedPostgres`` is the same server held for the life of a command (``hearth local``): it is
+stopped when the last process holding it lets go, so nothing is left running::
+
+    with EmbeddedPostgres(Path(".hearth/pg")) as pg:
+        admin_url = pg.url
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
+import os
 from pathlib import Path
+from types import TracebackType
+from typing import Any
 
 import psycopg
 from psycopg import sql
@@ -36,6 +46,92 @@ def embedded_server(data_dir: Path) -> str:
     data_dir.mkdir(parents=True, exist_ok=True)
     server = pgserver.get_server(str(data_dir), cleanup_mode=None)
     return str(server.get_uri())
+
+
+class EmbeddedPostgres:
+    """The embedded server in ``data_dir``, started (``initdb`` on first use) or joined if it
+    already runs, and stopped on :meth:`stop` once no other live process holds it.
+
+    pgserver counts its holders by process id in the data folder; a holder that was killed
+    without cleaning up would keep the server alive for ever, so dead holders are dropped first.
+    """
+
+    HANDLES = ".handle_pids.json"
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir.resolve()
+        self.initialised = (self.data_dir / "PG_VERSION").exists()  # False: this start runs initdb
+        self._server: Any = None
+
+    def start(self) -> EmbeddedPostgres:
+        os.environ.setdefault("XDG_RUNTIME_DIR", _runtime_dir())  # pgserver keeps its lock there
+        import pgserver
+        from pgserver.postgres_server import PostgresServer
+
+        self.data_dir.parent.mkdir(parents=True, exist_ok=True)
+        handles = self.data_dir / self.HANDLES
+        if handles.exists():
+            with PostgresServer._lock:
+                _drop_dead_holders(handles)
+        self._server = pgserver.get_server(str(self.data_dir), cleanup_mode="stop")
+        return self
+
+    @property
+    def url(self) -> str:
+        if self._server is None:
+            raise RuntimeError("the embedded server is not started")
+        return str(self._server.get_uri())
+
+    @property
+    def pid(self) -> int | None:
+        if self._server is None:
+            return None
+        pid = self._server.get_pid()
+        return int(pid) if pid else None
+
+    def stop(self) -> None:
+        """Let go of the server; pgserver stops it when this was its last holder."""
+        if self._server is not None:
+            self._server.cleanup()
+            self._server = None
+
+    def __enter__(self) -> EmbeddedPostgres:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+
+def _runtime_dir() -> str:
+    import tempfile
+
+    path = Path(tempfile.gettempdir()) / f"hearth-runtime-{os.getuid()}"
+    path.mkdir(mode=0o700, exist_ok=True)
+    return str(path)
+
+
+def process_alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _drop_dead_holders(handles: Path) -> None:
+    try:
+        pids = json.loads(handles.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    alive = [pid for pid in pids if isinstance(pid, int) and process_alive(pid)]
+    if alive != pids:
+        handles.write_text(json.dumps(alive), encoding="utf-8")
 
 
 def stop_embedded_server(data_dir: Path) -> None:

@@ -1,7 +1,10 @@
-"""Lambda events as AWS sends them: API Gateway HTTP API (payload 2.0) requests and Lambda
-authorizer requests. Used by the in-process gateway and to write the samples in ``events/``::
+"""Lambda events as AWS sends them: API Gateway HTTP API (payload 2.0) requests, Lambda
+authorizer requests, SQS batches and scheduled events. Used by the in-process gateway, the local
+stack's queue pollers and scheduler, and to write the samples in ``events/``::
 
     event = http_event("GET", "/v1/members", route_key="GET /v1/members", headers={...})
+    batch = sqs_event([sqs_record(message, queue_arn)])   # message: an SQS ReceiveMessage entry
+    tick = scheduled_event("arn:aws:events:us-east-1:123456789012:rule/purge")
 """
 
 from __future__ import annotations
@@ -159,6 +162,83 @@ def authorizer_event(request: dict[str, Any], identity_source: list[str]) -> dic
         if optional in request:
             event[optional] = request[optional]
     return event
+
+
+def _sqs_attribute(value: Mapping[str, Any]) -> dict[str, Any]:
+    """A message attribute as ReceiveMessage returns it -> as the Lambda SQS event carries it."""
+    binary = value.get("BinaryValue")
+    return {
+        "stringValue": value.get("StringValue"),
+        "binaryValue": base64.b64encode(binary).decode() if isinstance(binary, bytes) else binary,
+        "stringListValues": list(value.get("StringListValues") or []),
+        "binaryListValues": [
+            base64.b64encode(v).decode() if isinstance(v, bytes) else v
+            for v in value.get("BinaryListValues") or []
+        ],
+        "dataType": value.get("DataType", "String"),
+    }
+
+
+def sqs_record(message: Mapping[str, Any], queue_arn: str) -> dict[str, Any]:
+    """One record of a Lambda SQS event, from a message as boto3's ``receive_message`` returns it
+    (asked for ``AttributeNames=["All"]`` and ``MessageAttributeNames=["All"]``)."""
+    record: dict[str, Any] = {
+        "messageId": message["MessageId"],
+        "receiptHandle": message["ReceiptHandle"],
+        "body": message.get("Body", ""),
+        "attributes": {str(k): str(v) for k, v in (message.get("Attributes") or {}).items()},
+        "messageAttributes": {
+            str(k): _sqs_attribute(v) for k, v in (message.get("MessageAttributes") or {}).items()
+        },
+        "md5OfBody": message.get("MD5OfBody", ""),
+        "eventSource": "aws:sqs",
+        "eventSourceARN": queue_arn,
+        "awsRegion": queue_arn.split(":")[3] if queue_arn.count(":") >= 5 else REGION,
+    }
+    if message.get("MD5OfMessageAttributes"):
+        record["md5OfMessageAttributes"] = message["MD5OfMessageAttributes"]
+    return record
+
+
+def sqs_event(records: list[dict[str, Any]]) -> dict[str, Any]:
+    """The event a Lambda SQS event source mapping delivers: ``{"Records": [...]}``."""
+    return {"Records": records}
+
+
+def rule_arn(name: str) -> str:
+    return f"arn:aws:events:{REGION}:{ACCOUNT_ID}:rule/{name}"
+
+
+def schedule_arn(name: str, group: str = "default") -> str:
+    return f"arn:aws:scheduler:{REGION}:{ACCOUNT_ID}:schedule/{group}/{name}"
+
+
+def scheduled_event(rule: str, *, now: datetime | None = None, event_id: str | None = None) -> dict[str, Any]:
+    """The event an EventBridge schedule rule (SAM ``Schedule``) sends when it has no ``Input``."""
+    now = now or datetime.now(UTC)
+    return {
+        "version": "0",
+        "id": event_id or str(uuid.uuid4()),
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": ACCOUNT_ID,
+        "time": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "region": REGION,
+        "resources": [rule],
+        "detail": {},
+    }
+
+
+def scheduler_input(
+    text: str, *, schedule: str, scheduled_time: datetime, execution_id: str, attempt: int = 1
+) -> str:
+    """An EventBridge Scheduler (SAM ``ScheduleV2``) ``Input`` with its context attributes filled."""
+    return (
+        text.replace("<aws.scheduler.schedule-arn>", schedule)
+        .replace("<aws.scheduler.scheduled-time>", scheduled_time.strftime("%Y-%m-%dT%H:%M:%SZ"))
+        .replace("<aws.scheduler.execution-id>", execution_id)
+        .replace("<aws.scheduler.attempt-number>", str(attempt))
+    )
 
 
 def epoch_ms() -> int:

@@ -59,6 +59,7 @@ class SqsSource:
     batch_size: int
     window_seconds: int
     report_failures: bool
+    enabled: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +68,9 @@ class ScheduleSource:
     expression: str  # rate(...) or cron(...)
     enabled: bool
     payload: dict[str, Any] | None
+    kind: str = "Schedule"  # Schedule (an EventBridge rule) or ScheduleV2 (EventBridge Scheduler)
+    input: str | None = None  # the Input text as written (ScheduleV2 fills its <aws.scheduler.*> keys)
+    timezone: str | None = None  # ScheduleV2's ScheduleExpressionTimezone (cron only)
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +136,10 @@ class Template:
         return None
 
     @property
+    def parameters(self) -> dict[str, Any]:
+        return dict(self.raw.get("Parameters") or {})
+
+    @property
     def global_environment(self) -> dict[str, Any]:
         fn_globals = (self.raw.get("Globals") or {}).get("Function") or {}
         return dict((fn_globals.get("Environment") or {}).get("Variables") or {})
@@ -154,6 +162,7 @@ def _function(
                     batch_size=int(eprops.get("BatchSize", 10)),
                     window_seconds=int(eprops.get("MaximumBatchingWindowInSeconds", 0)),
                     report_failures="ReportBatchItemFailures" in (eprops.get("FunctionResponseTypes") or []),
+                    enabled=eprops.get("Enabled", True) is not False,
                 )
             )
         elif kind in ("Schedule", "ScheduleV2"):
@@ -170,6 +179,9 @@ def _function(
                     expression=str(expression),
                     enabled=bool(enabled),
                     payload=yaml.safe_load(payload) if isinstance(payload, str) else None,
+                    kind=str(kind),
+                    input=payload if isinstance(payload, str) else None,
+                    timezone=eprops.get("ScheduleExpressionTimezone"),
                 )
             )
     env = dict((props.get("Environment") or {}).get("Variables") or {})
@@ -187,9 +199,11 @@ def _function(
 
 
 @lru_cache(maxsize=4)
-def load_template(root: Path | None = None) -> Template:
+def load_template(root: Path | None = None, filename: str = "template.yaml") -> Template:
+    """The template ``filename`` in ``root`` (default: this checkout's ``template.yaml``); code and
+    event paths in it are relative to ``root``."""
     root = root or repo_root()
-    raw = yaml.load((root / "template.yaml").read_text(encoding="utf-8"), Loader=_CfnLoader)  # noqa: S506
+    raw = yaml.load((root / filename).read_text(encoding="utf-8"), Loader=_CfnLoader)  # noqa: S506
     globals_fn = (raw.get("Globals") or {}).get("Function") or {}
     functions = {
         logical_id: _function(logical_id, res, globals_fn, root)
