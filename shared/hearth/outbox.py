@@ -21,8 +21,8 @@ from hearth.problems import Unprocessable
 
 MAX_PAYLOAD_BYTES = 65_536
 
-#: Called with ``(org_id, event_ids)`` after a transaction that emitted events has committed.
-#: The events relay registers itself here; failures are logged and left to the sweep.
+#: Called with ``(org_id, event_ids)`` after a transaction that emitted events has committed,
+#: in addition to the relay to the dispatch queue. Failures are logged and left to the sweep.
 publishers: list[Callable[[UUID, list[UUID]], None]] = []
 
 
@@ -65,10 +65,21 @@ def emit(
 
 
 def after_commit(org_id: UUID, event_ids: list[UUID]) -> None:
-    """Hand committed events to the registered publishers (best effort)."""
+    """Relay committed events to the dispatch queue, then any registered publishers (best
+    effort: a failure is logged and the outbox sweep publishes the events within a minute).
+
+    The relay (and boto3) is imported here, only when a request emitted something, so routes
+    that emit nothing never load it."""
+    if not event_ids:
+        return
     from hearth.observability import logger
 
-    for publish in publishers:
+    def relay(org: UUID, ids: list[UUID]) -> None:
+        from hearth.events import relay as events_relay
+
+        events_relay.publish(org, ids)
+
+    for publish in [relay, *publishers]:
         try:
             publish(org_id, event_ids)
         except Exception:

@@ -1,0 +1,77 @@
+"""Data access for domain events: the org's event log (app role, RLS) and the outbox backlog
+(system role, the sweep)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from hearth.db import Connection
+from hearth.events.models import EventFilter
+from hearth.webhooks.event_types import like_pattern
+
+_COLUMNS = (
+    "id, type, occurred_at, actor_type, actor_id, resource_type, resource_id, payload AS data, request_id"
+)
+
+
+def get(conn: Connection, event_id: UUID) -> dict[str, Any] | None:
+    return conn.execute(f"SELECT {_COLUMNS} FROM domain_events WHERE id = %s", (event_id,)).fetchone()
+
+
+def page(
+    conn: Connection, filters: EventFilter, limit: int, before: list[Any] | None
+) -> list[dict[str, Any]]:
+    """Newest first, over (occurred_at, id)."""
+    clauses: list[str] = []
+    params: dict[str, Any] = {"limit": limit + 1}
+    if filters.type is not None:
+        value, prefix = like_pattern(filters.type)
+        if prefix:
+            if value:
+                clauses.append("starts_with(type, %(type)s)")
+                params["type"] = value
+        else:
+            clauses.append("type = %(type)s")
+            params["type"] = value
+    for column in ("resource_type", "resource_id"):
+        value = getattr(filters, column)
+        if value is not None:
+            clauses.append(f"{column} = %({column})s")
+            params[column] = value
+    if filters.since is not None:
+        clauses.append("occurred_at >= %(since)s")
+        params["since"] = filters.since
+    if filters.until is not None:
+        clauses.append("occurred_at < %(until)s")
+        params["until"] = filters.until
+    if before:
+        clauses.append("(occurred_at, id) < (%(at)s, %(id)s)")
+        params.update(at=before[0], id=before[1])
+    where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
+    return conn.execute(
+        f"SELECT {_COLUMNS} FROM domain_events{where} ORDER BY occurred_at DESC, id DESC LIMIT %(limit)s",
+        params,
+    ).fetchall()
+
+
+def mark_published(conn: Connection, event_ids: Sequence[UUID], at: datetime) -> int:
+    """Record that events were handed to the dispatch queue (app role: RLS keeps it to the org;
+    system role: any org)."""
+    if not event_ids:
+        return 0
+    return conn.execute(
+        "UPDATE domain_events SET published_at = %s WHERE id = ANY(%s) AND published_at IS NULL",
+        (at, list(event_ids)),
+    ).rowcount
+
+
+def unpublished(conn: Connection, older_than: datetime, limit: int) -> list[dict[str, Any]]:
+    """The outbox backlog across orgs (system role): events nobody has published yet."""
+    return conn.execute(
+        "SELECT org_id, id FROM domain_events WHERE published_at IS NULL AND occurred_at < %s"
+        " ORDER BY occurred_at LIMIT %s FOR UPDATE SKIP LOCKED",
+        (older_than, limit),
+    ).fetchall()

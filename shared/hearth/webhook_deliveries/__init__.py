@@ -1,0 +1,1 @@
+"""Webhook deliveries: one per (endpoint, event), with the log of every attempt."""

@@ -1,0 +1,383 @@
+"""Data access for webhook deliveries and their attempt log: the org's view (app role), the
+delivery engine's claims and results (app role, one org per message) and the dispatcher's
+cross-tenant release (system role). See migrations/0011 for what each column means."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from hearth.db import Connection
+
+COLUMNS = (
+    "id, endpoint_id, event_id, event_type, status, attempts AS attempt_count, next_attempt_at,"
+    " last_attempt_at, last_status_code, last_error, created_at, updated_at"
+)
+ATTEMPT_COLUMNS = (
+    "attempt, trigger, url, status_code, response_body, duration_ms, error, next_attempt_at, attempted_at"
+)
+_ORG = "(SELECT NULLIF(current_setting('app.org_id', true), '')::uuid)"
+
+
+# -- the org's view ------------------------------------------------------------------------------
+
+
+def get(conn: Connection, delivery_id: UUID, *, lock: bool = False) -> dict[str, Any] | None:
+    return conn.execute(
+        f"SELECT {COLUMNS} FROM webhook_deliveries WHERE id = %s" + (" FOR UPDATE" if lock else ""),
+        (delivery_id,),
+    ).fetchone()
+
+
+def attempts_of(conn: Connection, delivery_id: UUID) -> list[dict[str, Any]]:
+    return conn.execute(
+        f"SELECT {ATTEMPT_COLUMNS} FROM webhook_delivery_attempts WHERE delivery_id = %s ORDER BY attempt",
+        (delivery_id,),
+    ).fetchall()
+
+
+def page_for_endpoint(
+    conn: Connection,
+    endpoint_id: UUID,
+    limit: int,
+    before: list[Any] | None,
+    *,
+    status: str | None = None,
+    event_type: str | None = None,
+    since: datetime | None = None,
+) -> list[dict[str, Any]]:
+    """Newest first, with each delivery's last attempt."""
+    clauses = ["d.endpoint_id = %(endpoint)s"]
+    params: dict[str, Any] = {"endpoint": endpoint_id, "limit": limit + 1}
+    if status is not None:
+        clauses.append("d.status = %(status)s")
+        params["status"] = status
+    if event_type is not None:
+        clauses.append("d.event_type = %(type)s")
+        params["type"] = event_type
+    if since is not None:
+        clauses.append("d.created_at >= %(since)s")
+        params["since"] = since
+    if before:
+        clauses.append("(d.created_at, d.id) < (%(at)s, %(id)s)")
+        params.update(at=before[0], id=before[1])
+    columns = ", ".join(f"d.{c.strip()}" for c in COLUMNS.split(","))
+    return conn.execute(
+        f"""
+        SELECT {columns}, to_jsonb(a) AS last_attempt
+        FROM webhook_deliveries d
+        LEFT JOIN LATERAL (
+          SELECT {ATTEMPT_COLUMNS} FROM webhook_delivery_attempts x
+          WHERE x.org_id = d.org_id AND x.delivery_id = d.id ORDER BY x.attempt DESC LIMIT 1
+        ) a ON true
+        WHERE {" AND ".join(clauses)}
+        ORDER BY d.created_at DESC, d.id DESC LIMIT %(limit)s
+        """,
+        params,
+    ).fetchall()
+
+
+def reschedule(conn: Connection, delivery_id: UUID, now: datetime) -> dict[str, Any] | None:
+    """A manual attempt of a finished delivery, due now (the dispatcher releases it)."""
+    return conn.execute(
+        f"""
+        UPDATE webhook_deliveries
+        SET status = 'pending', pending_trigger = 'manual', lane = 'retry', next_attempt_at = %s,
+            enqueued_at = NULL, lease_until = NULL, updated_at = now()
+        WHERE id = %s AND status <> 'pending'
+        RETURNING {COLUMNS}
+        """,
+        (now, delivery_id),
+    ).fetchone()
+
+
+def reschedule_failed(
+    conn: Connection, endpoint_id: UUID, since: datetime, until: datetime | None, now: datetime
+) -> int:
+    """A manual attempt for every failed delivery of an endpoint created in [since, until)."""
+    return conn.execute(
+        """
+        UPDATE webhook_deliveries
+        SET status = 'pending', pending_trigger = 'manual', lane = 'retry', next_attempt_at = %(now)s,
+            enqueued_at = NULL, lease_until = NULL, updated_at = now()
+        WHERE endpoint_id = %(endpoint)s AND status = 'failed' AND created_at >= %(since)s
+          AND (%(until)s::timestamptz IS NULL OR created_at < %(until)s::timestamptz)
+        """,
+        {"now": now, "endpoint": endpoint_id, "since": since, "until": until},
+    ).rowcount
+
+
+# -- fan-out (app role, the event's org) ------------------------------------------------------------
+
+
+def fan_out(
+    conn: Connection,
+    *,
+    event_id: UUID,
+    event_type: str,
+    endpoints: Sequence[dict[str, Any]],
+    now: datetime,
+) -> None:
+    """One delivery per endpoint; an (endpoint, event) pair that has one already keeps it. Endpoints
+    that are failing or slow get theirs in the retry lane, held for the dispatcher."""
+    if not endpoints:
+        return
+    conn.execute(
+        f"""
+        INSERT INTO webhook_deliveries (org_id, endpoint_id, event_id, event_type, lane, next_attempt_at)
+        SELECT {_ORG}, e.id, %(event)s, %(type)s, CASE WHEN e.degraded THEN 'retry' ELSE 'main' END, %(now)s
+        FROM unnest(%(ids)s::uuid[], %(degraded)s::bool[]) AS e(id, degraded)
+        ON CONFLICT (org_id, endpoint_id, event_id) DO NOTHING
+        """,
+        {
+            "event": event_id,
+            "type": event_type,
+            "now": now,
+            "ids": [e["id"] for e in endpoints],
+            "degraded": [e["degraded_at"] is not None for e in endpoints],
+        },
+    )
+
+
+def unsent_of_event(conn: Connection, event_id: UUID) -> list[dict[str, Any]]:
+    """Deliveries of an event in the main lane that no message has been sent for yet."""
+    return conn.execute(
+        "SELECT id, attempts FROM webhook_deliveries WHERE event_id = %s AND status = 'pending'"
+        " AND lane = 'main' AND enqueued_at IS NULL AND lease_until IS NULL",
+        (event_id,),
+    ).fetchall()
+
+
+def mark_enqueued(conn: Connection, delivery_ids: Sequence[UUID], now: datetime, lane: str) -> None:
+    if delivery_ids:
+        conn.execute(
+            "UPDATE webhook_deliveries SET enqueued_at = %s, lane = %s"
+            " WHERE id = ANY(%s) AND status = 'pending' AND enqueued_at IS NULL",
+            (now, lane, list(delivery_ids)),
+        )
+
+
+# -- the sender (app role, the message's org) --------------------------------------------------------
+
+_CLAIM = """
+UPDATE webhook_deliveries d
+SET lease_until = %(lease)s, enqueued_at = NULL
+FROM webhook_endpoints e, domain_events ev
+WHERE d.id = %(id)s AND d.status = 'pending' AND d.attempts = %(prior)s
+  AND (d.lease_until IS NULL OR d.lease_until < %(now)s)
+  AND d.next_attempt_at <= %(due_by)s
+  AND e.org_id = d.org_id AND e.id = d.endpoint_id AND e.enabled AND e.deleted_at IS NULL
+  AND NOT (%(lane)s = 'main' AND d.pending_trigger = 'automatic' AND e.degraded_at IS NOT NULL)
+  AND ev.org_id = d.org_id AND ev.id = d.event_id
+RETURNING d.id, d.org_id, d.endpoint_id, d.event_id, d.attempts, d.pending_trigger, d.lease_until,
+  e.url, e.secret_ciphertext, e.previous_secret_ciphertext, e.previous_secret_expires_at,
+  ev.type AS event_type, ev.occurred_at, ev.payload, ev.actor_type, ev.actor_id, ev.resource_type,
+  ev.resource_id
+"""
+
+
+def claim(
+    conn: Connection,
+    delivery_id: UUID,
+    *,
+    prior_attempts: int,
+    lane: str,
+    now: datetime,
+    due_by: datetime,
+    lease_until: datetime,
+) -> dict[str, Any] | None:
+    """Take the pending attempt (a lease until ``lease_until``) when it is this message's to make."""
+    return conn.execute(
+        _CLAIM,
+        {
+            "id": delivery_id,
+            "prior": prior_attempts,
+            "lane": lane,
+            "now": now,
+            "due_by": due_by,
+            "lease": lease_until,
+        },
+    ).fetchone()
+
+
+def state(conn: Connection, delivery_id: UUID) -> dict[str, Any] | None:
+    """Why a claim did not succeed: the delivery's and its endpoint's state."""
+    return conn.execute(
+        """
+        SELECT d.status, d.attempts, d.lease_until, d.next_attempt_at, d.pending_trigger, d.endpoint_id,
+               e.enabled, e.deleted_at, e.degraded_at
+        FROM webhook_deliveries d JOIN webhook_endpoints e ON e.org_id = d.org_id AND e.id = d.endpoint_id
+        WHERE d.id = %s FOR UPDATE OF d
+        """,
+        (delivery_id,),
+    ).fetchone()
+
+
+def hold(conn: Connection, delivery_id: UUID, lane: str) -> None:
+    """Keep the pending attempt in the database until the dispatcher releases it."""
+    conn.execute(
+        "UPDATE webhook_deliveries SET enqueued_at = NULL, lane = %s WHERE id = %s AND status = 'pending'",
+        (lane, delivery_id),
+    )
+
+
+def cancel(conn: Connection, delivery_id: UUID, error: str) -> None:
+    """End a pending delivery without an attempt (its endpoint was disabled or deleted)."""
+    conn.execute(
+        "UPDATE webhook_deliveries SET status = 'failed', next_attempt_at = NULL, enqueued_at = NULL,"
+        " lease_until = NULL, last_error = %s, updated_at = now() WHERE id = %s AND status = 'pending'",
+        (error, delivery_id),
+    )
+
+
+def cancel_pending_of_endpoint(conn: Connection, endpoint_id: UUID, error: str) -> int:
+    return conn.execute(
+        "UPDATE webhook_deliveries SET status = 'failed', next_attempt_at = NULL, enqueued_at = NULL,"
+        " last_error = %s, updated_at = now()"
+        " WHERE endpoint_id = %s AND status = 'pending' AND (lease_until IS NULL)",
+        (error, endpoint_id),
+    ).rowcount
+
+
+def record(
+    conn: Connection,
+    *,
+    delivery_id: UUID,
+    prior_attempts: int,
+    lease_until: datetime,
+    status: str,
+    next_attempt_at: datetime | None,
+    enqueued_at: datetime | None,
+    lane: str,
+    attempted_at: datetime,
+    trigger: str,
+    url: str,
+    status_code: int | None,
+    response_body: str | None,
+    duration_ms: int,
+    error: str | None,
+) -> bool:
+    """Log an attempt and move the delivery on; False when the lease was lost meanwhile (another
+    sender took over), in which case nothing is written."""
+    moved = conn.execute(
+        """
+        UPDATE webhook_deliveries
+        SET attempts = attempts + 1, status = %(status)s, next_attempt_at = %(next)s,
+            enqueued_at = %(enqueued)s, lane = %(lane)s, pending_trigger = 'automatic', lease_until = NULL,
+            last_attempt_at = %(at)s, last_status_code = %(code)s, last_error = %(error)s, updated_at = now()
+        WHERE id = %(id)s AND attempts = %(prior)s AND lease_until = %(lease)s
+        """,
+        {
+            "status": status,
+            "next": next_attempt_at,
+            "enqueued": enqueued_at,
+            "lane": lane,
+            "at": attempted_at,
+            "code": status_code,
+            "error": error,
+            "id": delivery_id,
+            "prior": prior_attempts,
+            "lease": lease_until,
+        },
+    ).rowcount
+    if moved != 1:
+        return False
+    conn.execute(
+        f"""
+        INSERT INTO webhook_delivery_attempts
+          (org_id, delivery_id, attempt, trigger, url, status_code, response_body, duration_ms, error,
+           next_attempt_at, attempted_at)
+        VALUES ({_ORG}, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+        """,
+        (
+            delivery_id,
+            prior_attempts + 1,
+            trigger,
+            url,
+            status_code,
+            response_body,
+            duration_ms,
+            error,
+            next_attempt_at,
+            attempted_at,
+        ),
+    )
+    return True
+
+
+def clear_enqueued(conn: Connection, delivery_id: UUID) -> None:
+    conn.execute(
+        "UPDATE webhook_deliveries SET enqueued_at = NULL WHERE id = %s AND status = 'pending'",
+        (delivery_id,),
+    )
+
+
+# -- the dispatcher (system role, every org) ---------------------------------------------------------
+
+_DUE = """
+WITH due AS (
+  SELECT org_id, id, endpoint_id, attempts, next_attempt_at
+  FROM webhook_deliveries
+  WHERE status = 'pending' AND next_attempt_at <= %(now)s
+    AND (lease_until IS NULL OR lease_until < %(now)s)
+    AND (enqueued_at IS NULL OR enqueued_at < %(lost_before)s)
+), busy AS (
+  SELECT org_id, endpoint_id, count(*) AS n
+  FROM webhook_deliveries
+  WHERE status = 'pending'
+    AND ((enqueued_at IS NOT NULL AND enqueued_at >= %(lost_before)s) OR lease_until >= %(now)s)
+  GROUP BY org_id, endpoint_id
+), per_endpoint AS (
+  SELECT due.*, coalesce(busy.n, 0) AS in_flight,
+         row_number() OVER (PARTITION BY due.org_id, due.endpoint_id ORDER BY due.next_attempt_at, due.id)
+           AS endpoint_rank
+  FROM due LEFT JOIN busy USING (org_id, endpoint_id)
+), per_org AS (
+  SELECT *, row_number() OVER (PARTITION BY org_id ORDER BY endpoint_rank, next_attempt_at, id) AS org_rank
+  FROM per_endpoint
+  WHERE endpoint_rank + in_flight <= %(per_endpoint)s
+)
+SELECT org_id, id, attempts FROM per_org
+WHERE org_rank <= %(per_org)s
+ORDER BY org_rank, next_attempt_at, id
+LIMIT %(total)s
+"""
+
+
+def due_for_release(
+    conn: Connection,
+    *,
+    now: datetime,
+    lost_before: datetime,
+    per_endpoint: int,
+    per_org: int,
+    total: int,
+) -> list[dict[str, Any]]:
+    """Due deliveries to hand to the retry lane, fairly: at most ``per_endpoint`` in flight per
+    endpoint (counting what is queued or being attempted), at most ``per_org`` per org per run,
+    orgs taken in turns (every org's first before any org's second)."""
+    return conn.execute(
+        _DUE,
+        {
+            "now": now,
+            "lost_before": lost_before,
+            "per_endpoint": per_endpoint,
+            "per_org": per_org,
+            "total": total,
+        },
+    ).fetchall()
+
+
+def mark_released(conn: Connection, rows: Sequence[tuple[UUID, UUID]], now: datetime) -> int:
+    if not rows:
+        return 0
+    return conn.execute(
+        """
+        UPDATE webhook_deliveries d SET enqueued_at = %s, lane = 'retry'
+        FROM unnest(%s::uuid[], %s::uuid[]) AS r(org_id, id)
+        WHERE d.org_id = r.org_id AND d.id = r.id AND d.status = 'pending'
+        """,
+        (now, [r[0] for r in rows], [r[1] for r in rows]),
+    ).rowcount

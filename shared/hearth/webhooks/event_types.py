@@ -1,0 +1,36 @@
+"""Event-type filters of endpoints: exact types (``deal.won``), wildcards over a prefix
+(``deal.*``) and ``*`` for everything::
+
+    patterns_matching("deal.stage_changed")   # ["*", "deal.*", "deal.stage_changed"]
+    matches(["deal.*"], "deal.won")           # True
+"""
+
+from __future__ import annotations
+
+import re
+
+EVENT_TYPE = re.compile(r"^[a-z_]+(\.[a-z_]+)+$")
+PATTERN = re.compile(r"^(\*|[a-z_]+(\.[a-z_]+)*\.\*|[a-z_]+(\.[a-z_]+)+)$")
+
+
+def is_pattern(value: str) -> bool:
+    return len(value) <= 100 and PATTERN.match(value) is not None
+
+
+def patterns_matching(event_type: str) -> list[str]:
+    """Every filter entry that selects ``event_type`` (compared with ``&&`` in SQL)."""
+    parts = event_type.split(".")
+    return ["*", *(".".join(parts[:i]) + ".*" for i in range(1, len(parts))), event_type]
+
+
+def matches(patterns: list[str], event_type: str) -> bool:
+    return bool(set(patterns) & set(patterns_matching(event_type)))
+
+
+def like_pattern(pattern: str) -> tuple[str, bool]:
+    """A type filter as SQL: ``(value, is_prefix)`` (``deal.*`` -> ``("deal.", True)``)."""
+    if pattern == "*":
+        return "", True
+    if pattern.endswith(".*"):
+        return pattern[:-1], True
+    return pattern, False

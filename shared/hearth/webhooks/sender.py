@@ -1,0 +1,293 @@
+"""The sender: one delivery message -> at most one signed HTTP attempt, logged, then the next step.
+
+1. Claim (tenant transaction): the delivery is leased only when the message's attempt is the one
+   due — a repeated or stale message finds nothing to do. A main-lane message for an endpoint that
+   has started failing (or is slow) is not sent: the delivery is held for the dispatcher, which
+   releases it to the retry lane (fairness: a dead endpoint does not hold back the main lane).
+2. Send (no transaction open): the URL is checked again and the connection goes to the checked
+   address; Standard Webhooks headers, signed with the current secret and, during a rotation,
+   the previous one.
+3. Record (tenant transaction): the attempt row, the delivery's next step (success; a retry on
+   the schedule, queued with a delay when the wait fits in SQS's 15 minutes, else held for the
+   dispatcher; or failure), the endpoint's health; a 410 disables the endpoint, 5 days of
+   failures only too, and an exhausted delivery records ``webhook.delivery_exhausted`` and goes
+   to the dead-letter queue.
+
+::
+
+    outcome = sender.handle(DeliveryMessage(org_id, delivery_id, attempt=1, lane="main"))
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
+from uuid import UUID
+
+from hearth import db, outbox
+from hearth.observability import logger
+from hearth.settings import settings
+from hearth.webhook_deliveries import store
+from hearth.webhook_endpoints import store as endpoints_store
+from hearth.webhooks import clock, queues, schedule, secrets, signing, ssrf, transport
+
+Outcome = Literal[
+    "succeeded", "retrying", "failed", "exhausted", "duplicate", "in_progress", "held", "cancelled", "unknown"
+]
+
+#: A message may arrive this much before its attempt is due (delays are whole seconds).
+EARLY_SLACK = timedelta(seconds=2)
+LEASE_MARGIN = timedelta(seconds=30)
+FAILING_DISABLES_AFTER = timedelta(days=5)
+EXHAUSTED = "webhook.delivery_exhausted"
+ENDPOINT_DISABLED = "webhook_endpoint.disabled"
+SYSTEM: tuple[str, str | None] = ("system", None)
+
+
+@dataclass(frozen=True)
+class SenderConfig:
+    timeout: float
+    slow: float
+    retry_queue_url: str | None
+    dead_letter_queue_url: str | None
+    rng: random.Random = field(default_factory=random.Random)
+
+    @classmethod
+    def from_settings(cls) -> SenderConfig:
+        cfg = settings()
+        return cls(
+            timeout=cfg.webhook_timeout_seconds,
+            slow=cfg.webhook_slow_seconds,
+            retry_queue_url=cfg.webhook_retry_queue_url,
+            dead_letter_queue_url=cfg.webhook_dead_letter_queue_url,
+        )
+
+
+def _iso(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def body_of(row: dict[str, Any]) -> bytes:
+    """The Standard Webhooks body: ``{"type", "timestamp", "data"}``."""
+    document = {
+        "type": row["event_type"],
+        "timestamp": _iso(row["occurred_at"]),
+        "data": {
+            "event_id": str(row["event_id"]),
+            "org_id": str(row["org_id"]),
+            "resource_type": row["resource_type"],
+            "resource_id": row["resource_id"],
+            "actor_type": row["actor_type"],
+            "actor_id": row["actor_id"],
+            "object": row["payload"],
+        },
+    }
+    return json.dumps(document, separators=(",", ":"), ensure_ascii=False, default=str).encode()
+
+
+def signing_secrets(row: dict[str, Any], now: datetime) -> list[str]:
+    """The current secret, and the previous one while its rotation window lasts."""
+    org, endpoint = row["org_id"], row["endpoint_id"]
+    found = [secrets.unseal(org, endpoint, row["secret_ciphertext"])]
+    expires = row["previous_secret_expires_at"]
+    if row["previous_secret_ciphertext"] is not None and expires is not None and expires > now:
+        found.append(secrets.unseal(org, endpoint, row["previous_secret_ciphertext"]))
+    return found
+
+
+def attempt(row: dict[str, Any], config: SenderConfig, now: datetime) -> transport.Result:
+    """Sign and POST (the URL checked again, the connection pinned to the checked address)."""
+    body = body_of(row)
+    headers = signing.sign_headers(str(row["event_id"]), int(time.time()), body, signing_secrets(row, now))
+    try:
+        destination = ssrf.check(row["url"])
+    except (ssrf.InvalidUrl, ssrf.BlockedDestination) as exc:
+        return transport.Result(None, None, 0, error=f"destination not allowed: {exc}")
+    return transport.post(destination, body, headers, timeout=config.timeout)
+
+
+@dataclass(frozen=True)
+class _Next:
+    status: Literal["succeeded", "pending", "failed"]
+    wait: timedelta | None = None
+    exhausted: bool = False
+    gone: bool = False
+
+
+def next_step(row: dict[str, Any], result: transport.Result, now: datetime, rng: random.Random) -> _Next:
+    """What follows an attempt: success, a retry after a wait, or the end."""
+    if result.ok:
+        return _Next("succeeded")
+    if result.status == 410:
+        return _Next("failed", gone=True)
+    if row["pending_trigger"] == "manual":
+        return _Next("failed")
+    number = row["attempts"] + 1
+    wait = schedule.next_wait(number, rng)
+    if wait is None:
+        return _Next("failed", exhausted=True)
+    if result.status in (429, 503):
+        wait = schedule.honour_retry_after(wait, schedule.parse_retry_after(result.retry_after, now))
+    return _Next("pending", wait=wait)
+
+
+def handle(message: queues.DeliveryMessage, config: SenderConfig | None = None) -> Outcome:
+    config = config or SenderConfig.from_settings()
+    now = clock.now()
+    lease_until = now + timedelta(seconds=config.timeout) + LEASE_MARGIN
+    with db.tenant_transaction(message.org_id) as conn:
+        row = store.claim(
+            conn,
+            message.delivery_id,
+            prior_attempts=message.attempt - 1,
+            lane=message.lane,
+            now=now,
+            due_by=now + EARLY_SLACK,
+            lease_until=lease_until,
+        )
+        if row is None:
+            return _not_claimed(conn, message, now)
+
+    result = attempt(row, config, now)
+    done_at = clock.now()
+    step = next_step(row, result, done_at, config.rng)
+    next_at = done_at + step.wait if step.wait is not None else None
+    queue_it = (
+        step.wait is not None and step.wait <= schedule.MAX_QUEUE_DELAY and bool(config.retry_queue_url)
+    )
+    emitted: list[UUID] = []
+    with db.tenant_transaction(message.org_id) as conn:
+        recorded = store.record(
+            conn,
+            delivery_id=row["id"],
+            prior_attempts=row["attempts"],
+            lease_until=row["lease_until"],
+            status=step.status,
+            next_attempt_at=next_at,
+            enqueued_at=done_at if queue_it else None,
+            lane="retry" if step.status == "pending" else message.lane,
+            attempted_at=now,
+            trigger=row["pending_trigger"],
+            url=row["url"],
+            status_code=result.status,
+            response_body=result.body_head,
+            duration_ms=result.duration_ms,
+            error=result.error,
+        )
+        if not recorded:
+            logger.warning(
+                "lease lost before the attempt was recorded", extra={"delivery_id": str(row["id"])}
+            )
+            conn.rollback()
+            return "in_progress"
+        emitted += _endpoint_health(conn, row, result, step, config, done_at)
+        if step.exhausted and row["event_type"] != EXHAUSTED:
+            emitted.append(
+                outbox.emit(
+                    conn,
+                    org_id=row["org_id"],
+                    actor=SYSTEM,
+                    type=EXHAUSTED,
+                    resource_type="webhook_delivery",
+                    resource_id=row["id"],
+                    data={
+                        "delivery_id": str(row["id"]),
+                        "endpoint_id": str(row["endpoint_id"]),
+                        "event_id": str(row["event_id"]),
+                        "event_type": row["event_type"],
+                        "attempts": row["attempts"] + 1,
+                        "last_status_code": result.status,
+                        "last_error": result.error,
+                    },
+                )
+            )
+    if emitted:
+        outbox.after_commit(message.org_id, emitted)
+    number = row["attempts"] + 1
+    if queue_it and step.wait is not None and config.retry_queue_url:
+        retry = queues.DeliveryMessage(message.org_id, row["id"], number + 1, "retry")
+        if not queues.send(config.retry_queue_url, [retry], delay=step.wait):
+            with db.tenant_transaction(message.org_id) as conn:
+                store.clear_enqueued(conn, row["id"])  # the dispatcher releases it instead
+    if step.exhausted and config.dead_letter_queue_url:
+        queues.send(config.dead_letter_queue_url, [message])
+    logger.info(
+        "webhook attempt",
+        extra={
+            "delivery_id": str(row["id"]),
+            "attempt": number,
+            "status_code": result.status,
+            "duration_ms": result.duration_ms,
+            "outcome": step.status,
+        },
+    )
+    if step.status == "succeeded":
+        return "succeeded"
+    if step.status == "pending":
+        return "retrying"
+    return "exhausted" if step.exhausted else "failed"
+
+
+def _endpoint_health(
+    conn: db.Connection,
+    row: dict[str, Any],
+    result: transport.Result,
+    step: _Next,
+    config: SenderConfig,
+    now: datetime,
+) -> list[UUID]:
+    slow = result.duration_ms >= config.slow * 1000
+    health = endpoints_store.record_health(conn, row["endpoint_id"], ok=result.ok, slow=slow, now=now)
+    reason: str | None = None
+    if step.gone:
+        reason = "gone"
+    elif (
+        not result.ok
+        and health is not None
+        and health["failing_since"] is not None
+        and health["failing_since"] <= now - FAILING_DISABLES_AFTER
+    ):
+        reason = "failing"
+    if reason is None or not endpoints_store.disable(conn, row["endpoint_id"], reason, now):
+        return []
+    store.cancel_pending_of_endpoint(conn, row["endpoint_id"], f"endpoint disabled ({reason})")
+    return [
+        outbox.emit(
+            conn,
+            org_id=row["org_id"],
+            actor=SYSTEM,
+            type=ENDPOINT_DISABLED,
+            resource_type="webhook_endpoint",
+            resource_id=row["endpoint_id"],
+            data={
+                "endpoint_id": str(row["endpoint_id"]),
+                "url": row["url"],
+                "reason": reason,
+                "last_status_code": result.status,
+            },
+        )
+    ]
+
+
+def _not_claimed(conn: db.Connection, message: queues.DeliveryMessage, now: datetime) -> Outcome:
+    """The message's attempt is not to be made now: say why, and repair what needs it."""
+    state = store.state(conn, message.delivery_id)
+    if state is None:
+        return "unknown"
+    if state["status"] != "pending" or state["attempts"] != message.attempt - 1:
+        return "duplicate"
+    if state["lease_until"] is not None and state["lease_until"] >= now:
+        return "in_progress"
+    if state["deleted_at"] is not None or not state["enabled"]:
+        store.cancel(
+            conn, message.delivery_id, "endpoint deleted" if state["deleted_at"] else "endpoint disabled"
+        )
+        return "cancelled"
+    # Failing or slow endpoint (held for the retry lane), or a message early for its attempt:
+    # the dispatcher releases it when it is due.
+    store.hold(conn, message.delivery_id, "retry" if state["degraded_at"] is not None else message.lane)
+    return "held"
