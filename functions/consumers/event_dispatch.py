@@ -1,0 +1,25 @@
+"""SQS EventDispatchQueue: fan each committed domain event out to the org's webhook endpoints
+(one delivery per matching endpoint, at most one per (endpoint, event)). Reports partial batch
+failures: a record that fails is retried by SQS and, after five receives, kept in the DLQ."""
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+
+from hearth.batch import process_sqs_batch
+from hearth.observability import logger
+from hearth.settings import settings
+from hearth.webhooks import fanout, queues
+
+if settings().stage not in ("local", "test"):
+    settings().require("webhook_delivery_queue_url")
+
+
+def record_handler(record: SQSRecord) -> int:
+    return fanout.dispatch(queues.DispatchMessage.parse(record.body))
+
+
+@logger.inject_lambda_context(clear_state=True)
+def handler(event: dict[str, Any], context: Any) -> PartialItemFailureResponse:
+    return process_sqs_batch(event, record_handler, context)
