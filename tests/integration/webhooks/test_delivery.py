@@ -1,0 +1,111 @@
+"""From a committed event to a verified, logged delivery: relay, fan-out, sender."""
+
+from __future__ import annotations
+
+import standardwebhooks
+
+from tests.integration.webhooks.conftest import create_endpoint, emit
+
+
+def test_an_event_reaches_the_endpoint_signed_the_standard_webhooks_way(client, tenant, aws, receivers):
+    receiver = receivers()
+    endpoint = create_endpoint(client, tenant, receiver.url(), event_types=["company.*"])
+    event_id = emit(tenant.org_id, "company.created", {"name": "Acme", "domain": "acme.test"})
+
+    assert aws.depth("dispatch") == 1  # the after-commit relay published it
+    aws.drain()
+
+    assert len(receiver.requests) == 1
+    request = receiver.requests[0]
+    assert request.path == "/hook"
+    assert request.headers["webhook-id"] == str(event_id)
+    assert request.headers["content-type"] == "application/json"
+    body = standardwebhooks.Webhook(endpoint["secret"]).verify(request.body, request.headers)
+    assert body["type"] == "company.created"
+    assert body["timestamp"].endswith("Z")
+    assert body["data"]["object"] == {"name": "Acme", "domain": "acme.test"}
+    assert body["data"]["event_id"] == str(event_id)
+    assert body["data"]["org_id"] == tenant.org_id
+    assert body["data"]["resource_type"] == "company"
+
+    deliveries = client.get(f"/v1/webhook-endpoints/{endpoint['id']}/deliveries", auth=tenant.key_auth)
+    assert deliveries.status == 200
+    [delivery] = deliveries.json()["data"]
+    assert delivery["status"] == "succeeded"
+    assert delivery["event_id"] == str(event_id)
+    assert delivery["attempt_count"] == 1
+    assert delivery["last_attempt"]["status_code"] == 200
+    assert delivery["last_attempt"]["response_body"] == '{"ok":true}'
+    assert delivery["last_attempt"]["trigger"] == "automatic"
+    detail = client.get(f"/v1/webhook-deliveries/{delivery['id']}", auth=tenant.key_auth).json()
+    assert [a["attempt"] for a in detail["attempts"]] == [1]
+    assert detail["attempts"][0]["url"] == receiver.url()
+    assert detail["attempts"][0]["next_attempt_at"] is None
+
+    published = client.get(f"/v1/events/{event_id}", auth=tenant.key_auth).json()
+    assert published["type"] == "company.created"
+
+
+def test_filters_and_disabled_endpoints_decide_who_gets_what(client, tenant, aws, receivers):
+    deals, everything, exact, disabled = receivers(), receivers(), receivers(), receivers()
+    create_endpoint(client, tenant, deals.url(), event_types=["deal.*"])
+    create_endpoint(client, tenant, everything.url())
+    create_endpoint(client, tenant, exact.url(), event_types=["deal.stage_changed"])
+    create_endpoint(client, tenant, disabled.url(), enabled=False)
+
+    emit(tenant.org_id, "company.created")
+    emit(tenant.org_id, "deal.stage_changed")
+    emit(tenant.org_id, "deal.won")
+    aws.drain()
+
+    def types(receiver):
+        return sorted(r.json()["type"] for r in receiver.requests)
+
+    assert types(deals) == ["deal.stage_changed", "deal.won"]
+    assert types(everything) == ["company.created", "deal.stage_changed", "deal.won"]
+    assert types(exact) == ["deal.stage_changed"]
+    assert types(disabled) == []
+
+
+def test_an_org_never_receives_another_orgs_events(client, tenant, other_tenant, aws, receivers):
+    mine, theirs = receivers(), receivers()
+    create_endpoint(client, tenant, mine.url())
+    create_endpoint(client, other_tenant, theirs.url())
+    emit(tenant.org_id, "company.created", {"secret_plan": "world domination"})
+    aws.drain()
+    assert len(mine.requests) == 1
+    assert theirs.requests == []
+
+
+def test_a_batch_to_a_slow_receiver_takes_about_one_latency(client, tenant, aws, receivers):
+    from tests.integration.webhooks.conftest import Reply
+
+    receiver = receivers([Reply(delay=0.3)])
+    create_endpoint(client, tenant, receiver.url())
+    for i in range(10):
+        emit(tenant.org_id, "company.created", {"n": i})
+    aws.pump("dispatch")
+    messages = aws.receive("delivery")
+    assert len(messages) == 10
+    import time
+
+    started = time.perf_counter()
+    result = aws.pump("delivery", messages)
+    elapsed = time.perf_counter() - started
+    assert result["batchItemFailures"] == []
+    assert len(receiver.requests) == 10
+    assert elapsed < 0.3 * 3, f"a batch of 10 at 0.3 s each took {elapsed:.2f} s: not concurrent"
+
+
+def test_a_record_that_cannot_be_processed_is_reported_alone(client, tenant, aws, receivers):
+    receiver = receivers()
+    create_endpoint(client, tenant, receiver.url())
+    emit(tenant.org_id, "company.created")
+    aws.pump("dispatch")
+    aws.sqs.send_message(QueueUrl=aws.urls["delivery"], MessageBody='{"not": "a delivery"}')
+    messages = aws.receive("delivery")
+    assert len(messages) == 2
+    poison = next(m for m in messages if "not" in m["Body"])
+    result = aws.pump("delivery", messages)
+    assert result["batchItemFailures"] == [{"itemIdentifier": poison["MessageId"]}]
+    assert len(receiver.requests) == 1
