@@ -158,7 +158,8 @@ def _local(args: argparse.Namespace) -> int:
         _say(stack.banner())
         stack.wait(stop)
     finally:
-        _say("stopping: gateway, consumers, scheduler, moto, PostgreSQL")
+        embedded = stack.database is not None and stack.database.embedded is not None
+        _say("stopping: gateway, scheduler, consumers, moto" + (", PostgreSQL" if embedded else ""))
         stack.stop()
         _say("stopped")
     return 0

@@ -98,6 +98,7 @@ def stack_env(database_url: str | None) -> dict[str, str]:
 def start_stack(
     tmp: Path, *args: str, database_url: str | None, state_dir: Path | None = None
 ) -> Iterator[RunningStack]:
+    tmp.mkdir(parents=True, exist_ok=True)
     state_dir = state_dir or tmp / "state"
     log_path = tmp / "stack.log"
     env = stack_env(database_url)

@@ -403,12 +403,12 @@ class LocalStack:
             if self._server_thread is not None:
                 self._server_thread.join(15)
             self._server = None
-        for poller in self.pollers:
-            poller.stop()
-        self.pollers = []
         if self.scheduler is not None:
             self.scheduler.stop()
             self.scheduler = None
+        for poller in self.pollers:
+            poller.stop()
+        self.pollers = []
         if self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=True)
             self._executor = None
