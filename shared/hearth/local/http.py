@@ -34,10 +34,13 @@ def _trace_id() -> str:
     return f"Root=1-{int(time.time()):08x}-{secrets.token_hex(12)}"
 
 
-def docs_assets() -> Path:
-    """Swagger UI's files, served locally so ``/docs`` works without reaching a CDN."""
-    import fastapi_offline
-
+def docs_assets() -> Path | None:
+    """Swagger UI's files, served locally so ``/docs`` works without reaching a CDN (``None``
+    when the package that ships them is missing: the page then loads them from the CDN)."""
+    try:
+        import fastapi_offline
+    except ImportError:
+        return None
     return Path(fastapi_offline.__file__).parent / "static"
 
 
@@ -53,7 +56,9 @@ def create_app(
     from fastapi.staticfiles import StaticFiles
 
     app = FastAPI(title=title, docs_url=None, redoc_url=None, openapi_url=None)
-    app.mount("/docs/static", StaticFiles(directory=docs_assets()), name="docs-static")
+    assets = docs_assets()
+    if assets is not None:
+        app.mount("/docs/static", StaticFiles(directory=assets), name="docs-static")
 
     @app.get("/openapi.json", include_in_schema=False)
     async def openapi_document() -> JSONResponse:
@@ -62,13 +67,18 @@ def create_app(
 
     @app.get("/docs", include_in_schema=False)
     async def docs() -> HTMLResponse:
+        parameters = {"persistAuthorization": True, "displayRequestDuration": True}
+        if assets is None:
+            return get_swagger_ui_html(
+                openapi_url="/openapi.json", title=f"{title} — API", swagger_ui_parameters=parameters
+            )
         return get_swagger_ui_html(
             openapi_url="/openapi.json",
             title=f"{title} — API",
             swagger_js_url="/docs/static/swagger-ui-bundle.js",
             swagger_css_url="/docs/static/swagger-ui.css",
             swagger_favicon_url="/docs/static/favicon.png",
-            swagger_ui_parameters={"persistAuthorization": True, "displayRequestDuration": True},
+            swagger_ui_parameters=parameters,
         )
 
     @app.api_route("/{path:path}", methods=METHODS, include_in_schema=False)
