@@ -233,10 +233,12 @@ def cancel(conn: Connection, delivery_id: UUID, error: str) -> None:
 
 
 def cancel_pending_of_endpoint(conn: Connection, endpoint_id: UUID, error: str) -> int:
+    """End every pending delivery of a disabled endpoint. An attempt under way keeps its lease: its
+    sender still logs it (see :func:`record`), but the delivery stays ended."""
     return conn.execute(
         "UPDATE webhook_deliveries SET status = 'failed', next_attempt_at = NULL, enqueued_at = NULL,"
         " last_error = %s, updated_at = now()"
-        " WHERE endpoint_id = %s AND status = 'pending' AND (lease_until IS NULL)",
+        " WHERE endpoint_id = %s AND status = 'pending'",
         (error, endpoint_id),
     ).rowcount
 
@@ -258,16 +260,21 @@ def record(
     response_body: str | None,
     duration_ms: int,
     error: str | None,
-) -> bool:
-    """Log an attempt and move the delivery on; False when the lease was lost meanwhile (another
-    sender took over), in which case nothing is written."""
-    moved = conn.execute(
+) -> str | None:
+    """Log an attempt and move the delivery on; returns the delivery's status after it, or ``None``
+    when the lease was lost meanwhile (another sender took over) and nothing was written. A
+    delivery ended while the attempt was under way (its endpoint disabled) stays ended."""
+    row = conn.execute(
         """
         UPDATE webhook_deliveries
-        SET attempts = attempts + 1, status = %(status)s, next_attempt_at = %(next)s,
-            enqueued_at = %(enqueued)s, lane = %(lane)s, pending_trigger = 'automatic', lease_until = NULL,
+        SET attempts = attempts + 1,
+            status = CASE WHEN status = 'pending' THEN %(status)s ELSE status END,
+            next_attempt_at = CASE WHEN status = 'pending' THEN %(next)s::timestamptz END,
+            enqueued_at = CASE WHEN status = 'pending' THEN %(enqueued)s::timestamptz END,
+            lane = %(lane)s, pending_trigger = 'automatic', lease_until = NULL,
             last_attempt_at = %(at)s, last_status_code = %(code)s, last_error = %(error)s, updated_at = now()
         WHERE id = %(id)s AND attempts = %(prior)s AND lease_until = %(lease)s
+        RETURNING status
         """,
         {
             "status": status,
@@ -281,9 +288,9 @@ def record(
             "prior": prior_attempts,
             "lease": lease_until,
         },
-    ).rowcount
-    if moved != 1:
-        return False
+    ).fetchone()
+    if row is None:
+        return None
     conn.execute(
         f"""
         INSERT INTO webhook_delivery_attempts
@@ -304,7 +311,8 @@ def record(
             attempted_at,
         ),
     )
-    return True
+    status: str = row["status"]
+    return status
 
 
 def clear_enqueued(conn: Connection, delivery_id: UUID) -> None:

@@ -178,12 +178,14 @@ def handle(message: queues.DeliveryMessage, config: SenderConfig | None = None) 
             duration_ms=result.duration_ms,
             error=result.error,
         )
-        if not recorded:
+        if recorded is None:
             logger.warning(
                 "lease lost before the attempt was recorded", extra={"delivery_id": str(row["id"])}
             )
             conn.rollback()
             return "in_progress"
+        if recorded != step.status:  # ended (endpoint disabled) while the attempt was under way
+            step, queue_it = _Next("failed"), False
         emitted += _endpoint_health(conn, row, result, step, config, done_at)
         if step.exhausted and row["event_type"] != EXHAUSTED:
             emitted.append(

@@ -90,12 +90,15 @@ class Receiver:
                     reply = receiver.plan.pop(0) if len(receiver.plan) > 1 else receiver.plan[0]
                 if reply.delay:
                     time.sleep(reply.delay)
-                self.send_response(reply.status)
-                for name, value in reply.headers.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(reply.body)))
-                self.end_headers()
-                self.wfile.write(reply.body)
+                try:
+                    self.send_response(reply.status)
+                    for name, value in reply.headers.items():
+                        self.send_header(name, value)
+                    self.send_header("Content-Length", str(len(reply.body)))
+                    self.end_headers()
+                    self.wfile.write(reply.body)
+                except (BrokenPipeError, ConnectionResetError):
+                    self.close_connection = True  # the sender gave up waiting (timeout tests)
 
             def log_message(self, *args: Any) -> None:
                 pass
@@ -172,7 +175,7 @@ class Aws:
     def pump(self, name: str, messages: list[dict[str, Any]] | None = None) -> dict[str, Any]:
         """One Lambda invocation of the queue's consumer with up to ten visible messages (or the
         given ones); deletes what the consumer did not report as failed, as Lambda does."""
-        queue, function = QUEUES[name]
+        function = QUEUES[name][1]
         messages = self.receive(name) if messages is None else messages
         if not messages:
             return {"batchItemFailures": [], "count": 0}
@@ -203,9 +206,20 @@ class Aws:
         return invoke(fn, json.loads(fn.sample_event.read_text()))
 
 
+def quiesce(admin_db: Any) -> None:
+    """Cross-tenant jobs (sweep, dispatcher) see every org of the session database: settle what
+    other tests left unpublished or pending, so a test sees only its own work."""
+    admin_db.execute("UPDATE domain_events SET published_at = now() WHERE published_at IS NULL")
+    admin_db.execute(
+        "UPDATE webhook_deliveries SET status = 'failed', next_attempt_at = NULL, enqueued_at = NULL,"
+        " lease_until = NULL, last_error = 'settled by the test set-up' WHERE status = 'pending'"
+    )
+
+
 @pytest.fixture
-def aws(webhook_settings) -> Iterator[Aws]:
+def aws(webhook_settings, admin_db) -> Iterator[Aws]:
     monkeypatch = webhook_settings
+    quiesce(admin_db)
     with mock_aws(), clock.frozen(datetime.now(UTC)) as fake:
         import moto.sqs.models
 
@@ -244,12 +258,28 @@ def emit(org_id: str, type: str = "company.created", data: dict[str, Any] | None
             org_id=org_id,
             actor=("system", None),
             type=type,
-            resource_type=kw.get("resource_type", type.split(".")[0]),
+            resource_type=kw.get("resource_type", type.split(".", maxsplit=1)[0]),
             resource_id=kw.get("resource_id", "r-1"),
             data=data if data is not None else {"name": "Acme"},
         )
     outbox.after_commit(UUID(str(org_id)), [event_id])
     return event_id
+
+
+def delivery_rows(admin_db: Any, endpoint_id: str) -> list[dict[str, Any]]:
+    return list(
+        admin_db.execute(
+            "SELECT * FROM webhook_deliveries WHERE endpoint_id = %s ORDER BY created_at, id", (endpoint_id,)
+        ).fetchall()
+    )
+
+
+def attempt_rows(admin_db: Any, delivery_id: Any) -> list[dict[str, Any]]:
+    return list(
+        admin_db.execute(
+            "SELECT * FROM webhook_delivery_attempts WHERE delivery_id = %s ORDER BY attempt", (delivery_id,)
+        ).fetchall()
+    )
 
 
 def create_endpoint(client: Any, tenant: Any, url: str, **fields: Any) -> dict[str, Any]:
