@@ -155,7 +155,6 @@ def _local(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
     try:
-        _say(stack.banner())
         stack.wait(stop)
     finally:
         embedded = stack.database is not None and stack.database.embedded is not None

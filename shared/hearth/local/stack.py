@@ -7,7 +7,7 @@ one SQS poller per queue event source; the scheduler. :meth:`LocalStack.stop` ta
 in the reverse order, the embedded server included::
 
     stack = LocalStack(StackOptions(root=Path.cwd()))
-    stack.start()      # returns when the gateway answers
+    stack.start()      # returns when the gateway answers (after printing the banner)
     stack.url          # http://127.0.0.1:3000
     stack.stop()
 """
@@ -250,7 +250,8 @@ class LocalStack:
             self.stop()
             raise
         self.ready_seconds = time.perf_counter() - began
-        self._write_state()
+        self.say(self.banner())
+        self._write_state()  # last: its appearance tells scripts and tests the stack is ready
 
     def _start(self) -> None:
         opts = self.options
