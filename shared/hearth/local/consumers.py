@@ -112,7 +112,11 @@ class SqsPoller:
             left = deadline - time.monotonic()
             if left <= 0:
                 break
-            batch.extend(self._receive(size - len(batch), min(POLL_SECONDS, max(0, int(left)))))
+            wait = min(POLL_SECONDS, int(left))
+            got = self._receive(size - len(batch), wait)
+            batch.extend(got)
+            if not got and wait == 0:  # under a second left: poll gently until the window closes
+                self._stop.wait(min(left, 0.1))
         return batch
 
     def deliver(self, batch: list[dict[str, Any]]) -> BatchOutcome:
