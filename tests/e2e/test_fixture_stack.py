@@ -229,23 +229,27 @@ def test_consumer_gets_sqs_batches_and_poison_ends_in_the_dlq(stack: RunningStac
     assert "left for retry" in stack.log
 
 
-def test_batching_window_gathers_a_full_batch(stack: RunningStack) -> None:
+def test_batching_window_gathers_batches_of_at_most_batch_size(stack: RunningStack) -> None:
     sqs = aws(stack, "sqs")
     queue = sqs.get_queue_url(QueueName="hearth-local-BatchQueue")["QueueUrl"]
     tag = os.urandom(4).hex()
     for n in (1, 2):
         sqs.send_message(QueueUrl=queue, MessageBody=f"{tag}-{n}")
-    time.sleep(0.5)  # the second pair arrives inside the 3 s window opened by the first
-    for n in (3, 4):
-        sqs.send_message(QueueUrl=queue, MessageBody=f"{tag}-{n}")
+    time.sleep(0.5)  # the next four arrive inside the 3 s window opened by the first two
+    sqs.send_message_batch(
+        QueueUrl=queue, Entries=[{"Id": str(n), "MessageBody": f"{tag}-{n}"} for n in (3, 4, 5, 6)]
+    )
 
     def batches() -> list[list[str]]:
         got = records(stack, "BatchRecorderFunction")
         found = [[r["body"] for r in b["records"] if r["body"].startswith(tag)] for b in got]
         found = [b for b in found if b]
-        return found if sum(len(b) for b in found) == 4 else []
+        return found if sum(len(b) for b in found) == 6 else []
 
-    assert wait_for(batches, 30, "four messages delivered") == [[f"{tag}-{n}" for n in (1, 2, 3, 4)]]
+    got = wait_for(batches, 30, "six messages delivered")
+    assert [len(b) for b in got] == [4, 2]  # BatchSize 4: the window closes when the batch is full
+    assert got[0][:2] == [f"{tag}-1", f"{tag}-2"]
+    assert sorted(got[0] + got[1]) == sorted(f"{tag}-{n}" for n in range(1, 7))
 
 
 # -- schedules ----------------------------------------------------------------------------------
