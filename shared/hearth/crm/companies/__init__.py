@@ -1,0 +1,1 @@
+"""Companies: the organisations a tenant does business with."""

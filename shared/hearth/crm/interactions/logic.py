@@ -1,0 +1,62 @@
+"""Interaction rules: an interaction stays linked to at least one person, company or deal (live
+records of the org); a provider's external reference is recorded once; members delete the
+interactions they recorded."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from hearth.crm.interactions.models import Interaction, InteractionCreate, InteractionUpdate
+from hearth.crm.interactions.store import INTERACTIONS
+from hearth.http import Page, RequestContext
+from hearth.http.batching import BatchCreate, BatchResult, BatchUpdate, run_batch
+from hearth.http.records import ListParams
+from hearth.problems import invalid
+
+
+def list_interactions(ctx: RequestContext, params: ListParams) -> Page[Interaction]:
+    return INTERACTIONS.list(ctx, params)
+
+
+def get(ctx: RequestContext, interaction_id: UUID, *, include_deleted: bool = False) -> Interaction:
+    return INTERACTIONS.get(ctx, interaction_id, include_deleted=include_deleted)
+
+
+def create(ctx: RequestContext, body: InteractionCreate) -> Interaction:
+    return INTERACTIONS.create(ctx, {**body.model_dump(), "created_by": ctx.user_id})
+
+
+def _still_linked(before: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    after = {**before, **values}
+    if after["person_id"] is None and after["company_id"] is None and after["deal_id"] is None:
+        raise invalid("person_id", "An interaction stays linked to a person, company or deal.", "required")
+    return values
+
+
+def update(
+    ctx: RequestContext, interaction_id: UUID, body: InteractionUpdate, *, version: int | None = None
+) -> Interaction:
+    return INTERACTIONS.update(ctx, interaction_id, body.changes(), version=version, prepare=_still_linked)
+
+
+def delete(ctx: RequestContext, interaction_id: UUID) -> None:
+    INTERACTIONS.delete(ctx, interaction_id)
+
+
+def restore(ctx: RequestContext, interaction_id: UUID) -> Interaction:
+    return INTERACTIONS.restore(ctx, interaction_id)
+
+
+def batch_create(ctx: RequestContext, body: BatchCreate[InteractionCreate]) -> BatchResult[Interaction]:
+    return run_batch(ctx, body.items, lambda item: create(ctx, item), status=201, model=Interaction)
+
+
+def batch_update(ctx: RequestContext, body: BatchUpdate[InteractionUpdate]) -> BatchResult[Interaction]:
+    return run_batch(
+        ctx,
+        body.items,
+        lambda item: update(ctx, item.id, item.changes, version=item.version),
+        status=200,
+        model=Interaction,
+    )

@@ -1,0 +1,1 @@
+"""Notes: free text about records (linked to companies, people, deals or projects)."""

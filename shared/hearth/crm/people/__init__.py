@@ -1,0 +1,1 @@
+"""People: contacts, usually working at a company."""

@@ -1,0 +1,1 @@
+"""Tasks: to-dos linked to records, with dependencies between them."""

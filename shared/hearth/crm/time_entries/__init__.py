@@ -1,0 +1,1 @@
+"""Time entries: minutes members spent on a project (and maybe one of its tasks)."""
