@@ -4,8 +4,8 @@ failures: a record that fails is retried by SQS and, after five receives, kept i
 
 from typing import Any
 
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from hearth.batch import process_sqs_batch
 from hearth.observability import logger

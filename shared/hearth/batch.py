@@ -1,17 +1,20 @@
-"""SQS batches processed concurrently, with partial batch failures (Powertools batch utility).
+"""SQS batches with partial batch failures (Powertools batch utility), one record at a time or
+the whole batch at once.
 
-Powertools' ``BatchProcessor`` handles records one after another; a consumer whose records wait
-on the network (a webhook sender) wants them in flight together, so a batch of ten to a slow
-receiver takes about one receiver latency. :class:`ConcurrentBatchProcessor` runs the same
-record handling on a thread pool that lives as long as the execution environment (each pool
-thread keeps its own database connections, see ``hearth.db``)::
+Powertools' ``BatchProcessor`` hands records to a handler one after another. A consumer whose
+records wait on the network and share database work (the webhook sender: one claim statement,
+ten requests in flight together, one record statement) takes the whole batch instead:
+:class:`WholeBatchProcessor` gives the handler every record and expects a result or an exception
+per record; exceptions become ``batchItemFailures``, as with any Powertools processor::
 
     def record_handler(record: SQSRecord) -> None: ...
+    def batch_handler(records: list[SQSRecord]) -> list[object | Exception]: ...
 
-    def handler(event, context):
-        return process_sqs_batch(event, record_handler, context, concurrency=10)
+    process_sqs_batch(event, record_handler, context)          # one by one
+    process_sqs_batch(event, batch_handler, context, whole=True)
 
-A record whose handler raises is reported in ``batchItemFailures``; the others are deleted.
+:func:`thread_pool` is the environment's pool for concurrent work (each pool thread keeps its own
+database connections, see ``hearth.db``).
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from hearth.observability import logger
 
 # Powertools' Logger is not a logging.Logger by type, but logs record failures just the same.
 _LOGGER: Any = logger
+
 _pools: dict[int, ThreadPoolExecutor] = {}
 _pools_lock = threading.Lock()
 
@@ -41,35 +45,46 @@ def thread_pool(size: int) -> ThreadPoolExecutor:
         return pool
 
 
-class ConcurrentBatchProcessor(BatchProcessor):
-    """A ``BatchProcessor`` whose records are handled at the same time on a thread pool."""
+class WholeBatchProcessor(BatchProcessor):
+    """A ``BatchProcessor`` whose handler takes every record at once and answers per record."""
 
-    def __init__(self, concurrency: int = 10) -> None:
+    def __init__(self) -> None:
         super().__init__(event_type=EventType.SQS, raise_on_entire_batch_failure=False, logger=_LOGGER)
-        self.concurrency = concurrency
 
     def process(self) -> list[tuple[Any, ...]]:
-        if len(self.records) <= 1:
-            return super().process()
-        pool = thread_pool(self.concurrency)
-        return list(pool.map(self._process_record, self.records))
+        records = [self._to_batch_type(record=r, event_type=self.event_type) for r in self.records]
+        try:
+            results = list(self.handler(records))
+            if len(results) != len(records):
+                raise RuntimeError("the batch handler must answer every record")
+        except Exception as exc:
+            results = [exc] * len(records)
+        entries = []
+        for raw, record, result in zip(self.records, records, results, strict=True):
+            if isinstance(result, Exception):
+                entries.append(
+                    self.failure_handler(
+                        record=record, exception=(type(result), result, result.__traceback__)
+                    )
+                )
+            else:
+                entries.append(self.success_handler(record=raw, result=result))
+        return entries
 
 
 def process_sqs_batch(
     event: dict[str, Any],
-    record_handler: Callable[..., Any],
+    handler: Callable[..., Any],
     context: Any = None,
     *,
-    concurrency: int = 1,
+    whole: bool = False,
 ) -> PartialItemFailureResponse:
-    """Run ``record_handler`` on every record (concurrently when ``concurrency`` > 1) and return
-    the partial batch response. A processor per invocation: concurrent invocations in one process
+    """Run ``handler`` on the batch (per record, or on all records when ``whole``) and return the
+    partial batch response. A processor per invocation: concurrent invocations in one process
     (the local stack) never share results."""
     processor: BatchProcessor = (
-        ConcurrentBatchProcessor(concurrency)
-        if concurrency > 1
+        WholeBatchProcessor()
+        if whole
         else BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False, logger=_LOGGER)
     )
-    return process_partial_response(
-        event=event, record_handler=record_handler, processor=processor, context=context
-    )
+    return process_partial_response(event=event, record_handler=handler, processor=processor, context=context)

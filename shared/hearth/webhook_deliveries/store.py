@@ -5,9 +5,12 @@ cross-tenant release (system role). See migrations/0011 for what each column mea
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
+
+from psycopg.types.json import Jsonb
 
 from hearth.db import Connection
 
@@ -164,42 +167,43 @@ def mark_enqueued(conn: Connection, delivery_ids: Sequence[UUID], now: datetime,
 _CLAIM = """
 UPDATE webhook_deliveries d
 SET lease_until = %(lease)s, enqueued_at = NULL
-FROM webhook_endpoints e, domain_events ev
-WHERE d.id = %(id)s AND d.status = 'pending' AND d.attempts = %(prior)s
+FROM unnest(%(ids)s::uuid[], %(priors)s::int[], %(lanes)s::text[]) AS m(id, prior, lane),
+     webhook_endpoints e, domain_events ev
+WHERE d.id = m.id AND d.status = 'pending' AND d.attempts = m.prior
   AND (d.lease_until IS NULL OR d.lease_until < %(now)s)
   AND d.next_attempt_at <= %(due_by)s
   AND e.org_id = d.org_id AND e.id = d.endpoint_id AND e.enabled AND e.deleted_at IS NULL
-  AND NOT (%(lane)s = 'main' AND d.pending_trigger = 'automatic' AND e.degraded_at IS NOT NULL)
+  AND NOT (m.lane = 'main' AND d.pending_trigger = 'automatic' AND e.degraded_at IS NOT NULL)
   AND ev.org_id = d.org_id AND ev.id = d.event_id
 RETURNING d.id, d.org_id, d.endpoint_id, d.event_id, d.attempts, d.pending_trigger, d.lease_until,
   e.url, e.secret_ciphertext, e.previous_secret_ciphertext, e.previous_secret_expires_at,
-  ev.type AS event_type, ev.occurred_at, ev.payload, ev.actor_type, ev.actor_id, ev.resource_type,
-  ev.resource_id
+  e.degraded_at, e.failing_since, ev.type AS event_type, ev.occurred_at, ev.payload, ev.actor_type,
+  ev.actor_id, ev.resource_type, ev.resource_id
 """
 
 
 def claim(
     conn: Connection,
-    delivery_id: UUID,
+    wanted: Sequence[tuple[UUID, int, str]],
     *,
-    prior_attempts: int,
-    lane: str,
     now: datetime,
     due_by: datetime,
     lease_until: datetime,
-) -> dict[str, Any] | None:
-    """Take the pending attempt (a lease until ``lease_until``) when it is this message's to make."""
-    return conn.execute(
+) -> dict[UUID, dict[str, Any]]:
+    """Lease the pending attempts that are these messages' to make — ``(delivery_id,
+    prior_attempts, lane)`` each — in one statement; returns the claimed rows by delivery id."""
+    rows = conn.execute(
         _CLAIM,
         {
-            "id": delivery_id,
-            "prior": prior_attempts,
-            "lane": lane,
+            "ids": [w[0] for w in wanted],
+            "priors": [w[1] for w in wanted],
+            "lanes": [w[2] for w in wanted],
             "now": now,
             "due_by": due_by,
             "lease": lease_until,
         },
-    ).fetchone()
+    ).fetchall()
+    return {row["id"]: row for row in rows}
 
 
 def state(conn: Connection, delivery_id: UUID) -> dict[str, Any] | None:
@@ -243,76 +247,85 @@ def cancel_pending_of_endpoint(conn: Connection, endpoint_id: UUID, error: str) 
     ).rowcount
 
 
-def record(
-    conn: Connection,
-    *,
-    delivery_id: UUID,
-    prior_attempts: int,
-    lease_until: datetime,
-    status: str,
-    next_attempt_at: datetime | None,
-    enqueued_at: datetime | None,
-    lane: str,
-    attempted_at: datetime,
-    trigger: str,
-    url: str,
-    status_code: int | None,
-    response_body: str | None,
-    duration_ms: int,
-    error: str | None,
-) -> str | None:
-    """Log an attempt and move the delivery on; returns the delivery's status after it, or ``None``
-    when the lease was lost meanwhile (another sender took over) and nothing was written. A
-    delivery ended while the attempt was under way (its endpoint disabled) stays ended."""
-    row = conn.execute(
-        """
-        UPDATE webhook_deliveries
-        SET attempts = attempts + 1,
-            status = CASE WHEN status = 'pending' THEN %(status)s ELSE status END,
-            next_attempt_at = CASE WHEN status = 'pending' THEN %(next)s::timestamptz END,
-            enqueued_at = CASE WHEN status = 'pending' THEN %(enqueued)s::timestamptz END,
-            lane = %(lane)s, pending_trigger = 'automatic', lease_until = NULL,
-            last_attempt_at = %(at)s, last_status_code = %(code)s, last_error = %(error)s, updated_at = now()
-        WHERE id = %(id)s AND attempts = %(prior)s AND lease_until = %(lease)s
-        RETURNING status
-        """,
-        {
-            "status": status,
-            "next": next_attempt_at,
-            "enqueued": enqueued_at,
-            "lane": lane,
-            "at": attempted_at,
-            "code": status_code,
-            "error": error,
-            "id": delivery_id,
-            "prior": prior_attempts,
-            "lease": lease_until,
-        },
-    ).fetchone()
-    if row is None:
-        return None
-    conn.execute(
-        f"""
-        INSERT INTO webhook_delivery_attempts
-          (org_id, delivery_id, attempt, trigger, url, status_code, response_body, duration_ms, error,
-           next_attempt_at, attempted_at)
-        VALUES ({_ORG}, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
-        """,
-        (
-            delivery_id,
-            prior_attempts + 1,
-            trigger,
-            url,
-            status_code,
-            response_body,
-            duration_ms,
-            error,
-            next_attempt_at,
-            attempted_at,
-        ),
-    )
-    status: str = row["status"]
-    return status
+_RECORD = """
+WITH given AS (
+  SELECT * FROM jsonb_to_recordset(%(rows)s) AS r(
+    id uuid, prior int, lease timestamptz, status text, next timestamptz, enqueued timestamptz,
+    lane text, at timestamptz, trigger text, url text, code int, body text, ms int, error text)
+), moved AS (
+  UPDATE webhook_deliveries d
+  SET attempts = d.attempts + 1,
+      status = CASE WHEN d.status = 'pending' THEN g.status ELSE d.status END,
+      next_attempt_at = CASE WHEN d.status = 'pending' THEN g.next END,
+      enqueued_at = CASE WHEN d.status = 'pending' THEN g.enqueued END,
+      lane = g.lane, pending_trigger = 'automatic', lease_until = NULL, last_attempt_at = g.at,
+      last_status_code = g.code, last_error = g.error, updated_at = now()
+  FROM given g
+  WHERE d.id = g.id AND d.attempts = g.prior AND d.lease_until = g.lease
+  RETURNING d.org_id, d.id, d.status, g.prior, g.trigger, g.url, g.code, g.body, g.ms, g.error, g.next, g.at
+), logged AS (
+  INSERT INTO webhook_delivery_attempts
+    (org_id, delivery_id, attempt, trigger, url, status_code, response_body, duration_ms, error,
+     next_attempt_at, attempted_at)
+  SELECT org_id, id, prior + 1, trigger, url, code, body, ms, error,
+         CASE WHEN status = 'pending' THEN next END, at
+  FROM moved
+)
+SELECT id, status FROM moved
+"""
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptRecord:
+    """An attempt's outcome and the delivery's next step, as :func:`record` writes them."""
+
+    delivery_id: UUID
+    prior_attempts: int
+    lease_until: datetime
+    status: str
+    next_attempt_at: datetime | None
+    enqueued_at: datetime | None
+    lane: str
+    attempted_at: datetime
+    trigger: str
+    url: str
+    status_code: int | None
+    response_body: str | None
+    duration_ms: int
+    error: str | None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": str(self.delivery_id),
+            "prior": self.prior_attempts,
+            "lease": _iso(self.lease_until),
+            "status": self.status,
+            "next": _iso(self.next_attempt_at),
+            "enqueued": _iso(self.enqueued_at),
+            "lane": self.lane,
+            "at": _iso(self.attempted_at),
+            "trigger": self.trigger,
+            "url": self.url,
+            "code": self.status_code,
+            "body": self.response_body,
+            "ms": self.duration_ms,
+            "error": self.error,
+        }
+
+
+def record(conn: Connection, attempts: Sequence[AttemptRecord]) -> dict[UUID, str]:
+    """Log attempts and move their deliveries on, in one statement; returns each delivery's status
+    after it. A delivery missing from the answer lost its lease meanwhile (another sender took
+    over) and nothing was written for it. A delivery ended while its attempt was under way (its
+    endpoint disabled) stays ended."""
+    if not attempts:
+        return {}
+    rows = conn.execute(_RECORD, {"rows": Jsonb([a.as_json() for a in attempts])}).fetchall()
+    return {row["id"]: row["status"] for row in rows}
 
 
 def clear_enqueued(conn: Connection, delivery_id: UUID) -> None:

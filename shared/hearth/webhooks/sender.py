@@ -13,9 +13,10 @@
    failures only too, and an exhausted delivery records ``webhook.delivery_exhausted`` and goes
    to the dead-letter queue.
 
-::
+A batch is claimed with one statement per org, sent concurrently, and recorded with one
+statement per org when the attempts change nothing else (the common case)::
 
-    outcome = sender.handle(DeliveryMessage(org_id, delivery_id, attempt=1, lane="main"))
+    outcomes = sender.handle_batch([DeliveryMessage(org_id, delivery_id, attempt=1, lane="main")])
 """
 
 from __future__ import annotations
@@ -99,14 +100,27 @@ def signing_secrets(row: dict[str, Any], now: datetime) -> list[str]:
     return found
 
 
-def attempt(row: dict[str, Any], config: SenderConfig, now: datetime) -> transport.Result:
-    """Sign and POST (the URL checked again, the connection pinned to the checked address)."""
+Checked = ssrf.Destination | ssrf.InvalidUrl | ssrf.BlockedDestination
+
+
+def check_destination(url: str) -> Checked:
+    """The URL checked again (resolved now, every address public or allowed) or why not."""
+    try:
+        return ssrf.check(url)
+    except (ssrf.InvalidUrl, ssrf.BlockedDestination) as exc:
+        return exc
+
+
+def attempt(
+    row: dict[str, Any], config: SenderConfig, now: datetime, destination: Checked | None = None
+) -> transport.Result:
+    """Sign and POST to the checked destination (the connection pinned to the checked address)."""
+    if destination is None:
+        destination = check_destination(row["url"])
+    if not isinstance(destination, ssrf.Destination):
+        return transport.Result(None, None, 0, error=f"destination not allowed: {destination}")
     body = body_of(row)
     headers = signing.sign_headers(str(row["event_id"]), int(time.time()), body, signing_secrets(row, now))
-    try:
-        destination = ssrf.check(row["url"])
-    except (ssrf.InvalidUrl, ssrf.BlockedDestination) as exc:
-        return transport.Result(None, None, 0, error=f"destination not allowed: {exc}")
     return transport.post(destination, body, headers, timeout=config.timeout)
 
 
@@ -135,39 +149,164 @@ def next_step(row: dict[str, Any], result: transport.Result, now: datetime, rng:
     return _Next("pending", wait=wait)
 
 
+Result = Outcome | Exception
+
+
 def handle(message: queues.DeliveryMessage, config: SenderConfig | None = None) -> Outcome:
+    """One message (see :func:`handle_batch`); raises what the batch would report."""
+    [outcome] = handle_batch([message], config)
+    if isinstance(outcome, Exception):
+        raise outcome
+    return outcome
+
+
+def handle_batch(
+    messages: list[queues.DeliveryMessage], config: SenderConfig | None = None, *, concurrency: int = 10
+) -> list[Result]:
+    """A batch of delivery messages: claimed together (one statement per org), sent at the same
+    time on a thread pool, recorded together. Returns an outcome per message, or the exception
+    that kept it from being processed (reported to SQS as a batch item failure)."""
     config = config or SenderConfig.from_settings()
     now = clock.now()
     lease_until = now + timedelta(seconds=config.timeout) + LEASE_MARGIN
-    with db.tenant_transaction(message.org_id) as conn:
-        row = store.claim(
-            conn,
-            message.delivery_id,
-            prior_attempts=message.attempt - 1,
-            lane=message.lane,
-            now=now,
-            due_by=now + EARLY_SLACK,
-            lease_until=lease_until,
-        )
-        if row is None:
-            return _not_claimed(conn, message, now)
+    results: list[Result | None] = [None] * len(messages)
+    claimed: dict[int, dict[str, Any]] = {}
+    for org_id, indexes in _by_org(messages).items():
+        try:
+            with db.tenant_transaction(org_id) as conn:
+                rows = store.claim(
+                    conn,
+                    [(messages[i].delivery_id, messages[i].attempt - 1, messages[i].lane) for i in indexes],
+                    now=now,
+                    due_by=now + EARLY_SLACK,
+                    lease_until=lease_until,
+                )
+        except Exception as exc:
+            for i in indexes:
+                results[i] = exc
+            continue
+        for i in indexes:
+            row = rows.pop(messages[i].delivery_id, None)  # a delivery twice in one batch: once
+            if row is not None:
+                claimed[i] = row
+    for i, message in enumerate(messages):
+        if results[i] is None and i not in claimed:
+            results[i] = _guard(lambda m=message: _settle_unclaimed(m, now))
 
-    result = attempt(row, config, now)
+    # Each URL of the batch is resolved and checked once, as the batch is sent; every connection
+    # goes to an address of that check.
+    destinations = {url: check_destination(url) for url in {row["url"] for row in claimed.values()}}
+    order = list(claimed)
+    sent = _concurrently(
+        [lambda row=claimed[i]: attempt(row, config, now, destinations[row["url"]]) for i in order],
+        concurrency,
+    )
     done_at = clock.now()
-    step = next_step(row, result, done_at, config.rng)
-    next_at = done_at + step.wait if step.wait is not None else None
+    finished: dict[int, tuple[transport.Result, _Next]] = {}
+    for i, outcome in zip(order, sent, strict=True):
+        if isinstance(outcome, Exception):
+            results[i] = outcome  # the lease runs out and the attempt is taken over
+        else:
+            finished[i] = (outcome, next_step(claimed[i], outcome, done_at, config.rng))
+    for i, outcome in _record(messages, claimed, finished, config, now, done_at).items():
+        results[i] = outcome
+    return [r if r is not None else "unknown" for r in results]
+
+
+def _by_org(messages: list[queues.DeliveryMessage]) -> dict[UUID, list[int]]:
+    groups: dict[UUID, list[int]] = {}
+    for i, message in enumerate(messages):
+        groups.setdefault(message.org_id, []).append(i)
+    return groups
+
+
+def _guard(fn: Any) -> Result:
+    try:
+        result: Outcome = fn()
+        return result
+    except Exception as exc:
+        return exc
+
+
+def _concurrently(tasks: list[Any], concurrency: int) -> list[Any]:
+    if len(tasks) <= 1 or concurrency <= 1:
+        return [_guard(t) for t in tasks]
+    from hearth.batch import thread_pool
+
+    return list(thread_pool(concurrency).map(_guard, tasks))
+
+
+def _settle_unclaimed(message: queues.DeliveryMessage, now: datetime) -> Outcome:
+    with db.tenant_transaction(message.org_id) as conn:
+        return _not_claimed(conn, message, now)
+
+
+def _record(
+    messages: list[queues.DeliveryMessage],
+    claimed: dict[int, dict[str, Any]],
+    finished: dict[int, tuple[transport.Result, _Next]],
+    config: SenderConfig,
+    now: datetime,
+    done_at: datetime,
+) -> dict[int, Result]:
+    """Write the attempts: those that change nothing else together (one statement per org), the
+    others one by one with their health, disable rules and events."""
+    outcomes: dict[int, Result] = {}
+    plain: dict[UUID, list[int]] = {}
+    for i, (result, _) in finished.items():
+        row = claimed[i]
+        slow = result.duration_ms >= config.slow * 1000
+        if result.ok and not slow and row["degraded_at"] is None and row["failing_since"] is None:
+            plain.setdefault(messages[i].org_id, []).append(i)
+        else:
+            outcomes[i] = _guard(
+                lambda i=i, slow=slow: _record_one(
+                    messages[i], claimed[i], *finished[i], slow, config, now, done_at
+                )
+            )
+    for org_id, indexes in plain.items():
+        try:
+            with db.tenant_transaction(org_id) as conn:
+                statuses = store.record(
+                    conn,
+                    [
+                        _attempt_record(messages[i], claimed[i], *finished[i], config, now, done_at)[0]
+                        for i in indexes
+                    ],
+                )
+        except Exception as exc:
+            for i in indexes:
+                outcomes[i] = exc
+            continue
+        for i in indexes:
+            outcomes[i] = (
+                _log(claimed[i], finished[i][0], "succeeded")
+                if claimed[i]["id"] in statuses
+                else "in_progress"
+            )
+    return outcomes
+
+
+def _attempt_record(
+    message: queues.DeliveryMessage,
+    row: dict[str, Any],
+    result: transport.Result,
+    step: _Next,
+    config: SenderConfig,
+    now: datetime,
+    done_at: datetime,
+) -> tuple[store.AttemptRecord, bool]:
+    """The record of an attempt, and whether its retry goes on the queue (a wait SQS can delay)."""
     queue_it = (
         step.wait is not None and step.wait <= schedule.MAX_QUEUE_DELAY and bool(config.retry_queue_url)
     )
-    emitted: list[UUID] = []
-    with db.tenant_transaction(message.org_id) as conn:
-        recorded = store.record(
-            conn,
+    return (
+        store.AttemptRecord(
             delivery_id=row["id"],
             prior_attempts=row["attempts"],
             lease_until=row["lease_until"],
             status=step.status,
-            next_attempt_at=next_at,
+            next_attempt_at=done_at + step.wait if step.wait is not None else None,
             enqueued_at=done_at if queue_it else None,
             lane="retry" if step.status == "pending" else message.lane,
             attempted_at=now,
@@ -177,61 +316,96 @@ def handle(message: queues.DeliveryMessage, config: SenderConfig | None = None) 
             response_body=result.body_head,
             duration_ms=result.duration_ms,
             error=result.error,
-        )
-        if recorded is None:
-            logger.warning(
-                "lease lost before the attempt was recorded", extra={"delivery_id": str(row["id"])}
-            )
-            conn.rollback()
-            return "in_progress"
-        if recorded != step.status:  # ended (endpoint disabled) while the attempt was under way
-            step, queue_it = _Next("failed"), False
-        emitted += _endpoint_health(conn, row, result, step, config, done_at)
-        if step.exhausted and row["event_type"] != EXHAUSTED:
-            emitted.append(
-                outbox.emit(
-                    conn,
-                    org_id=row["org_id"],
-                    actor=SYSTEM,
-                    type=EXHAUSTED,
-                    resource_type="webhook_delivery",
-                    resource_id=row["id"],
-                    data={
-                        "delivery_id": str(row["id"]),
-                        "endpoint_id": str(row["endpoint_id"]),
-                        "event_id": str(row["event_id"]),
-                        "event_type": row["event_type"],
-                        "attempts": row["attempts"] + 1,
-                        "last_status_code": result.status,
-                        "last_error": result.error,
-                    },
-                )
-            )
+        ),
+        queue_it,
+    )
+
+
+def _record_one(
+    message: queues.DeliveryMessage,
+    row: dict[str, Any],
+    result: transport.Result,
+    step: _Next,
+    slow: bool,
+    config: SenderConfig,
+    now: datetime,
+    done_at: datetime,
+) -> Outcome:
+    record, queue_it = _attempt_record(message, row, result, step, config, now, done_at)
+    emitted: list[UUID] = []
+    with db.tenant_transaction(message.org_id) as conn:
+        recorded = store.record(conn, [record]).get(row["id"])
+        if recorded is not None:
+            if recorded != step.status:  # ended (endpoint disabled) while the attempt was under way
+                step, queue_it = _Next("failed"), False
+            emitted = _after_attempt(conn, row, result, step, slow, done_at)
+    if recorded is None:
+        logger.warning("lease lost before the attempt was recorded", extra={"delivery_id": str(row["id"])})
+        return "in_progress"
     if emitted:
         outbox.after_commit(message.org_id, emitted)
-    number = row["attempts"] + 1
     if queue_it and step.wait is not None and config.retry_queue_url:
-        retry = queues.DeliveryMessage(message.org_id, row["id"], number + 1, "retry")
+        retry = queues.DeliveryMessage(message.org_id, row["id"], row["attempts"] + 2, "retry")
         if not queues.send(config.retry_queue_url, [retry], delay=step.wait):
             with db.tenant_transaction(message.org_id) as conn:
                 store.clear_enqueued(conn, row["id"])  # the dispatcher releases it instead
     if step.exhausted and config.dead_letter_queue_url:
         queues.send(config.dead_letter_queue_url, [message])
+    if step.status == "succeeded":
+        outcome: Outcome = "succeeded"
+    elif step.status == "pending":
+        outcome = "retrying"
+    else:
+        outcome = "exhausted" if step.exhausted else "failed"
+    return _log(row, result, outcome)
+
+
+def _log(row: dict[str, Any], result: transport.Result, outcome: Outcome) -> Outcome:
     logger.info(
         "webhook attempt",
         extra={
             "delivery_id": str(row["id"]),
-            "attempt": number,
+            "attempt": row["attempts"] + 1,
             "status_code": result.status,
             "duration_ms": result.duration_ms,
-            "outcome": step.status,
+            "outcome": outcome,
         },
     )
-    if step.status == "succeeded":
-        return "succeeded"
-    if step.status == "pending":
-        return "retrying"
-    return "exhausted" if step.exhausted else "failed"
+    return outcome
+
+
+def _after_attempt(
+    conn: db.Connection,
+    row: dict[str, Any],
+    result: transport.Result,
+    step: _Next,
+    slow: bool,
+    now: datetime,
+) -> list[UUID]:
+    """The endpoint's health and disable rules, and the exhausted event (in the record's
+    transaction); returns the events emitted."""
+    emitted = _endpoint_health(conn, row, result, step, slow, now)
+    if step.exhausted and row["event_type"] != EXHAUSTED:
+        emitted.append(
+            outbox.emit(
+                conn,
+                org_id=row["org_id"],
+                actor=SYSTEM,
+                type=EXHAUSTED,
+                resource_type="webhook_delivery",
+                resource_id=row["id"],
+                data={
+                    "delivery_id": str(row["id"]),
+                    "endpoint_id": str(row["endpoint_id"]),
+                    "event_id": str(row["event_id"]),
+                    "event_type": row["event_type"],
+                    "attempts": row["attempts"] + 1,
+                    "last_status_code": result.status,
+                    "last_error": result.error,
+                },
+            )
+        )
+    return emitted
 
 
 def _endpoint_health(
@@ -239,10 +413,9 @@ def _endpoint_health(
     row: dict[str, Any],
     result: transport.Result,
     step: _Next,
-    config: SenderConfig,
+    slow: bool,
     now: datetime,
 ) -> list[UUID]:
-    slow = result.duration_ms >= config.slow * 1000
     health = endpoints_store.record_health(conn, row["endpoint_id"], ok=result.ok, slow=slow, now=now)
     reason: str | None = None
     if step.gone:

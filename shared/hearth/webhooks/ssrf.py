@@ -17,6 +17,7 @@ local development and the tests deliver to a receiver on loopback.
 from __future__ import annotations
 
 import contextlib
+import functools
 import ipaddress
 import socket
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -88,6 +89,11 @@ def blocked_reason(address: IPAddress) -> str | None:
 
 
 def parse_networks(values: Iterable[str]) -> tuple[Network, ...]:
+    return _networks(tuple(values))
+
+
+@functools.lru_cache(maxsize=8)
+def _networks(values: tuple[str, ...]) -> tuple[Network, ...]:
     return tuple(ipaddress.ip_network(value, strict=False) for value in values)
 
 
