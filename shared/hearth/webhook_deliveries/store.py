@@ -4,6 +4,7 @@ cross-tenant release (system role). See migrations/0011 for what each column mea
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -12,6 +13,7 @@ from uuid import UUID
 
 from psycopg.types.json import Jsonb
 
+from hearth import db
 from hearth.db import Connection
 
 COLUMNS = (
@@ -182,8 +184,38 @@ RETURNING d.id, d.org_id, d.endpoint_id, d.event_id, d.attempts, d.pending_trigg
 """
 
 
+_CLAIM_ALONE = f"""
+WITH claimed AS ({_CLAIM})
+SELECT coalesce(jsonb_agg(jsonb_build_object(
+  'id', id, 'org_id', org_id, 'endpoint_id', endpoint_id, 'event_id', event_id, 'attempts', attempts,
+  'pending_trigger', pending_trigger, 'lease_until', lease_until, 'url', url,
+  'secret_ciphertext', encode(secret_ciphertext, 'base64'),
+  'previous_secret_ciphertext', encode(previous_secret_ciphertext, 'base64'),
+  'previous_secret_expires_at', previous_secret_expires_at, 'degraded_at', degraded_at,
+  'failing_since', failing_since, 'event_type', event_type, 'occurred_at', occurred_at,
+  'payload', payload, 'actor_type', actor_type, 'actor_id', actor_id, 'resource_type', resource_type,
+  'resource_id', resource_id)), '[]'::jsonb) AS rows
+FROM claimed
+"""
+_UUIDS = ("id", "org_id", "endpoint_id", "event_id")
+_TIMES = ("lease_until", "previous_secret_expires_at", "degraded_at", "failing_since", "occurred_at")
+_BYTES = ("secret_ciphertext", "previous_secret_ciphertext")
+
+
+def _claimed(obj: dict[str, Any]) -> dict[str, Any]:
+    """A claimed row from its JSON form, with the types a row from the driver has."""
+    row = dict(obj)
+    for key in _UUIDS:
+        row[key] = UUID(row[key])
+    for key in _TIMES:
+        row[key] = None if row[key] is None else datetime.fromisoformat(row[key])
+    for key in _BYTES:
+        row[key] = None if row[key] is None else base64.b64decode(row[key])
+    return row
+
+
 def claim(
-    conn: Connection,
+    org_id: UUID,
     wanted: Sequence[tuple[UUID, int, str]],
     *,
     now: datetime,
@@ -191,9 +223,10 @@ def claim(
     lease_until: datetime,
 ) -> dict[UUID, dict[str, Any]]:
     """Lease the pending attempts that are these messages' to make — ``(delivery_id,
-    prior_attempts, lane)`` each — in one statement; returns the claimed rows by delivery id."""
-    rows = conn.execute(
-        _CLAIM,
+    prior_attempts, lane)`` each — in a transaction of its own sent in one round trip (the claim
+    is the start of every batch); returns the claimed rows by delivery id."""
+    found = db.database("app").run_once(
+        _CLAIM_ALONE,
         {
             "ids": [w[0] for w in wanted],
             "priors": [w[1] for w in wanted],
@@ -202,7 +235,9 @@ def claim(
             "due_by": due_by,
             "lease": lease_until,
         },
-    ).fetchall()
+        org_id=str(org_id),
+    )
+    rows = [_claimed(obj) for obj in (found["rows"] if found else [])]
     return {row["id"]: row for row in rows}
 
 
@@ -247,7 +282,7 @@ def cancel_pending_of_endpoint(conn: Connection, endpoint_id: UUID, error: str) 
     ).rowcount
 
 
-_RECORD = """
+_RECORD_STEPS = """
 WITH given AS (
   SELECT * FROM jsonb_to_recordset(%(rows)s) AS r(
     id uuid, prior int, lease timestamptz, status text, next timestamptz, enqueued timestamptz,
@@ -271,8 +306,8 @@ WITH given AS (
          CASE WHEN status = 'pending' THEN next END, at
   FROM moved
 )
-SELECT id, status FROM moved
 """
+_RECORD = _RECORD_STEPS + "SELECT id, status FROM moved"
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -315,6 +350,22 @@ class AttemptRecord:
             "ms": self.duration_ms,
             "error": self.error,
         }
+
+
+_RECORD_ALONE = (
+    _RECORD_STEPS + "SELECT coalesce(jsonb_object_agg(id, status), '{}'::jsonb) AS statuses FROM moved"
+)
+
+
+def record_alone(org_id: UUID, attempts: Sequence[AttemptRecord]) -> dict[UUID, str]:
+    """:func:`record` as a transaction of its own, sent in one round trip (the common case:
+    nothing else changes with these attempts)."""
+    if not attempts:
+        return {}
+    found = db.database("app").run_once(
+        _RECORD_ALONE, {"rows": Jsonb([a.as_json() for a in attempts])}, org_id=str(org_id)
+    )
+    return {UUID(k): v for k, v in (found["statuses"] if found else {}).items()}
 
 
 def record(conn: Connection, attempts: Sequence[AttemptRecord]) -> dict[UUID, str]:

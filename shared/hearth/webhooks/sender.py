@@ -173,14 +173,13 @@ def handle_batch(
     claimed: dict[int, dict[str, Any]] = {}
     for org_id, indexes in _by_org(messages).items():
         try:
-            with db.tenant_transaction(org_id) as conn:
-                rows = store.claim(
-                    conn,
-                    [(messages[i].delivery_id, messages[i].attempt - 1, messages[i].lane) for i in indexes],
-                    now=now,
-                    due_by=now + EARLY_SLACK,
-                    lease_until=lease_until,
-                )
+            rows = store.claim(
+                org_id,
+                [(messages[i].delivery_id, messages[i].attempt - 1, messages[i].lane) for i in indexes],
+                now=now,
+                due_by=now + EARLY_SLACK,
+                lease_until=lease_until,
+            )
         except Exception as exc:
             for i in indexes:
                 results[i] = exc
@@ -266,14 +265,13 @@ def _record(
             )
     for org_id, indexes in plain.items():
         try:
-            with db.tenant_transaction(org_id) as conn:
-                statuses = store.record(
-                    conn,
-                    [
-                        _attempt_record(messages[i], claimed[i], *finished[i], config, now, done_at)[0]
-                        for i in indexes
-                    ],
-                )
+            statuses = store.record_alone(
+                org_id,
+                [
+                    _attempt_record(messages[i], claimed[i], *finished[i], config, now, done_at)[0]
+                    for i in indexes
+                ],
+            )
         except Exception as exc:
             for i in indexes:
                 outcomes[i] = exc
