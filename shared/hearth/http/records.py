@@ -176,7 +176,9 @@ class Resource(Generic[M]):
             deleted=sql.SQL(
                 {False: " AND deleted_at IS NULL", True: " AND deleted_at IS NOT NULL", None: ""}[deleted]
             ),
-            lock=sql.SQL(" FOR UPDATE" if lock else ""),
+            # NO KEY UPDATE: other rows may still reference this one (their foreign-key checks
+            # take KEY SHARE) while it is being changed.
+            lock=sql.SQL(" FOR NO KEY UPDATE" if lock else ""),
         )
         return ctx.db.execute(query, (record_id,)).fetchone()
 

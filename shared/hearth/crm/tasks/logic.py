@@ -79,7 +79,6 @@ def _relink(ctx: RequestContext, change: Change, links: Any, depends_on: list[UU
         old_deps = store.dependencies(ctx, change.id)
         wanted = _check_dependencies(ctx, change.id, depends_on)
         if set(old_deps) != set(wanted):
-            store.lock_graph(ctx)
             if store.reaches(ctx, wanted, change.id):
                 raise invalid(
                     "depends_on", "This would make the tasks depend on each other in a cycle.", "cycle"
@@ -93,6 +92,8 @@ def update(ctx: RequestContext, task_id: UUID, body: TaskUpdate, *, version: int
     links = body.links if "links" in changes else None
     depends_on = changes.pop("depends_on", None)
     changes.pop("links", None)
+    if depends_on is not None:
+        store.lock_graph(ctx)  # before the row lock: one order of locks for every request
     change = TASKS.begin_update(ctx, task_id, changes, version=version, prepare=_completion)
     _relink(ctx, change, links, depends_on)
     completed = "status" in change.changes and change.changes["status"][1] == "done"
