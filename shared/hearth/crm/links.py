@@ -113,9 +113,12 @@ class LinkTable:
             ),
             (owner_id,),
         )
-        for link in links:
+        for link in links:  # clock_timestamp(): links keep the order they were given in
             ctx.db.execute(
-                sql.SQL("INSERT INTO {table} (org_id, {owner}, {column}) VALUES (%s, %s, %s)").format(
+                sql.SQL(
+                    "INSERT INTO {table} (org_id, {owner}, {column}, created_at)"
+                    " VALUES (%s, %s, %s, clock_timestamp())"
+                ).format(
                     table=sql.Identifier(self.table),
                     owner=sql.Identifier(self.owner),
                     column=sql.Identifier(COLUMNS[link.type]),

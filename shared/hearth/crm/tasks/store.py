@@ -87,9 +87,10 @@ def reaches(ctx: RequestContext, start: list[UUID], target: UUID) -> bool:
 
 def set_dependencies(ctx: RequestContext, task_id: UUID, depends_on: list[UUID]) -> None:
     ctx.db.execute("DELETE FROM task_dependencies WHERE task_id = %s", (task_id,))
-    for other in depends_on:
+    for other in depends_on:  # clock_timestamp(): dependencies keep the order they were given in
         ctx.db.execute(
-            "INSERT INTO task_dependencies (org_id, task_id, depends_on_id) VALUES (%s, %s, %s)",
+            "INSERT INTO task_dependencies (org_id, task_id, depends_on_id, created_at)"
+            " VALUES (%s, %s, %s, clock_timestamp())",
             (ctx.org_id, task_id, other),
         )
 
