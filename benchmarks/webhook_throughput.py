@@ -74,7 +74,10 @@ def serve(latency: float, ready: Any) -> None:
         def log_message(self, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    class Server(ThreadingHTTPServer):
+        request_queue_size = 64  # a batch opens ten connections at once
+
+    server = Server(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     ready.send(server.server_address[1])
     server.serve_forever()
