@@ -187,8 +187,13 @@ class Resource(Generic[M]):
             self.decorate(ctx, rows)
         return [self.model.model_validate(r) for r in rows]
 
-    def output(self, ctx: RequestContext, record_id: UUID) -> M:
-        query = sql.SQL("{select} WHERE r.id = %s").format(select=sql.SQL(self.listing.select))
+    def output(self, ctx: RequestContext, record_id: UUID, *, live_only: bool = False) -> M:
+        """The record as the API shows it (404 when there is no such row, or no live one when
+        ``live_only``)."""
+        query = sql.SQL("{select} WHERE r.id = %s{live}").format(
+            select=sql.SQL(self.listing.select),
+            live=sql.SQL(" AND r.deleted_at IS NULL" if live_only else ""),
+        )
         row = ctx.db.execute(query, (record_id,)).fetchone()
         if row is None:
             raise NotFound(self.name, record_id)
@@ -198,9 +203,7 @@ class Resource(Generic[M]):
         """GET by id: 404 unless live (or deleted and an admin asked for it); sets the ETag."""
         if include_deleted:
             ctx.require(READ_DELETED)
-        if self.row(ctx, record_id, deleted=None if include_deleted else False) is None:
-            raise NotFound(self.name, record_id)
-        out = self.output(ctx, record_id)
+        out = self.output(ctx, record_id, live_only=not include_deleted)
         ctx.set_etag(out.version)
         return out
 

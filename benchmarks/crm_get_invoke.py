@@ -1,0 +1,146 @@
+"""What the route kit costs on a read: a warm in-process invoke of ``GET /v1/companies/{id}``
+against a raw psycopg round trip of the same SELECT, on the same PostgreSQL, in the same run.
+
+The invoke is the function's own handler (functions/api/companies/get.py) called with an API
+Gateway v2 event that carries the authorizer's principal, as Lambda would call a warm
+environment: principal, rate limit (one round trip), tenant transaction (the tenant setting, the
+SELECT, the commit), the ETag, response shaping, the log line and the EMF metrics (written to
+/dev/null here). The raw side is ``conn.execute(<the same SELECT>).fetchone()`` on an open
+connection with the tenant already set. Prints p50 of both and the ratio (goal: <= 3)::
+
+    .venv/bin/python benchmarks/crm_get_invoke.py [--samples 3000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import secrets
+import statistics
+import sys
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "shared"))
+
+
+def server_url() -> str:
+    from hearth.local import postgres
+
+    url = os.environ.get("HEARTH_TEST_DATABASE_URL") or os.environ.get("DATABASE_URL")
+    if url:
+        return url
+    default = "postgresql://postgres@127.0.0.1:5432/postgres"
+    if postgres.reachable(default):
+        return default
+    return postgres.embedded_server(ROOT / ".hearth" / "test-pg")
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def main() -> int:  # noqa: PLR0915
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--samples", type=int, default=3000)
+    args = parser.parse_args()
+
+    from hearth.local import postgres
+    from hearth.migrate import migrate
+
+    server = server_url()
+    name = f"hearth_bench_{secrets.token_hex(4)}"
+    admin = postgres.create_database(server, name, exist_ok=False)
+    try:
+        migrate(admin)
+        os.environ.update(
+            HEARTH_STAGE="test",
+            HEARTH_DATABASE_URL=postgres.role_url(admin, postgres.APP_ROLE),
+            HEARTH_SYSTEM_DATABASE_URL=postgres.role_url(admin, postgres.SYSTEM_ROLE),
+            HEARTH_RATE_LIMIT_PER_MINUTE=str(10**9),
+            HEARTH_ROOT=str(ROOT),
+            POWERTOOLS_SERVICE_NAME="hearth",
+            POWERTOOLS_METRICS_NAMESPACE="Hearth",
+            POWERTOOLS_TRACE_DISABLED="true",
+            POWERTOOLS_LOG_LEVEL="INFO",
+            AWS_DEFAULT_REGION="us-east-1",
+        )
+        import psycopg
+        from psycopg.rows import dict_row
+
+        from hearth import rbac
+        from hearth.principal import Principal
+        from hearth.sam import events
+        from hearth.sam.functions import LambdaContext, handler_of
+        from hearth.sam.template import load_template
+
+        org, user, key, company = (uuid.uuid4() for _ in range(4))
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute("INSERT INTO orgs (id, name) VALUES (%s, 'Bench')", (org,))
+            conn.execute(
+                "INSERT INTO companies (org_id, id, name, domain, industry, employee_count, tags, properties)"
+                " VALUES (%s, %s, 'Acme GmbH', 'acme.example', 'Retail', 120, %s, %s)",
+                (org, company, ["customer"], '{"tier": "gold"}'),
+            )
+        principal = Principal(
+            kind="api_key", user_id=user, api_key_id=key, org_id=org, role=rbac.Role.OWNER, rate_limit=10**9
+        )
+        fn = load_template(ROOT).functions["CompaniesGetFunction"]
+        handler = handler_of(fn)
+        path = f"/v1/companies/{company}"
+        event = events.http_event(
+            "GET",
+            path,
+            route_key="GET /v1/companies/{company_id}",
+            headers={"authorization": "Bearer hk_bench", "user-agent": "bench"},
+            path_parameters={"company_id": str(company)},
+            authorizer=dict(principal.to_context()),
+        )
+        context = LambdaContext(fn)
+
+        select = "SELECT r.* FROM companies r WHERE r.id = %s AND r.deleted_at IS NULL"
+        raw = psycopg.connect(
+            os.environ["HEARTH_DATABASE_URL"], autocommit=True, row_factory=dict_row, prepare_threshold=None
+        )
+        raw.execute("SELECT set_config('app.org_id', %s, false)", (str(org),))
+
+        invoke_ms: list[float] = []
+        raw_ms: list[float] = []
+        warmup = args.samples // 10
+        from hearth.observability import logger
+
+        with open(os.devnull, "w") as null, contextlib.redirect_stdout(null):
+            logger.registered_handler.setStream(null)  # the log lines are written, to nowhere
+            for i in range(args.samples + warmup):
+                t = time.perf_counter()
+                response = handler(event, context)
+                invoked = time.perf_counter() - t
+                assert response["statusCode"] == 200, response
+                t = time.perf_counter()
+                row = raw.execute(select, (company,)).fetchone()
+                direct = time.perf_counter() - t
+                assert row is not None
+                if i >= warmup:
+                    invoke_ms.append(invoked * 1000)
+                    raw_ms.append(direct * 1000)
+        raw.close()
+        from hearth import db
+
+        db.reset()
+        p50_invoke, p50_raw = statistics.median(invoke_ms), statistics.median(raw_ms)
+        print(f"GET /v1/companies/{{id}}, {args.samples} warm samples each, interleaved")
+        p95_invoke = percentile(invoke_ms, 0.95)
+        print(f"  kit invoke (in process)   p50 {p50_invoke:7.3f} ms   p95 {p95_invoke:7.3f} ms")
+        print(f"  raw psycopg SELECT        p50 {p50_raw:7.3f} ms   p95 {percentile(raw_ms, 0.95):7.3f} ms")
+        print(f"  ratio kit / raw           p50 {p50_invoke / p50_raw:7.3f}   (goal <= 3)")
+    finally:
+        postgres.drop_database(server, name)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
