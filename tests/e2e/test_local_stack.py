@@ -154,6 +154,26 @@ def test_queue_consumers_of_the_template_run(stack: RunningStack) -> None:
         assert fn.logical_id in line
 
 
+def test_a_write_reaches_the_event_consumer_through_the_outbox(stack: RunningStack) -> None:
+    """POST a record: its domain event is published to the dispatch queue after the commit, and
+    the queue's consumer runs — API, outbox, moto SQS and the poller together."""
+    routes = TEMPLATE.routes()
+    consumers = [fn.logical_id for fn in TEMPLATE.functions.values() if any(
+        s.queue == "EventDispatchQueue" for s in fn.sqs)]  # fmt: skip
+    if "POST /v1/companies" not in routes or not consumers:
+        pytest.skip("the template has no company route or no event dispatch consumer")
+
+    def dispatched() -> int:
+        return sum(1 for x in stack.log.splitlines() if "sqs hearth-local-EventDispatchQueue" in x)
+
+    before = dispatched()
+    created = stack.client.post("/v1/companies", headers=KEY, json={"name": f"Outbox {secrets.token_hex(3)}"})
+    assert created.status_code == 201, created.text
+    wait_for(lambda: dispatched() > before, 30, "the event dispatch consumer to run")
+    line = [x for x in stack.log.splitlines() if "sqs hearth-local-EventDispatchQueue" in x][-1]
+    assert consumers[0] in line
+
+
 def test_schedules_of_the_template_fire(stack: RunningStack) -> None:
     scheduled = [fn.logical_id for fn in TEMPLATE.functions.values() if fn.schedules]
     if not scheduled:
