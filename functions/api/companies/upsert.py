@@ -15,7 +15,9 @@ api = Api()
 def upsert_company(
     ctx: RequestContext,
     body: CompanyCreate,
-    match: Annotated[Literal["domain"], Query(description="The field that identifies the company.")] = "domain",
+    match: Annotated[
+        Literal["domain"], Query(description="The field that identifies the company.")
+    ] = "domain",
 ) -> Company:
     """Update the live company with this domain (the fields sent), or create it: 200 or 201."""
     return logic.upsert(ctx, body)
