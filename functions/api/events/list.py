@@ -17,7 +17,9 @@ def list_events(
     ctx: RequestContext,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
-    type: Annotated[str | None, Query(description="Exact type (`deal.won`) or a wildcard (`deal.*`).")] = None,
+    type: Annotated[
+        str | None, Query(description="Exact type (`deal.won`) or a wildcard (`deal.*`).")
+    ] = None,
     resource_type: Annotated[str | None, Query(description="Like `company`.")] = None,
     resource_id: Annotated[str | None, Query()] = None,
     since: Annotated[datetime | None, Query(description="Inclusive lower bound of occurred_at.")] = None,

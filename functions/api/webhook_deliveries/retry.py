@@ -9,7 +9,9 @@ from hearth.webhook_deliveries.models import WebhookDelivery
 api = Api()
 
 
-@api.post("/v1/webhook-deliveries/{delivery_id}/retry", permission="webhook_deliveries:retry", status_code=202)
+@api.post(
+    "/v1/webhook-deliveries/{delivery_id}/retry", permission="webhook_deliveries:retry", status_code=202
+)
 def retry_webhook_delivery(ctx: RequestContext, delivery_id: UUID) -> WebhookDelivery:
     """Schedule a manual attempt of a finished delivery (sent within a minute)."""
     return logic.retry(ctx, delivery_id)

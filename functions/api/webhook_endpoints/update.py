@@ -10,7 +10,9 @@ api = Api()
 
 
 @api.patch("/v1/webhook-endpoints/{endpoint_id}", permission="webhook_endpoints:update")
-def update_webhook_endpoint(ctx: RequestContext, endpoint_id: UUID, body: WebhookEndpointUpdate) -> WebhookEndpoint:
+def update_webhook_endpoint(
+    ctx: RequestContext, endpoint_id: UUID, body: WebhookEndpointUpdate
+) -> WebhookEndpoint:
     """Change the URL, description, event types or enabled flag. Enabling clears the failure record."""
     return logic.update(ctx, endpoint_id, body)
 
