@@ -1,8 +1,11 @@
 """POST /v1/webhook-endpoints: add an endpoint; its signing secret is in this response only."""
 
+from hearth import crypto
 from hearth.http import Api, RequestContext
 from hearth.webhook_endpoints import logic
 from hearth.webhook_endpoints.models import WebhookEndpointCreate, WebhookEndpointCreated
+
+crypto.check_configuration()  # signing secrets are sealed with KMS outside local and test
 
 api = Api()
 
