@@ -38,6 +38,8 @@ os.environ.update(
     AWS_ACCESS_KEY_ID="testing",
     AWS_SECRET_ACCESS_KEY="testing",
 )
+os.environ.setdefault("HEARTH_RATE_LIMIT_PER_MINUTE", "100000")
+os.environ.setdefault("HEARTH_RATE_LIMITS", '{"tiny": 3}')
 for var in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "HEARTH_JWKS_URL", "HEARTH_DB_SECRET_ARN"):
     os.environ.pop(var, None)
 
@@ -53,6 +55,28 @@ def _admin_url() -> str:
     return postgres.embedded_server(ROOT / ".hearth" / "test-pg")
 
 
+def _session_urls() -> dict[str, str]:
+    """The session database's URLs, decided before collection: modules that read settings at
+    import (a cold start) must already see where the database will be."""
+    from hearth.local import postgres
+
+    server = _admin_url()
+    name = f"hearth_test_{secrets.token_hex(4)}"
+    admin = postgres.with_database(server, name)
+    return {
+        "server": server,
+        "name": name,
+        "admin": admin,
+        "app": postgres.role_url(admin, postgres.APP_ROLE),
+        "system": postgres.role_url(admin, postgres.SYSTEM_ROLE),
+    }
+
+
+SESSION = _session_urls()
+os.environ["HEARTH_DATABASE_URL"] = SESSION["app"]
+os.environ["HEARTH_SYSTEM_DATABASE_URL"] = SESSION["system"]
+
+
 @pytest.fixture(scope="session", autouse=True)
 def database() -> Iterator[dict[str, str]]:
     """A fresh database for this session, migrated; the env points the code at it."""
@@ -60,24 +84,13 @@ def database() -> Iterator[dict[str, str]]:
     from hearth.local import postgres
     from hearth.migrate import migrate
 
-    server = _admin_url()
-    name = f"hearth_test_{secrets.token_hex(4)}"
-    admin = postgres.create_database(server, name, exist_ok=False)
-    migrate(admin)
-    urls = {
-        "admin": admin,
-        "app": postgres.role_url(admin, postgres.APP_ROLE),
-        "system": postgres.role_url(admin, postgres.SYSTEM_ROLE),
-        "server": server,
-        "name": name,
-    }
-    os.environ["HEARTH_DATABASE_URL"] = urls["app"]
-    os.environ["HEARTH_SYSTEM_DATABASE_URL"] = urls["system"]
+    postgres.create_database(SESSION["server"], SESSION["name"], exist_ok=False)
+    migrate(SESSION["admin"])
     try:
-        yield urls
+        yield dict(SESSION)
     finally:
         db.reset()
-        postgres.drop_database(server, name)
+        postgres.drop_database(SESSION["server"], SESSION["name"])
 
 
 @pytest.fixture
@@ -93,9 +106,6 @@ def app_db(database: dict[str, str]) -> Iterator[psycopg.Connection[dict]]:  # t
     with psycopg.connect(database["app"], row_factory=dict_row) as conn:
         yield conn
 
-
-os.environ.setdefault("HEARTH_RATE_LIMIT_PER_MINUTE", "100000")
-os.environ.setdefault("HEARTH_RATE_LIMITS", '{"tiny": 3}')
 
 
 @pytest.fixture(scope="session")

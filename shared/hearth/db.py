@@ -53,7 +53,7 @@ def _secret_conninfo(secret_arn: str, *, refresh: bool) -> str:
         dbname=cfg.db_name or secret.get("dbname"),
         user=secret["username"],
         password=secret["password"],
-        sslmode="require",
+        sslmode=cfg.db_sslmode,
     )
 
 

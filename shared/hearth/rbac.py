@@ -43,7 +43,55 @@ _TABLE: dict[str, tuple[Scope | None, Scope | None, Scope | None, Scope | None]]
     "api_keys:delete": (_A, _A, _O, None),
     "audit_logs:read": (_A, _A, None, None),
     # -- CRM ----------------------------------------------------------------------------------
+    # Viewers read; members create and edit, and delete (or restore) what they own or created;
+    # pipelines are org configuration (admins). Reading soft-deleted records: admins.
+    "companies:read": (_A, _A, _A, _A),
+    "companies:create": (_A, _A, _A, None),
+    "companies:update": (_A, _A, _A, None),
+    "companies:delete": (_A, _A, _O, None),
+    "people:read": (_A, _A, _A, _A),
+    "people:create": (_A, _A, _A, None),
+    "people:update": (_A, _A, _A, None),
+    "people:delete": (_A, _A, _O, None),
+    "pipelines:read": (_A, _A, _A, _A),
+    "pipelines:create": (_A, _A, None, None),
+    "pipelines:update": (_A, _A, None, None),
+    "pipelines:delete": (_A, _A, None, None),
+    "deals:read": (_A, _A, _A, _A),
+    "deals:create": (_A, _A, _A, None),
+    "deals:update": (_A, _A, _A, None),
+    "deals:delete": (_A, _A, _O, None),
+    "tasks:read": (_A, _A, _A, _A),
+    "tasks:create": (_A, _A, _A, None),
+    "tasks:update": (_A, _A, _A, None),
+    "tasks:delete": (_A, _A, _O, None),
+    "notes:read": (_A, _A, _A, _A),
+    "notes:create": (_A, _A, _A, None),
+    "notes:update": (_A, _A, _A, None),
+    "notes:delete": (_A, _A, _O, None),
+    "interactions:read": (_A, _A, _A, _A),
+    "interactions:create": (_A, _A, _A, None),
+    "interactions:update": (_A, _A, _A, None),
+    "interactions:delete": (_A, _A, _O, None),
+    "projects:read": (_A, _A, _A, _A),
+    "projects:create": (_A, _A, _A, None),
+    "projects:update": (_A, _A, _A, None),  # also adds and removes project members
+    "projects:delete": (_A, _A, _O, None),
+    "time_entries:read": (_A, _A, _A, _A),
+    "time_entries:create": (_A, _A, _A, None),
+    "time_entries:update": (_A, _A, _A, None),
+    "time_entries:delete": (_A, _A, _O, None),
+    "deleted_records:read": (_A, _A, None, None),
     # -- events and webhooks ------------------------------------------------------------------
+    # Admin-level: events span every resource type (a member or viewer could read through them
+    # what their own role hides), and endpoints decide where the org's data is sent.
+    "events:read": (_A, _A, None, None),
+    "webhook_endpoints:read": (_A, _A, None, None),
+    "webhook_endpoints:create": (_A, _A, None, None),
+    "webhook_endpoints:update": (_A, _A, None, None),
+    "webhook_endpoints:delete": (_A, _A, None, None),
+    "webhook_deliveries:read": (_A, _A, None, None),
+    "webhook_deliveries:retry": (_A, _A, None, None),
 }
 
 _ORDER = (Role.OWNER, Role.ADMIN, Role.MEMBER, Role.VIEWER)

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import json
 from functools import lru_cache
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 ENV_PREFIX = "HEARTH_"
 
@@ -39,6 +39,7 @@ class Settings(BaseSettings):
     system_db_secret_arn: str | None = None
     db_host: str | None = None
     db_name: str = "hearth"
+    db_sslmode: Literal["disable", "allow", "prefer", "require", "verify-ca", "verify-full"] = "require"
     statement_timeout_ms: int = Field(default=10_000, ge=100, le=900_000)
 
     # Identity provider tokens (RS256 over JWKS) and a local HS256 secret for development/tests.
@@ -55,6 +56,32 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(default=60, ge=1)
     rate_limits: dict[str, int] = Field(default_factory=dict)
 
+    # Events and webhooks. Queues: where committed events go, the two delivery lanes (fresh
+    # deliveries; retries and endpoints that are failing) and where exhausted deliveries end.
+    event_dispatch_queue_url: str | None = None
+    webhook_delivery_queue_url: str | None = None
+    webhook_retry_queue_url: str | None = None
+    webhook_dead_letter_queue_url: str | None = None
+    # Receivers that answer slower than this are moved to the retry lane (fairness).
+    webhook_timeout_seconds: float = Field(default=15.0, gt=0, le=30)
+    webhook_slow_seconds: float = Field(default=5.0, gt=0)
+    # Non-public networks webhooks may still reach (CIDRs, comma-separated): local and test only.
+    webhook_allowed_networks: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Endpoint secrets are envelope-encrypted under this KMS key (required outside local/test);
+    # locally a base64 32-byte key (or the built-in development key) stands in for KMS.
+    secrets_kms_key_id: str | None = None
+    local_secrets_key: str | None = None
+
+    @field_validator("webhook_allowed_networks", mode="before")
+    @classmethod
+    def _parse_networks(cls, value: object) -> object:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [part.strip() for part in text.split(",") if part.strip()]
+        return value
+
     @field_validator("rate_limits", mode="before")
     @classmethod
     def _parse_rate_limits(cls, value: object) -> object:
@@ -66,6 +93,11 @@ class Settings(BaseSettings):
     def _no_dev_secret_in_prod(self) -> Settings:
         if self.stage == "prod" and self.jwt_dev_secret:
             raise ValueError("HEARTH_JWT_DEV_SECRET must not be set when HEARTH_STAGE is prod")
+        if self.stage in ("dev", "prod") and (self.webhook_allowed_networks or self.local_secrets_key):
+            raise ValueError(
+                "HEARTH_WEBHOOK_ALLOWED_NETWORKS and HEARTH_LOCAL_SECRETS_KEY are for the local and"
+                " test stages only"
+            )
         return self
 
     def rate_limit_for(self, plan: str) -> int:

@@ -21,15 +21,18 @@ parameter; a name in ``{braces}`` in the path a path parameter).
 from __future__ import annotations
 
 import base64
+import contextlib
 import contextvars
 import functools
 import inspect
 import json
+import threading
 import time
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, cast
+from urllib.parse import parse_qsl
 from uuid import UUID
 
 import psycopg
@@ -155,6 +158,31 @@ class _Invocation:
 
 _current: contextvars.ContextVar[_Invocation] = contextvars.ContextVar("hearth_invocation")
 
+#: Powertools keeps the event being resolved on the router *class* (Lambda runs one invocation
+#: per environment at a time). The local stack and the tests run invocations on threads in one
+#: process, so Powertools' own work (routing, validation, response building) is serialised by
+#: this lock; a route releases it while its body (the tenant transaction) runs, so route bodies
+#: still run concurrently.
+_POWERTOOLS_LOCK = threading.RLock()
+
+
+@contextlib.contextmanager
+def _outside_powertools(resolver: APIGatewayHttpResolver) -> Iterator[None]:
+    """Let other threads resolve while this route's body runs; restore this request's
+    Powertools state before handing back to Powertools."""
+    from aws_lambda_powertools.event_handler.api_gateway import BaseRouter
+
+    event, lambda_context = BaseRouter.current_event, BaseRouter.lambda_context
+    context = dict(resolver.context)
+    _POWERTOOLS_LOCK.release()
+    try:
+        yield
+    finally:
+        _POWERTOOLS_LOCK.acquire()
+        BaseRouter.current_event, BaseRouter.lambda_context = event, lambda_context
+        resolver.context.clear()
+        resolver.context.update(context)
+
 
 def _powertools_rule(path: str) -> str:
     return path.replace("{", "<").replace("}", ">")
@@ -242,6 +270,7 @@ def _request_info(event: dict[str, Any]) -> RequestInfo:
     headers = {str(k).lower(): str(v) for k, v in (event.get("headers") or {}).items()}
     raw = event.get("body") or ""
     body = base64.b64decode(raw) if event.get("isBase64Encoded") else raw.encode()
+    query = tuple(parse_qsl(str(event.get("rawQueryString") or ""), keep_blank_values=True))
     return RequestInfo(
         request_id=str(ctx.get("requestId") or ""),
         method=str(http.get("method") or ""),
@@ -250,6 +279,7 @@ def _request_info(event: dict[str, Any]) -> RequestInfo:
         source_ip=http.get("sourceIp"),
         user_agent=http.get("userAgent") or headers.get("user-agent"),
         body=body,
+        query=query,
     )
 
 
@@ -281,8 +311,11 @@ class Api:
         idempotent: bool | None = None,
         summary: str | None = None,
         tags: list[str] | None = None,
+        description: str | None = None,
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-        """Declare this function's route. ``permission=None`` only for routes without a tenant."""
+        """Declare this function's route. ``permission=None`` only for routes without a tenant.
+        ``description`` is appended to the docstring in the OpenAPI document (e.g. the filter and
+        sort fields of a list)."""
         method = method.upper()
         if tenant and permission is None:
             raise ValueError("a tenant route needs a permission")
@@ -306,7 +339,7 @@ class Api:
                 body_model=body_models[0] if body_models else None,
             )
             self.spec = spec
-            doc = inspect.getdoc(fn) or ""
+            doc = "\n\n".join(part for part in (inspect.getdoc(fn), description) if part)
             self.resolver.route(
                 rule=_powertools_rule(path),
                 method=method,
@@ -317,7 +350,7 @@ class Api:
                 operation_id=fn.__name__,
                 security=[{"bearer": []}],
                 responses=_problem_responses(spec),
-            )(_bind(fn, spec))
+            )(_bind(fn, spec, self.resolver))
             return fn
 
         return register
@@ -408,7 +441,8 @@ class Api:
                 extra_headers.update(state.headers())
             token = _current.set(_Invocation(request, principal, org_id, role, scope))
             try:
-                response = self.resolver.resolve(event, context)
+                with _POWERTOOLS_LOCK:
+                    response = self.resolver.resolve(event, context)
             finally:
                 _current.reset(token)
         except Problem as problem:
@@ -496,7 +530,7 @@ def _select_org(principal: Principal, request: RequestInfo) -> tuple[UUID | None
     return UUID(header), role
 
 
-def _bind(fn: Callable[..., Any], spec: RouteSpec) -> Callable[..., Any]:
+def _bind(fn: Callable[..., Any], spec: RouteSpec, resolver: APIGatewayHttpResolver) -> Callable[..., Any]:
     """The function Powertools calls: ``fn`` without its context parameter, run in a tenant
     transaction, with idempotency and response shaping around it."""
     hints = typing.get_type_hints(fn, include_extras=True)
@@ -516,6 +550,10 @@ def _bind(fn: Callable[..., Any], spec: RouteSpec) -> Callable[..., Any]:
 
     @functools.wraps(fn)
     def bound(**kwargs: Any) -> Response[Any]:
+        with _outside_powertools(resolver):
+            return run(**kwargs)
+
+    def run(**kwargs: Any) -> Response[Any]:
         inv = _current.get()
         if not spec.tenant:
             caller = Caller(principal=inv.principal, request=inv.request)

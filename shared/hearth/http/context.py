@@ -29,6 +29,8 @@ class RequestInfo:
     source_ip: str | None
     user_agent: str | None
     body: bytes
+    #: The query string as (name, value) pairs, in order, repeated names kept (list filters).
+    query: tuple[tuple[str, str], ...] = ()
 
     @property
     def meta(self) -> audit.RequestMeta:
