@@ -107,7 +107,6 @@ def app_db(database: dict[str, str]) -> Iterator[psycopg.Connection[dict]]:  # t
         yield conn
 
 
-
 @pytest.fixture(scope="session")
 def gateway(database: dict[str, str]):  # type: ignore[no-untyped-def]
     """API Gateway in process, without the authorizer result cache (tests that need it make
