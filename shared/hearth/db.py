@@ -21,6 +21,7 @@ import contextlib
 import logging
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any, Literal
 from uuid import UUID
 
@@ -35,6 +36,7 @@ logger = logging.getLogger(__name__)
 Role = Literal["app", "system"]
 Connection = psycopg.Connection[DictRow]
 
+_ASYNC_COMMIT_SQL = "SELECT set_config('synchronous_commit', 'off', true)"
 _OPEN_SQL = (
     "SELECT set_config('app.org_id', %(org)s, true),"
     " set_config('app.user_id', %(user)s, true),"
@@ -117,43 +119,76 @@ class Database:
                 self._conn.close()
         self._conn = None
 
-    def _begin(self, params: dict[str, str]) -> Connection:
-        """Start a transaction; the first statement doubles as the liveness check."""
+    def _begin(self, params: dict[str, str], prelude: Prelude | None) -> tuple[Connection, DictRow | None]:
+        """Start a transaction; the first statement doubles as the liveness check. A prelude is
+        sent ahead in the same round trip and committed on its own (see :class:`Prelude`)."""
         for attempt in (1, 2):
             conn = self.connection()
             try:
-                conn.execute(_OPEN_SQL, params)
-                return conn
+                if prelude is None:
+                    conn.execute(_OPEN_SQL, params)
+                    return conn, None
+                with conn.pipeline():
+                    conn.execute(_OPEN_SQL, {**params, "user": ""})
+                    if not prelude.durable:
+                        conn.execute(_ASYNC_COMMIT_SQL)
+                    cur = conn.execute(prelude.sql, prelude.params)
+                    conn.commit()
+                    conn.execute(_OPEN_SQL, params)
+                return conn, cur.fetchone()
             except psycopg.OperationalError:
                 if attempt == 2 or not conn.broken:
-                    raise
-                logger.warning("database connection was lost while idle; reconnecting")
-                self.discard()
-        raise AssertionError("unreachable")
-
-    @contextlib.contextmanager
-    def transaction(self, org_id: str = "", user_id: str = "") -> Iterator[Connection]:
-        """A transaction with ``app.org_id``/``app.user_id`` set for it alone."""
-        params = {"org": org_id, "user": user_id, "timeout": str(settings().statement_timeout_ms)}
-        with self._lock:
-            if self._depth:
-                raise RuntimeError("a transaction is already open on this connection")
-            self._depth += 1
-            try:
-                conn = self._begin(params)
-                try:
-                    yield conn
-                except BaseException:
                     if not conn.broken:
                         conn.rollback()
                     raise
-                conn.commit()
-            finally:
-                self._depth -= 1
+                logger.warning("database connection was lost while idle; reconnecting")
+                self.discard()
+            except BaseException:
+                if not conn.broken:
+                    conn.rollback()
+                raise
+        raise AssertionError("unreachable")
 
-    def run_once(self, sql: str, params: dict[str, Any], org_id: str = "") -> DictRow | None:
+    def begin(self, org_id: str = "", user_id: str = "", prelude: Prelude | None = None) -> Transaction:
+        """Open a transaction with ``app.org_id``/``app.user_id`` set for it alone; the caller
+        ends it with :meth:`Transaction.commit` or :meth:`Transaction.rollback` on this thread."""
+        params = {"org": org_id, "user": user_id, "timeout": str(settings().statement_timeout_ms)}
+        self._lock.acquire()
+        try:
+            if self._depth:
+                raise RuntimeError("a transaction is already open on this connection")
+            conn, prelude_row = self._begin(params, prelude)
+        except BaseException:
+            self._lock.release()
+            raise
+        self._depth += 1
+        return Transaction(self, conn, prelude_row)
+
+    def _end(self) -> None:
+        self._depth -= 1
+        self._lock.release()
+
+    @contextlib.contextmanager
+    def transaction(self, org_id: str = "", user_id: str = "") -> Iterator[Connection]:
+        """A transaction with ``app.org_id``/``app.user_id`` set for it alone: committed when
+        the block ends, rolled back when it raises."""
+        tx = self.begin(org_id, user_id)
+        try:
+            yield tx.conn
+        except BaseException:
+            tx.rollback()
+            raise
+        tx.commit()
+
+    def run_once(
+        self, sql: str, params: dict[str, Any], org_id: str = "", *, durable: bool = True
+    ) -> DictRow | None:
         """One statement in its own transaction, sent with the tenant setting and the COMMIT in a
-        single round trip (pipeline mode). Returns the statement's first row."""
+        single round trip (pipeline mode). Returns the statement's first row.
+
+        ``durable=False`` commits without waiting for the WAL flush (``synchronous_commit=off``):
+        for bookkeeping such as rate-limit counters, where losing the last few increments in a
+        server crash is harmless and the flush would be most of the statement's cost."""
         settings_params = {"org": org_id, "user": "", "timeout": str(settings().statement_timeout_ms)}
         with self._lock:
             if self._depth:
@@ -163,6 +198,8 @@ class Database:
                 try:
                     with conn.pipeline():
                         conn.execute(_OPEN_SQL, settings_params)
+                        if not durable:
+                            conn.execute(_ASYNC_COMMIT_SQL)
                         cur = conn.execute(sql, params)
                         conn.commit()
                     return cur.fetchone()
@@ -176,6 +213,51 @@ class Database:
                         conn.rollback()
                     raise
         raise AssertionError("unreachable")
+
+
+@dataclass(frozen=True, slots=True)
+class Prelude:
+    """A statement committed on its own *before* a transaction opens, sent with the transaction's
+    opening in one round trip — for bookkeeping that must count even when the request then fails
+    (rate limits). ``durable=False`` commits it without waiting for the WAL flush."""
+
+    sql: str
+    params: dict[str, Any]
+    durable: bool = True
+
+
+class Transaction:
+    """An open transaction of a :class:`Database` (see :meth:`Database.begin`)."""
+
+    def __init__(self, database: Database, conn: Connection, prelude_row: DictRow | None) -> None:
+        self._database = database
+        self.conn = conn
+        self.prelude_row = prelude_row
+        self.open = True
+
+    def commit(self) -> None:
+        if not self.open:
+            raise RuntimeError("the transaction has ended")
+        self.open = False
+        try:
+            self.conn.commit()
+        except BaseException:
+            if not self.conn.broken:
+                with contextlib.suppress(psycopg.Error):
+                    self.conn.rollback()
+            raise
+        finally:
+            self._database._end()
+
+    def rollback(self) -> None:
+        if not self.open:
+            return
+        self.open = False
+        try:
+            if not self.conn.broken:
+                self.conn.rollback()
+        finally:
+            self._database._end()
 
 
 # One connection per role per execution environment. In Lambda an environment runs one

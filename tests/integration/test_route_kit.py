@@ -308,3 +308,48 @@ def test_unknown_routes_and_missing_credentials_answer_like_api_gateway(client, 
     assert wrong_method.status == 404
     anonymous = client.get("/v1/members", auth=None)
     assert (anonymous.status, anonymous.json()) == (401, {"message": "Unauthorized"})
+
+
+def test_failed_requests_count_and_change_nothing(client, tenant, admin_db):
+    """The count is committed on its own, ahead of the route's transaction: a request that fails
+    validation, or whose route fails, still counts, while its own writes are rolled back."""
+    admin_db.execute("DELETE FROM rate_limit_counters WHERE org_id = %s", (tenant.org_id,))
+    keys_before = admin_db.execute(
+        "SELECT count(*) AS n FROM api_keys WHERE org_id = %s", (tenant.org_id,)
+    ).fetchone()
+    assert client.post("/v1/api-keys", auth=tenant.key_auth, json_body={"name": ""}).status == 422
+    assert (
+        client.post("/v1/api-keys", auth=tenant.key_auth, json_body={"name": "x", "role": "nope"}).status
+        == 422
+    )
+    hits = admin_db.execute(
+        "SELECT sum(hits) AS n FROM rate_limit_counters WHERE org_id = %s", (tenant.org_id,)
+    ).fetchone()
+    assert hits["n"] == 2
+    keys_after = admin_db.execute(
+        "SELECT count(*) AS n FROM api_keys WHERE org_id = %s", (tenant.org_id,)
+    ).fetchone()
+    assert keys_after == keys_before
+
+
+def test_a_route_that_fails_after_writing_leaves_nothing_behind(client, tenant, admin_db, monkeypatch):
+    from hearth.api_keys import logic
+
+    original = logic.create
+
+    def create_then_fail(ctx, body):
+        original(ctx, body)
+        raise RuntimeError("failure after the insert")
+
+    monkeypatch.setattr(logic, "create", create_then_fail)
+    response = client.post("/v1/api-keys", auth=tenant.key_auth, json_body={"name": "ghost"})
+    assert response.status == 500
+    ghosts = admin_db.execute(
+        "SELECT count(*) AS n FROM api_keys WHERE org_id = %s AND name = 'ghost'", (tenant.org_id,)
+    ).fetchone()
+    assert ghosts["n"] == 0
+    audit_rows = admin_db.execute(
+        "SELECT count(*) AS n FROM audit_logs WHERE org_id = %s AND changes->>'name' = 'ghost'",
+        (tenant.org_id,),
+    ).fetchone()
+    assert audit_rows["n"] == 0

@@ -30,7 +30,7 @@ import threading
 import time
 import typing
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, cast
 from urllib.parse import parse_qsl
 from uuid import UUID
@@ -147,13 +147,17 @@ def _problem_responses(spec: RouteSpec) -> dict[int, Any]:
     return responses
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Invocation:
     request: RequestInfo
     principal: Principal
     org_id: UUID | None
     role: rbac.Role | None
     scope: rbac.Scope | None
+    tx: db.Transaction | None = None
+    ran: bool = False
+    failed: bool = False
+    emitted: list[UUID] = field(default_factory=list)
 
 
 _current: contextvars.ContextVar[_Invocation] = contextvars.ContextVar("hearth_invocation")
@@ -416,47 +420,82 @@ class Api:
         request = _request_info(event)
         logger.append_keys(route=spec.route_key)
         extra_headers: dict[str, str] = {"X-Request-Id": request.request_id}
-        org_dimension = "none"
+        invocation: _Invocation | None = None
         try:
-            principal = _principal(event)
-            org_id, role = (
-                _select_org(principal, request) if spec.tenant else (principal.org_id, principal.role)
-            )
-            if spec.tenant and (org_id is None or role is None):
-                raise BadRequest(
-                    "org_required", "Name the org with the X-Hearth-Org header or an org_id token claim."
-                )
-            if org_id is not None:
-                org_dimension = str(org_id)
-                logger.append_keys(org_id=org_dimension)
-            scope: rbac.Scope | None = None
-            if spec.permission is not None:
-                scope = rbac.scope(role, spec.permission)
-                if scope is None:
-                    raise Forbidden(
-                        "permission_denied", f"Your role ({role}) does not allow {spec.permission}."
-                    )
-            if org_id is not None:
-                state = ratelimit.hit(org_id, principal.credential, principal.rate_limit)
-                extra_headers.update(state.headers())
-            token = _current.set(_Invocation(request, principal, org_id, role, scope))
+            invocation = _authorize(spec, event, request)
+            extra_headers.update(_count_and_open(spec, invocation))
+            token = _current.set(invocation)
             try:
                 with _POWERTOOLS_LOCK:
                     response = self.resolver.resolve(event, context)
             finally:
                 _current.reset(token)
+            if invocation.tx is not None:
+                response = _finish(invocation.tx, invocation, response)
         except Problem as problem:
             response = _raw_problem(problem, request.request_id)
         except psycopg.Error as exc:
             logger.exception("database error before the route ran")
             response = _raw_problem(_database_problem(exc), request.request_id)
+        finally:
+            if invocation is not None and invocation.tx is not None and invocation.tx.open:
+                invocation.tx.rollback()
         headers = response.setdefault("headers", {})
         for name, value in extra_headers.items():
             headers.setdefault(name, value)
         status = int(response.get("statusCode", 500))
-        _emit_metrics(spec.route_key, org_dimension, status, time.perf_counter() - started)
+        org = str(invocation.org_id) if invocation and invocation.org_id else "none"
+        _emit_metrics(spec.route_key, org, status, time.perf_counter() - started)
         logger.info("request", extra={"status": status, "method": request.method, "path": request.path})
         return response
+
+
+def _authorize(spec: RouteSpec, event: dict[str, Any], request: RequestInfo) -> _Invocation:
+    """Who is calling, in which org, with which scope of the route's permission (401/400/403)."""
+    principal = _principal(event)
+    org_id, role = _select_org(principal, request) if spec.tenant else (principal.org_id, principal.role)
+    if spec.tenant and (org_id is None or role is None):
+        raise BadRequest(
+            "org_required", "Name the org with the X-Hearth-Org header or an org_id token claim."
+        )
+    if org_id is not None:
+        logger.append_keys(org_id=str(org_id))
+    scope: rbac.Scope | None = None
+    if spec.permission is not None:
+        scope = rbac.scope(role, spec.permission)
+        if scope is None:
+            raise Forbidden("permission_denied", f"Your role ({role}) does not allow {spec.permission}.")
+    return _Invocation(request, principal, org_id, role, scope)
+
+
+def _count_and_open(spec: RouteSpec, invocation: _Invocation) -> dict[str, str]:
+    """Count the request against the rate limit (429 when spent) and, for a tenant route, open
+    its transaction in the same round trip. Returns the RateLimit headers."""
+    org_id, principal = invocation.org_id, invocation.principal
+    if org_id is None:
+        return {}
+    if not spec.tenant:
+        return ratelimit.hit(org_id, principal.credential, principal.rate_limit).headers()
+    invocation.tx = db.database("app").begin(
+        str(org_id), str(principal.user_id or ""), prelude=ratelimit.prelude(org_id, principal.credential)
+    )
+    return ratelimit.check(invocation.tx.prelude_row, principal.rate_limit).headers()
+
+
+def _finish(tx: db.Transaction, invocation: _Invocation, response: dict[str, Any]) -> dict[str, Any]:
+    """End the route's transaction: commit what a route that ran and answered below 500 did,
+    then hand its events to the outbox relay; roll back everything else."""
+    if not invocation.ran or invocation.failed or int(response.get("statusCode", 500)) >= 500:
+        tx.rollback()
+        return response
+    try:
+        tx.commit()
+    except psycopg.Error as exc:
+        logger.exception("commit failed")
+        return _raw_problem(_database_problem(exc), invocation.request.request_id)
+    if invocation.emitted and invocation.org_id is not None:
+        outbox.after_commit(invocation.org_id, invocation.emitted)
+    return response
 
 
 def _emit_metrics(route: str, org: str, status: int, seconds: float) -> None:
@@ -561,20 +600,23 @@ def _bind(fn: Callable[..., Any], spec: RouteSpec, resolver: APIGatewayHttpResol
         assert inv.org_id is not None
         assert inv.role is not None
         assert inv.scope is not None
-        ctx: RequestContext | None = None
-        with db.tenant_transaction(inv.org_id, user_id=inv.principal.user_id) as conn:
-            ctx = RequestContext(
-                principal=inv.principal,
-                org_id=inv.org_id,
-                role=inv.role,
-                scope=inv.scope,
-                db=conn,
-                request=inv.request,
-            )
-            response = _run_in_transaction(ctx, kwargs)
-        if ctx.emitted:
-            outbox.after_commit(inv.org_id, ctx.emitted)
-        return response
+        assert inv.tx is not None
+        ctx = RequestContext(
+            principal=inv.principal,
+            org_id=inv.org_id,
+            role=inv.role,
+            scope=inv.scope,
+            db=inv.tx.conn,
+            request=inv.request,
+        )
+        try:
+            return _run_in_transaction(ctx, kwargs)
+        except BaseException:
+            inv.failed = True
+            raise
+        finally:
+            inv.ran = True
+            inv.emitted = ctx.emitted
 
     def _run_in_transaction(ctx: RequestContext, kwargs: dict[str, Any]) -> Response[Any]:
         request = ctx.request

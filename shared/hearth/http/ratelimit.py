@@ -1,14 +1,18 @@
 """Requests per minute per credential, counted in PostgreSQL in one round trip.
 
 Fixed one-minute windows per (org, credential). The count is committed on its own, so failed
-requests count too. The result feeds the ``RateLimit-*`` headers and ``Retry-After`` on 429::
+requests count too, without waiting for the WAL flush; the route kit sends it in the same round
+trip that opens the route's transaction. The result feeds the ``RateLimit-*`` headers and
+``Retry-After`` on 429::
 
-    state = hit(org_id, principal.credential, principal.rate_limit)
+    tx = db.database("app").begin(org, user, prelude=prelude(org_id, principal.credential))
+    state = check(tx.prelude_row, principal.rate_limit)
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 from uuid import UUID
 
 from hearth import db
@@ -45,10 +49,16 @@ class RateState:
         }
 
 
-def hit(org_id: UUID, subject: str, limit: int) -> RateState:
-    """Count one request; raise 429 (with the headers) when the window is spent."""
-    row = db.database("app").run_once(_HIT_SQL, {"org": str(org_id), "subject": subject}, org_id=str(org_id))
-    assert row is not None
+def prelude(org_id: UUID, subject: str) -> db.Prelude:
+    """The counting statement, to be sent ahead of the route's transaction in one round trip
+    and committed on its own (failed requests count too)."""
+    return db.Prelude(_HIT_SQL, {"org": str(org_id), "subject": subject}, durable=False)
+
+
+def check(row: dict[str, Any] | None, limit: int) -> RateState:
+    """The window's state from the counting statement's row; 429 (with the headers) when spent."""
+    if row is None:
+        raise RuntimeError("the rate-limit statement returned nothing")
     state = RateState(limit=limit, hits=row["hits"], reset_seconds=row["reset_seconds"])
     if state.exceeded:
         raise TooManyRequests(
@@ -57,3 +67,9 @@ def hit(org_id: UUID, subject: str, limit: int) -> RateState:
             headers={**state.headers(), "Retry-After": str(state.reset_seconds)},
         )
     return state
+
+
+def hit(org_id: UUID, subject: str, limit: int) -> RateState:
+    """Count one request on its own (for callers that open no transaction)."""
+    step = prelude(org_id, subject)
+    return check(db.database("app").run_once(step.sql, step.params, org_id=str(org_id), durable=False), limit)
