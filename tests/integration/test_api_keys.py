@@ -73,3 +73,30 @@ def test_viewers_cannot_create_keys_and_users_only_create_orgs(client, tenant):
     )
     by_key = client.post("/v1/orgs", auth=tenant.key_auth, json_body={"name": "Spawned"})
     assert (by_key.status, by_key.json()["code"]) == (403, "users_only")
+
+
+def test_an_idempotent_replay_returns_the_secret_which_is_stored_only_sealed(client, tenant, admin_db):
+    headers = {"idempotency-key": "make-deploy-key"}
+    first = client.post("/v1/api-keys", auth=tenant.key_auth, json_body={"name": "deploy"}, headers=headers)
+    replay = client.post("/v1/api-keys", auth=tenant.key_auth, json_body={"name": "deploy"}, headers=headers)
+    assert replay.header("idempotent-replayed") == "true"
+    assert replay.json()["secret"] == first.json()["secret"]
+    stored = admin_db.execute(
+        "SELECT body, body_sealed FROM idempotency_keys WHERE org_id = %s AND key = 'make-deploy-key'",
+        (tenant.org_id,),
+    ).fetchone()
+    assert stored["body"] is None
+    assert first.json()["secret"].encode() not in bytes(stored["body_sealed"])
+    # The sealed copy is bound to its org and key: moved to another key it does not open.
+    admin_db.execute(
+        "UPDATE idempotency_keys SET key = 'moved' WHERE org_id = %s AND key = 'make-deploy-key'",
+        (tenant.org_id,),
+    )
+    moved = client.post(
+        "/v1/api-keys",
+        auth=tenant.key_auth,
+        json_body={"name": "deploy"},
+        headers={"idempotency-key": "moved"},
+    )
+    assert moved.status == 500
+    assert first.json()["secret"] not in moved.body.decode()

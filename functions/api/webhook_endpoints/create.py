@@ -10,7 +10,9 @@ crypto.check_configuration()  # signing secrets are sealed with KMS outside loca
 api = Api()
 
 
-@api.post("/v1/webhook-endpoints", permission="webhook_endpoints:create", status_code=201)
+@api.post(
+    "/v1/webhook-endpoints", permission="webhook_endpoints:create", status_code=201, reveals_secret=True
+)
 def create_webhook_endpoint(ctx: RequestContext, body: WebhookEndpointCreate) -> WebhookEndpointCreated:
     """Add a webhook endpoint (https, public addresses only). Store the secret now."""
     return logic.create(ctx, body)

@@ -12,7 +12,11 @@ crypto.check_configuration()  # signing secrets are sealed with KMS outside loca
 api = Api()
 
 
-@api.post("/v1/webhook-endpoints/{endpoint_id}/rotate-secret", permission="webhook_endpoints:update")
+@api.post(
+    "/v1/webhook-endpoints/{endpoint_id}/rotate-secret",
+    permission="webhook_endpoints:update",
+    reveals_secret=True,
+)
 def rotate_webhook_endpoint_secret(ctx: RequestContext, endpoint_id: UUID) -> SecretRotated:
     """Rotate the signing secret. For 24 hours deliveries carry signatures with both secrets."""
     return logic.rotate_secret(ctx, endpoint_id)

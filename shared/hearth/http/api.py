@@ -72,6 +72,7 @@ class RouteSpec:
     idempotent: bool
     status_code: int
     body_model: type[BaseModel] | None = None
+    reveals_secret: bool = False
 
     @property
     def route_key(self) -> str:
@@ -316,10 +317,12 @@ class Api:
         summary: str | None = None,
         tags: list[str] | None = None,
         description: str | None = None,
+        reveals_secret: bool = False,
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         """Declare this function's route. ``permission=None`` only for routes without a tenant.
         ``description`` is appended to the docstring in the OpenAPI document (e.g. the filter and
-        sort fields of a list)."""
+        sort fields of a list). ``reveals_secret`` marks a route whose reply carries a secret shown
+        once: its ``Idempotency-Key`` replay copy is stored sealed (needs the secrets KMS key)."""
         method = method.upper()
         if tenant and permission is None:
             raise ValueError("a tenant route needs a permission")
@@ -341,6 +344,7 @@ class Api:
                 idempotent=(method == "POST") if idempotent is None else idempotent,
                 status_code=status_code,
                 body_model=body_models[0] if body_models else None,
+                reveals_secret=reveals_secret,
             )
             self.spec = spec
             doc = "\n\n".join(part for part in (inspect.getdoc(fn), description) if part)
@@ -644,6 +648,7 @@ def _bind(fn: Callable[..., Any], spec: RouteSpec, resolver: APIGatewayHttpResol
             response.status_code,
             {k: str(v) for k, v in (response.headers or {}).items()},
             response.body,
+            sealed=spec.reveals_secret,
         )
         return response
 

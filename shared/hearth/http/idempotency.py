@@ -4,7 +4,8 @@ Within the route's tenant transaction: a per-key advisory lock (a second request
 while the first runs gets 409 at once), then the stored response if there is one (same body:
 replayed; other body: 422), else the route runs and its response is stored before the commit,
 so the write and its record land together or not at all. Keys are scoped to the org and the
-credential and kept for 24 hours.
+credential and kept for 24 hours. The reply of a route that reveals a secret is stored sealed
+(envelope encryption, bound to the org and the key), never in plain text.
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ def begin(conn: Connection, org_id: str, credential: str, key: str, digest: byte
     if not locked or not locked["ok"]:
         raise Conflict("idempotency_key_in_use", "A request with this Idempotency-Key is still in progress.")
     row = conn.execute(
-        "SELECT request_hash, status, headers, body FROM idempotency_keys"
+        "SELECT request_hash, status, headers, body, body_sealed FROM idempotency_keys"
         " WHERE credential = %s AND key = %s AND expires_at > now()",
         (credential, key),
     ).fetchone()
@@ -63,7 +64,17 @@ def begin(conn: Connection, org_id: str, credential: str, key: str, digest: byte
         raise Unprocessable(
             "idempotency_key_reused", "This Idempotency-Key was used with a different request."
         )
-    return Stored(status=row["status"], headers=dict(row["headers"]), body=row["body"])
+    body = row["body"]
+    if row["body_sealed"] is not None:
+        from hearth import crypto
+
+        body = crypto.open_sealed(bytes(row["body_sealed"]), _seal_context(org_id, credential, key)).decode()
+    return Stored(status=row["status"], headers=dict(row["headers"]), body=body)
+
+
+def _seal_context(org_id: str, credential: str, key: str) -> dict[str, str]:
+    digest = hashlib.sha256(f"{credential}\n{key}".encode()).hexdigest()
+    return {"org_id": org_id, "purpose": "idempotent_reply", "key": digest}
 
 
 def save(
@@ -75,25 +86,26 @@ def save(
     status: int,
     headers: dict[str, str],
     body: Any,
+    *,
+    sealed: bool = False,
 ) -> None:
-    """Store the response (inside the route's transaction)."""
+    """Store the response (inside the route's transaction); ``sealed`` for replies that carry a
+    secret."""
+    text = None if body is None else json.dumps(body, separators=(",", ":"))
+    blob = None
+    if sealed and text is not None:
+        from hearth import crypto
+
+        blob, text = crypto.seal(text.encode(), _seal_context(org_id, credential, key)), None
     conn.execute(
         """
         INSERT INTO idempotency_keys
-          (org_id, credential, key, request_hash, status, headers, body, expires_at)
-        VALUES (%s, %s, %s, %s, %s, %s, %s, now() + %s::interval)
+          (org_id, credential, key, request_hash, status, headers, body, body_sealed, expires_at)
+        VALUES (%s, %s, %s, %s, %s, %s, %s, %s, now() + %s::interval)
         ON CONFLICT (org_id, credential, key) DO UPDATE SET
           request_hash = EXCLUDED.request_hash, status = EXCLUDED.status, headers = EXCLUDED.headers,
-          body = EXCLUDED.body, created_at = now(), expires_at = EXCLUDED.expires_at
+          body = EXCLUDED.body, body_sealed = EXCLUDED.body_sealed, created_at = now(),
+          expires_at = EXCLUDED.expires_at
         """,
-        (
-            org_id,
-            credential,
-            key,
-            digest,
-            status,
-            Jsonb(headers),
-            None if body is None else json.dumps(body, separators=(",", ":")),
-            TTL,
-        ),
+        (org_id, credential, key, digest, status, Jsonb(headers), text, blob, TTL),
     )
