@@ -11,7 +11,7 @@ from hearth.http import Api, RequestContext
 api = Api()
 
 
-@api.put("/v1/companies", permission="companies:update")
+@api.put("/v1/companies", permission="companies:update", also_returns=(201,))
 def upsert_company(
     ctx: RequestContext,
     body: CompanyCreate,

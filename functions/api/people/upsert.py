@@ -11,7 +11,7 @@ from hearth.http import Api, RequestContext
 api = Api()
 
 
-@api.put("/v1/people", permission="people:update")
+@api.put("/v1/people", permission="people:update", also_returns=(201,))
 def upsert_person(
     ctx: RequestContext,
     body: PersonCreate,

@@ -73,6 +73,7 @@ class RouteSpec:
     status_code: int
     body_model: type[BaseModel] | None = None
     reveals_secret: bool = False
+    also_returns: tuple[int, ...] = ()
 
     @property
     def route_key(self) -> str:
@@ -140,6 +141,8 @@ def _problem_responses(spec: RouteSpec) -> dict[int, Any]:
         if spec.status_code == 204
         else {"description": "Success."}
     }
+    for status in spec.also_returns:
+        responses[status] = {"description": "Created." if status == 201 else "Success."}
     for status in sorted(statuses):
         responses[status] = {
             "description": _PROBLEM_DESCRIPTIONS[status],
@@ -318,11 +321,14 @@ class Api:
         tags: list[str] | None = None,
         description: str | None = None,
         reveals_secret: bool = False,
+        also_returns: tuple[int, ...] = (),
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         """Declare this function's route. ``permission=None`` only for routes without a tenant.
         ``description`` is appended to the docstring in the OpenAPI document (e.g. the filter and
         sort fields of a list). ``reveals_secret`` marks a route whose reply carries a secret shown
-        once: its ``Idempotency-Key`` replay copy is stored sealed (needs the secrets KMS key)."""
+        once: its ``Idempotency-Key`` replay copy is stored sealed (needs the secrets KMS key).
+        ``also_returns`` names other success statuses the route answers with the same body (an
+        upsert's 201), for the OpenAPI document."""
         method = method.upper()
         if tenant and permission is None:
             raise ValueError("a tenant route needs a permission")
@@ -345,6 +351,7 @@ class Api:
                 status_code=status_code,
                 body_model=body_models[0] if body_models else None,
                 reveals_secret=reveals_secret,
+                also_returns=also_returns,
             )
             self.spec = spec
             doc = "\n\n".join(part for part in (inspect.getdoc(fn), description) if part)
