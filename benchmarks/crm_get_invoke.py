@@ -27,18 +27,6 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "shared"))
 
 
-def server_url() -> str:
-    from hearth.local import postgres
-
-    url = os.environ.get("HEARTH_TEST_DATABASE_URL") or os.environ.get("DATABASE_URL")
-    if url:
-        return url
-    default = "postgresql://postgres@127.0.0.1:5432/postgres"
-    if postgres.reachable(default):
-        return default
-    return postgres.embedded_server(ROOT / ".hearth" / "test-pg")
-
-
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
@@ -52,7 +40,7 @@ def main() -> int:  # noqa: PLR0915
     from hearth.local import postgres
     from hearth.migrate import migrate
 
-    server = server_url()
+    server = postgres.server_for_tests(ROOT)
     name = f"hearth_bench_{secrets.token_hex(4)}"
     admin = postgres.create_database(server, name, exist_ok=False)
     try:

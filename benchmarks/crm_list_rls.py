@@ -46,16 +46,6 @@ SCENARIOS = {
 }
 
 
-def server_url() -> str:
-    url = os.environ.get("HEARTH_TEST_DATABASE_URL") or os.environ.get("DATABASE_URL")
-    if url:
-        return url
-    default = "postgresql://postgres@127.0.0.1:5432/postgres"
-    if postgres.reachable(default):
-        return default
-    return postgres.embedded_server(ROOT / ".hearth" / "test-pg")
-
-
 def load(admin: str, orgs: int, per_org: int) -> list[str]:
     started = time.perf_counter()
     with psycopg.connect(admin, autocommit=True) as conn:
@@ -157,7 +147,7 @@ def main() -> int:
     parser.add_argument("--samples", type=int, default=2000, help="per side and scenario")
     args = parser.parse_args()
 
-    server = server_url()
+    server = postgres.server_for_tests(ROOT)
     name = f"hearth_bench_{secrets.token_hex(4)}"
     admin = postgres.create_database(server, name, exist_ok=False)
     try:

@@ -45,7 +45,6 @@ os.environ.update(
 for name in ("EVENT_DISPATCH", "WEBHOOK_DELIVERY", "WEBHOOK_RETRY", "WEBHOOK_DEAD_LETTER"):
     os.environ.pop(f"HEARTH_{name}_QUEUE_URL", None)
 
-DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 BATCH = 10
 
 
@@ -77,17 +76,6 @@ def serve(latency: float, ready: Any) -> None:
             await server.serve_forever()
 
     asyncio.run(main())
-
-
-def admin_url() -> str:
-    from hearth.local import postgres
-
-    url = os.environ.get("HEARTH_TEST_DATABASE_URL") or os.environ.get("DATABASE_URL")
-    if url:
-        return url
-    if postgres.reachable(DEFAULT_ADMIN_URL):
-        return DEFAULT_ADMIN_URL
-    return postgres.embedded_server(ROOT / ".hearth" / "test-pg")
 
 
 def prepare(deliveries: int, port: int) -> tuple[uuid.UUID, list[uuid.UUID]]:
@@ -166,7 +154,7 @@ def main() -> None:
     from hearth.local import postgres
     from hearth.migrate import migrate
 
-    server = admin_url()
+    server = postgres.server_for_tests(ROOT)
     name = f"hearth_bench_{secrets.token_hex(4)}"
     admin = postgres.create_database(server, name, exist_ok=False)
     receiver_end, sender_end = multiprocessing.Pipe(duplex=False)

@@ -17,7 +17,6 @@ import pytest
 from psycopg.rows import dict_row
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 DEV_SECRET = "test-secret-" + "x" * 40
 PEPPER = "test-pepper"
 
@@ -44,23 +43,12 @@ for var in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "HEARTH_JWKS_URL", "HEARTH_DB_SE
     os.environ.pop(var, None)
 
 
-def _admin_url() -> str:
-    from hearth.local import postgres
-
-    url = os.environ.get("HEARTH_TEST_DATABASE_URL") or os.environ.get("DATABASE_URL")
-    if url:
-        return url
-    if postgres.reachable(DEFAULT_ADMIN_URL):
-        return DEFAULT_ADMIN_URL
-    return postgres.embedded_server(ROOT / ".hearth" / "test-pg")
-
-
 def _session_urls() -> dict[str, str]:
     """The session database's URLs, decided before collection: modules that read settings at
     import (a cold start) must already see where the database will be."""
     from hearth.local import postgres
 
-    server = _admin_url()
+    server = postgres.server_for_tests(ROOT)
     name = f"hearth_test_{secrets.token_hex(4)}"
     admin = postgres.with_database(server, name)
     return {

@@ -6,9 +6,9 @@ domain rule (a taken domain, a missing reference, a stale version) is rolled bac
 reported with its problem document, while the others are written — with their audit rows and
 events — in the route's one transaction::
 
-    @api.post("/v1/companies/batch/create", permission="companies:create")
-    def batch_create_companies(ctx: RequestContext, body: BatchCreate[CompanyCreate]) -> BatchResult[Company]:
-        return run_batch(ctx, body.items, lambda item: logic.create(ctx, item), status=201, model=Company)
+    # in an area's logic module, from its own create and update:
+    batch_create = batch_creator(create, Company)
+    batch_update = batch_updater(update, Company)
 """
 
 from __future__ import annotations
@@ -115,3 +115,31 @@ def run_batch(
             results.append(item_result(index=index, status=problem.status, error=document))
     failed = sum(1 for r in results if r.error is not None)
     return BatchResult[model](results=results, succeeded=len(results) - failed, failed=failed)  # type: ignore[valid-type]
+
+
+def batch_creator(
+    create: Callable[[RequestContext, T], R], model: type[R]
+) -> Callable[[RequestContext, BatchCreate[T]], BatchResult[R]]:
+    """Batch create for an area: its own ``create(ctx, item)`` applied to every item (201 each)."""
+
+    def batch_create(ctx: RequestContext, body: BatchCreate[T]) -> BatchResult[R]:
+        return run_batch(ctx, body.items, lambda item: create(ctx, item), status=201, model=model)
+
+    return batch_create
+
+
+def batch_updater(
+    update: Callable[..., R], model: type[R]
+) -> Callable[[RequestContext, BatchUpdate[T]], BatchResult[R]]:
+    """Batch update for an area: its own ``update(ctx, id, changes, version=…)`` per item (200)."""
+
+    def batch_update(ctx: RequestContext, body: BatchUpdate[T]) -> BatchResult[R]:
+        return run_batch(
+            ctx,
+            body.items,
+            lambda item: update(ctx, item.id, item.changes, version=item.version),
+            status=200,
+            model=model,
+        )
+
+    return batch_update

@@ -39,6 +39,21 @@ def reachable(url: str, timeout: int = 2) -> bool:
         return False
 
 
+LOCAL_SERVER_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+def server_for_tests(root: Path) -> str:
+    """The server tests and benchmarks use (an administrative URL): ``HEARTH_TEST_DATABASE_URL``
+    or ``DATABASE_URL``, else the server on 127.0.0.1:5432, else an embedded one under
+    ``<root>/.hearth/test-pg``."""
+    url = os.environ.get("HEARTH_TEST_DATABASE_URL") or os.environ.get("DATABASE_URL")
+    if url:
+        return url
+    if reachable(LOCAL_SERVER_URL):
+        return LOCAL_SERVER_URL
+    return embedded_server(root / ".hearth" / "test-pg")
+
+
 def embedded_server(data_dir: Path) -> str:
     """Start (or reuse) the embedded server in ``data_dir``; returns its admin URL."""
     import pgserver

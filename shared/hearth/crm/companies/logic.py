@@ -11,7 +11,7 @@ from hearth.crm.companies.models import Company, CompanyCreate, CompanyUpdate
 from hearth.crm.companies.store import COMPANIES
 from hearth.crm.fields import merge_properties, require_together, without_nulls
 from hearth.http import Page, Reply, RequestContext
-from hearth.http.batching import BatchCreate, BatchResult, BatchUpdate, run_batch
+from hearth.http.batching import batch_creator, batch_updater
 from hearth.http.records import ListParams
 from hearth.problems import invalid
 
@@ -66,15 +66,5 @@ def upsert(ctx: RequestContext, body: CompanyCreate) -> Reply:
     )
 
 
-def batch_create(ctx: RequestContext, body: BatchCreate[CompanyCreate]) -> BatchResult[Company]:
-    return run_batch(ctx, body.items, lambda item: create(ctx, item), status=201, model=Company)
-
-
-def batch_update(ctx: RequestContext, body: BatchUpdate[CompanyUpdate]) -> BatchResult[Company]:
-    return run_batch(
-        ctx,
-        body.items,
-        lambda item: update(ctx, item.id, item.changes, version=item.version),
-        status=200,
-        model=Company,
-    )
+batch_create = batch_creator(create, Company)
+batch_update = batch_updater(update, Company)

@@ -14,7 +14,7 @@ from hearth.crm.deals.store import DEALS, STAGE_HISTORY, record_stage
 from hearth.crm.fields import merge_properties, require_together, without_nulls
 from hearth.crm.pipelines import store as pipelines
 from hearth.http import Page, RequestContext
-from hearth.http.batching import BatchCreate, BatchResult, BatchUpdate, run_batch
+from hearth.http.batching import batch_creator, batch_updater
 from hearth.http.records import ListParams
 from hearth.problems import NotFound, Unprocessable, field_error, invalid
 
@@ -135,15 +135,5 @@ def stage_history(ctx: RequestContext, deal_id: UUID, params: ListParams) -> Pag
     return Page[StageChange](data=[StageChange.model_validate(r) for r in rows], next_cursor=next_cursor)
 
 
-def batch_create(ctx: RequestContext, body: BatchCreate[DealCreate]) -> BatchResult[Deal]:
-    return run_batch(ctx, body.items, lambda item: create(ctx, item), status=201, model=Deal)
-
-
-def batch_update(ctx: RequestContext, body: BatchUpdate[DealUpdate]) -> BatchResult[Deal]:
-    return run_batch(
-        ctx,
-        body.items,
-        lambda item: update(ctx, item.id, item.changes, version=item.version),
-        status=200,
-        model=Deal,
-    )
+batch_create = batch_creator(create, Deal)
+batch_update = batch_updater(update, Deal)

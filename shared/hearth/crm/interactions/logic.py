@@ -10,7 +10,7 @@ from uuid import UUID
 from hearth.crm.interactions.models import Interaction, InteractionCreate, InteractionUpdate
 from hearth.crm.interactions.store import INTERACTIONS
 from hearth.http import Page, RequestContext
-from hearth.http.batching import BatchCreate, BatchResult, BatchUpdate, run_batch
+from hearth.http.batching import batch_creator, batch_updater
 from hearth.http.records import ListParams
 from hearth.problems import invalid
 
@@ -48,15 +48,5 @@ def restore(ctx: RequestContext, interaction_id: UUID) -> Interaction:
     return INTERACTIONS.restore(ctx, interaction_id)
 
 
-def batch_create(ctx: RequestContext, body: BatchCreate[InteractionCreate]) -> BatchResult[Interaction]:
-    return run_batch(ctx, body.items, lambda item: create(ctx, item), status=201, model=Interaction)
-
-
-def batch_update(ctx: RequestContext, body: BatchUpdate[InteractionUpdate]) -> BatchResult[Interaction]:
-    return run_batch(
-        ctx,
-        body.items,
-        lambda item: update(ctx, item.id, item.changes, version=item.version),
-        status=200,
-        model=Interaction,
-    )
+batch_create = batch_creator(create, Interaction)
+batch_update = batch_updater(update, Interaction)

@@ -7,7 +7,7 @@ from uuid import UUID
 from hearth.crm.notes.models import Note, NoteCreate, NoteUpdate
 from hearth.crm.notes.store import LINKS, NOTES
 from hearth.http import Page, RequestContext
-from hearth.http.batching import BatchCreate, BatchResult, BatchUpdate, run_batch
+from hearth.http.batching import batch_creator, batch_updater
 from hearth.http.records import ListParams, jsonable
 
 
@@ -48,15 +48,5 @@ def restore(ctx: RequestContext, note_id: UUID) -> Note:
     return NOTES.restore(ctx, note_id)
 
 
-def batch_create(ctx: RequestContext, body: BatchCreate[NoteCreate]) -> BatchResult[Note]:
-    return run_batch(ctx, body.items, lambda item: create(ctx, item), status=201, model=Note)
-
-
-def batch_update(ctx: RequestContext, body: BatchUpdate[NoteUpdate]) -> BatchResult[Note]:
-    return run_batch(
-        ctx,
-        body.items,
-        lambda item: update(ctx, item.id, item.changes, version=item.version),
-        status=200,
-        model=Note,
-    )
+batch_create = batch_creator(create, Note)
+batch_update = batch_updater(update, Note)

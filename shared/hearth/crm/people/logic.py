@@ -11,7 +11,7 @@ from hearth.crm.fields import merge_properties, without_nulls
 from hearth.crm.people.models import Person, PersonCreate, PersonUpdate
 from hearth.crm.people.store import PEOPLE
 from hearth.http import Page, Reply, RequestContext
-from hearth.http.batching import BatchCreate, BatchResult, BatchUpdate, run_batch
+from hearth.http.batching import batch_creator, batch_updater
 from hearth.http.records import ListParams
 from hearth.problems import invalid
 
@@ -65,15 +65,5 @@ def upsert(ctx: RequestContext, body: PersonCreate) -> Reply:
     )
 
 
-def batch_create(ctx: RequestContext, body: BatchCreate[PersonCreate]) -> BatchResult[Person]:
-    return run_batch(ctx, body.items, lambda item: create(ctx, item), status=201, model=Person)
-
-
-def batch_update(ctx: RequestContext, body: BatchUpdate[PersonUpdate]) -> BatchResult[Person]:
-    return run_batch(
-        ctx,
-        body.items,
-        lambda item: update(ctx, item.id, item.changes, version=item.version),
-        status=200,
-        model=Person,
-    )
+batch_create = batch_creator(create, Person)
+batch_update = batch_updater(update, Person)

@@ -20,7 +20,7 @@ from hearth.crm.projects.models import (
 )
 from hearth.crm.projects.store import MEMBERS, PROJECTS
 from hearth.http import Page, RequestContext
-from hearth.http.batching import BatchCreate, BatchResult, BatchUpdate, run_batch
+from hearth.http.batching import batch_creator, batch_updater
 from hearth.http.records import MEMBER, ListParams, check_references
 from hearth.problems import Conflict, NotFound, Unprocessable, field_error, invalid
 
@@ -92,18 +92,8 @@ def restore(ctx: RequestContext, project_id: UUID) -> Project:
     return PROJECTS.restore(ctx, project_id)
 
 
-def batch_create(ctx: RequestContext, body: BatchCreate[ProjectCreate]) -> BatchResult[Project]:
-    return run_batch(ctx, body.items, lambda item: create(ctx, item), status=201, model=Project)
-
-
-def batch_update(ctx: RequestContext, body: BatchUpdate[ProjectUpdate]) -> BatchResult[Project]:
-    return run_batch(
-        ctx,
-        body.items,
-        lambda item: update(ctx, item.id, item.changes, version=item.version),
-        status=200,
-        model=Project,
-    )
+batch_create = batch_creator(create, Project)
+batch_update = batch_updater(update, Project)
 
 
 # -- members ---------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from hearth.crm.tasks import store
 from hearth.crm.tasks.models import Task, TaskCreate, TaskUpdate
 from hearth.crm.tasks.store import LINKS, TASKS
 from hearth.http import Page, RequestContext
-from hearth.http.batching import BatchCreate, BatchResult, BatchUpdate, run_batch
+from hearth.http.batching import batch_creator, batch_updater
 from hearth.http.records import Change, ListParams, Reference, check_references, jsonable
 from hearth.problems import Conflict, invalid
 
@@ -113,15 +113,5 @@ def restore(ctx: RequestContext, task_id: UUID) -> Task:
     return TASKS.restore(ctx, task_id)
 
 
-def batch_create(ctx: RequestContext, body: BatchCreate[TaskCreate]) -> BatchResult[Task]:
-    return run_batch(ctx, body.items, lambda item: create(ctx, item), status=201, model=Task)
-
-
-def batch_update(ctx: RequestContext, body: BatchUpdate[TaskUpdate]) -> BatchResult[Task]:
-    return run_batch(
-        ctx,
-        body.items,
-        lambda item: update(ctx, item.id, item.changes, version=item.version),
-        status=200,
-        model=Task,
-    )
+batch_create = batch_creator(create, Task)
+batch_update = batch_updater(update, Task)

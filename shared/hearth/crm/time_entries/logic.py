@@ -9,7 +9,7 @@ from uuid import UUID
 from hearth.crm.time_entries.models import TimeEntry, TimeEntryCreate, TimeEntryUpdate
 from hearth.crm.time_entries.store import TIME_ENTRIES, task_in_project
 from hearth.http import Page, RequestContext
-from hearth.http.batching import BatchCreate, BatchResult, BatchUpdate, run_batch
+from hearth.http.batching import batch_creator, batch_updater
 from hearth.http.records import ListParams
 from hearth.problems import invalid
 
@@ -64,15 +64,5 @@ def restore(ctx: RequestContext, time_entry_id: UUID) -> TimeEntry:
     return TIME_ENTRIES.restore(ctx, time_entry_id)
 
 
-def batch_create(ctx: RequestContext, body: BatchCreate[TimeEntryCreate]) -> BatchResult[TimeEntry]:
-    return run_batch(ctx, body.items, lambda item: create(ctx, item), status=201, model=TimeEntry)
-
-
-def batch_update(ctx: RequestContext, body: BatchUpdate[TimeEntryUpdate]) -> BatchResult[TimeEntry]:
-    return run_batch(
-        ctx,
-        body.items,
-        lambda item: update(ctx, item.id, item.changes, version=item.version),
-        status=200,
-        model=TimeEntry,
-    )
+batch_create = batch_creator(create, TimeEntry)
+batch_update = batch_updater(update, TimeEntry)
