@@ -119,9 +119,12 @@ class Database:
                 self._conn.close()
         self._conn = None
 
-    def _begin(self, params: dict[str, str], prelude: Prelude | None) -> tuple[Connection, DictRow | None]:
+    def _begin(
+        self, params: dict[str, str], prelude: Prelude | None, *, open_after: bool = True
+    ) -> tuple[Connection, DictRow | None]:
         """Start a transaction; the first statement doubles as the liveness check. A prelude is
-        sent ahead in the same round trip and committed on its own (see :class:`Prelude`)."""
+        sent ahead in the same round trip and committed on its own (see :class:`Prelude`);
+        ``open_after=False`` sends only the prelude."""
         for attempt in (1, 2):
             conn = self.connection()
             try:
@@ -134,7 +137,8 @@ class Database:
                         conn.execute(_ASYNC_COMMIT_SQL)
                     cur = conn.execute(prelude.sql, prelude.params)
                     conn.commit()
-                    conn.execute(_OPEN_SQL, params)
+                    if open_after:
+                        conn.execute(_OPEN_SQL, params)
                 return conn, cur.fetchone()
             except psycopg.OperationalError:
                 if attempt == 2 or not conn.broken:
@@ -189,30 +193,12 @@ class Database:
         ``durable=False`` commits without waiting for the WAL flush (``synchronous_commit=off``):
         for bookkeeping such as rate-limit counters, where losing the last few increments in a
         server crash is harmless and the flush would be most of the statement's cost."""
-        settings_params = {"org": org_id, "user": "", "timeout": str(settings().statement_timeout_ms)}
+        params_ = {"org": org_id, "user": "", "timeout": str(settings().statement_timeout_ms)}
         with self._lock:
             if self._depth:
                 raise RuntimeError("a transaction is already open on this connection")
-            for attempt in (1, 2):
-                conn = self.connection()
-                try:
-                    with conn.pipeline():
-                        conn.execute(_OPEN_SQL, settings_params)
-                        if not durable:
-                            conn.execute(_ASYNC_COMMIT_SQL)
-                        cur = conn.execute(sql, params)
-                        conn.commit()
-                    return cur.fetchone()
-                except psycopg.OperationalError:
-                    if attempt == 2 or not conn.broken:
-                        raise
-                    logger.warning("database connection was lost while idle; reconnecting")
-                    self.discard()
-                except BaseException:
-                    if not conn.broken:
-                        conn.rollback()
-                    raise
-        raise AssertionError("unreachable")
+            _conn, row = self._begin(params_, Prelude(sql, params, durable), open_after=False)
+        return row
 
 
 @dataclass(frozen=True, slots=True)
