@@ -106,7 +106,7 @@ def test_events_have_the_shape_of_the_samples_and_parse_with_powertools(stack: R
     )
     assert response.status_code == 200
     event = response.json()
-    sample = json.loads((ROOT / "events/api/members/list.json").read_text(encoding="utf-8"))
+    sample = json.loads((ROOT / "events/MembersListFunction.json").read_text(encoding="utf-8"))
 
     sample["requestContext"].pop("authorizer")  # this stack has no authorizer
     optional = frozenset({"cookies", "queryStringParameters", "pathParameters", "body", "headers"})

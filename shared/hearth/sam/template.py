@@ -99,9 +99,8 @@ class FunctionSpec:
 
     @property
     def sample_event(self) -> Path:
-        """Its sample event: ``events/`` mirrors ``functions/``."""
-        rel = Path(self.code_uri).relative_to("functions") / f"{self.module_name}.json"
-        return self.root / "events" / rel
+        """Its sample event, named after it: ``sam local invoke X -e events/X.json``."""
+        return self.root / "events" / f"{self.logical_id}.json"
 
 
 @dataclass(frozen=True, slots=True)
