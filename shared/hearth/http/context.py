@@ -51,6 +51,15 @@ def etag(version: int) -> str:
     return f'"{version}"'
 
 
+def stale(current_version: int) -> PreconditionFailed:
+    """412: the record is no longer at the version the client named (its current ETag attached)."""
+    return PreconditionFailed(
+        "stale_version",
+        f"The resource changed (now at version {current_version}); fetch it and retry.",
+        headers={"ETag": etag(current_version)},
+    )
+
+
 @dataclass
 class RequestContext:
     principal: Principal
@@ -142,8 +151,4 @@ class RequestContext:
         """412 when ``If-Match`` names another version than the current one."""
         wanted = self.if_match()
         if wanted is not None and wanted != current_version:
-            raise PreconditionFailed(
-                "stale_version",
-                f"The resource changed (now at version {current_version}); fetch it and retry.",
-                headers={"ETag": etag(current_version)},
-            )
+            raise stale(current_version)

@@ -35,10 +35,10 @@ from pydantic_core import to_jsonable_python
 
 from hearth import outbox
 from hearth.http.api import Reply
-from hearth.http.context import RequestContext, etag
+from hearth.http.context import RequestContext, stale
 from hearth.http.listing import Field, Listing
 from hearth.http.pagination import Page
-from hearth.problems import Conflict, Forbidden, NotFound, PreconditionFailed, Unprocessable, field_error
+from hearth.problems import Conflict, Forbidden, NotFound, Unprocessable, field_error
 
 #: Reading soft-deleted records (``include_deleted=true``) needs this permission.
 READ_DELETED = "deleted_records:read"
@@ -129,14 +129,6 @@ class Change:
     before: dict[str, Any]
     changes: dict[str, tuple[Any, Any]] = field(default_factory=dict)
     written: bool = False  # whether the row itself was updated (else only related rows changed)
-
-
-def stale(current_version: int) -> PreconditionFailed:
-    return PreconditionFailed(
-        "stale_version",
-        f"The record changed (now at version {current_version}); fetch it and retry.",
-        headers={"ETag": etag(current_version)},
-    )
 
 
 @dataclass(frozen=True)
