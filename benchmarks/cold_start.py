@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "shared"))
 
-from hearth.sam.template import load_template  # noqa: E402
+from hearth_dev.sam.template import load_template  # noqa: E402
 
 # Settings a function reads at import (the authorizer checks its configuration at cold start).
 ENV = {

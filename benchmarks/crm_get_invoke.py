@@ -37,8 +37,8 @@ def main() -> int:  # noqa: PLR0915
     parser.add_argument("--samples", type=int, default=3000)
     args = parser.parse_args()
 
-    from hearth.local import postgres
-    from hearth.migrate import migrate
+    from hearth_dev.local import postgres
+    from hearth_dev.migrate import migrate
 
     server = postgres.server_for_tests(ROOT)
     name = f"hearth_bench_{secrets.token_hex(4)}"
@@ -58,13 +58,13 @@ def main() -> int:  # noqa: PLR0915
             AWS_DEFAULT_REGION="us-east-1",
         )
         import psycopg
+        from hearth_dev.sam import events
+        from hearth_dev.sam.functions import LambdaContext, handler_of
+        from hearth_dev.sam.template import load_template
         from psycopg.rows import dict_row
 
         from hearth import rbac
         from hearth.principal import Principal
-        from hearth.sam import events
-        from hearth.sam.functions import LambdaContext, handler_of
-        from hearth.sam.template import load_template
 
         org, user, key, company = (uuid.uuid4() for _ in range(4))
         with psycopg.connect(admin, autocommit=True) as conn:

@@ -30,11 +30,11 @@ sys.path.insert(0, str(ROOT / "shared"))
 os.environ.setdefault("HEARTH_STAGE", "test")
 
 import psycopg  # noqa: E402
+from hearth_dev.local import postgres  # noqa: E402
+from hearth_dev.migrate import migrate  # noqa: E402
 from psycopg.rows import dict_row  # noqa: E402
 
 from hearth.crm.companies.store import LISTING  # noqa: E402
-from hearth.local import postgres  # noqa: E402
-from hearth.migrate import migrate  # noqa: E402
 
 NO_RLS_ROLE = "hearth_bench_bypass"
 SCENARIOS = {

@@ -55,7 +55,7 @@ def run_once(state: Path, database_url: str | None) -> dict[str, float]:
         env["DATABASE_URL"] = database_url
     started = time.perf_counter()
     process = subprocess.Popen(
-        [sys.executable, "-m", "hearth.cli", "local", "--port", "0", "--state-dir", str(state)],
+        [sys.executable, "-m", "hearth_dev.cli", "local", "--port", "0", "--state-dir", str(state)],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,

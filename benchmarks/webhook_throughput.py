@@ -81,9 +81,10 @@ def serve(latency: float, ready: Any) -> None:
 def prepare(deliveries: int, port: int) -> tuple[uuid.UUID, list[uuid.UUID]]:
     """An org with one endpoint at the receiver and ``deliveries`` deliveries due."""
     from hearth import db, outbox
-    from hearth.webhook_endpoints import store as endpoints
-    from hearth.webhooks import fanout, queues, signing
-    from hearth.webhooks import secrets as endpoint_secrets
+    from hearth.outbox.messages import DispatchMessage
+    from hearth.webhooks.engine import fanout, signing
+    from hearth.webhooks.engine import secrets as endpoint_secrets
+    from hearth.webhooks.store import endpoints
 
     org_id = uuid.uuid4()
     endpoint_id = uuid.uuid4()
@@ -115,7 +116,7 @@ def prepare(deliveries: int, port: int) -> tuple[uuid.UUID, list[uuid.UUID]]:
             for i in range(deliveries)
         ]
     for event_id in event_ids:
-        fanout.dispatch(queues.DispatchMessage(org_id, event_id))
+        fanout.dispatch(DispatchMessage(org_id, event_id))
     with db.tenant_transaction(org_id) as conn:
         rows = conn.execute("SELECT id FROM webhook_deliveries ORDER BY created_at, id").fetchall()
     with psycopg.connect(os.environ["HEARTH_BENCH_ADMIN_URL"], autocommit=True) as admin:
@@ -125,8 +126,9 @@ def prepare(deliveries: int, port: int) -> tuple[uuid.UUID, list[uuid.UUID]]:
 
 
 def sqs_event(org_id: uuid.UUID, delivery_ids: list[uuid.UUID]) -> dict[str, Any]:
-    from hearth.sam import events
-    from hearth.webhooks import queues
+    from hearth_dev.sam import events
+
+    from hearth.webhooks.engine.messages import DeliveryMessage
 
     arn = "arn:aws:sqs:us-east-1:123456789012:hearth-bench-WebhookDeliveryQueue"
     records = [
@@ -134,7 +136,7 @@ def sqs_event(org_id: uuid.UUID, delivery_ids: list[uuid.UUID]) -> dict[str, Any
             {
                 "MessageId": str(uuid.uuid4()),
                 "ReceiptHandle": secrets.token_hex(16),
-                "Body": queues.DeliveryMessage(org_id, d, 1, "main").body(),
+                "Body": DeliveryMessage(org_id, d, 1, "main").body(),
                 "Attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": str(int(time.time() * 1000))},
             },
             arn,
@@ -150,9 +152,10 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=0.05)
     args = parser.parse_args()
 
+    from hearth_dev.local import postgres
+    from hearth_dev.migrate import migrate
+
     from hearth import db
-    from hearth.local import postgres
-    from hearth.migrate import migrate
 
     server = postgres.server_for_tests(ROOT)
     name = f"hearth_bench_{secrets.token_hex(4)}"
@@ -167,8 +170,8 @@ def main() -> None:
         os.environ["HEARTH_SYSTEM_DATABASE_URL"] = postgres.role_url(admin, postgres.SYSTEM_ROLE)
         port = receiver_end.recv()
 
-        from hearth.sam.functions import invoke
-        from hearth.sam.template import load_template
+        from hearth_dev.sam.functions import invoke
+        from hearth_dev.sam.template import load_template
 
         sender = load_template(ROOT).functions["WebhookSenderFunction"]
         warmup = BATCH * 3

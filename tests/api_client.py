@@ -8,8 +8,9 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from hearth_dev.sam.gateway import Gateway, GatewayResponse
+
 from hearth.auth.tokens import mint_dev_token
-from hearth.sam.gateway import Gateway, GatewayResponse
 
 
 @dataclass

@@ -46,7 +46,7 @@ for var in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "HEARTH_JWKS_URL", "HEARTH_DB_SE
 def _session_urls() -> dict[str, str]:
     """The session database's URLs, decided before collection: modules that read settings at
     import (a cold start) must already see where the database will be."""
-    from hearth.local import postgres
+    from hearth_dev.local import postgres
 
     server = postgres.server_for_tests(ROOT)
     name = f"hearth_test_{secrets.token_hex(4)}"
@@ -68,9 +68,10 @@ os.environ["HEARTH_SYSTEM_DATABASE_URL"] = SESSION["system"]
 @pytest.fixture(scope="session", autouse=True)
 def database() -> Iterator[dict[str, str]]:
     """A fresh database for this session, migrated; the env points the code at it."""
+    from hearth_dev.local import postgres
+    from hearth_dev.migrate import migrate
+
     from hearth import db
-    from hearth.local import postgres
-    from hearth.migrate import migrate
 
     postgres.create_database(SESSION["server"], SESSION["name"], exist_ok=False)
     migrate(SESSION["admin"])
@@ -99,8 +100,8 @@ def app_db(database: dict[str, str]) -> Iterator[psycopg.Connection[dict]]:  # t
 def gateway(database: dict[str, str]):  # type: ignore[no-untyped-def]
     """API Gateway in process, without the authorizer result cache (tests that need it make
     their own)."""
-    from hearth.sam.gateway import Gateway
-    from hearth.sam.template import load_template
+    from hearth_dev.sam.gateway import Gateway
+    from hearth_dev.sam.template import load_template
 
     return Gateway(load_template(ROOT), authorizer_cache=False)
 

@@ -9,15 +9,16 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from hearth.batch import process_sqs_batch
 from hearth.observability import logger
+from hearth.outbox.messages import DispatchMessage
 from hearth.settings import settings
-from hearth.webhooks import fanout, queues
+from hearth.webhooks.engine import fanout
 
 if settings().stage not in ("local", "test"):
     settings().require("webhook_delivery_queue_url")
 
 
 def record_handler(record: SQSRecord) -> int:
-    return fanout.dispatch(queues.DispatchMessage.parse(record.body))
+    return fanout.dispatch(DispatchMessage.parse(record.body))
 
 
 @logger.inject_lambda_context(clear_state=True)

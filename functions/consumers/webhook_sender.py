@@ -13,7 +13,8 @@ from hearth import crypto
 from hearth.batch import process_sqs_batch
 from hearth.observability import logger
 from hearth.settings import settings
-from hearth.webhooks import queues, sender
+from hearth.webhooks.engine import sender
+from hearth.webhooks.engine.messages import DeliveryMessage
 
 CONCURRENCY = 10
 
@@ -27,10 +28,10 @@ def batch_handler(records: list[SQSRecord]) -> list[object]:
     """Parse every record (a malformed one fails alone), then claim, send and record the rest
     together."""
     results: list[object] = []
-    messages: list[queues.DeliveryMessage] = []
+    messages: list[DeliveryMessage] = []
     for record in records:
         try:
-            messages.append(queues.DeliveryMessage.parse(record.body))
+            messages.append(DeliveryMessage.parse(record.body))
             results.append(None)
         except (ValueError, KeyError, TypeError) as exc:
             results.append(exc)

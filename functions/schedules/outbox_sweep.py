@@ -5,8 +5,8 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
 
-from hearth.events import relay
 from hearth.observability import logger
+from hearth.outbox import relay
 from hearth.settings import settings
 
 settings().require("system_database_url", "system_db_secret_arn")

@@ -8,7 +8,7 @@ from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event
 
 from hearth.observability import logger
 from hearth.settings import settings
-from hearth.webhooks import dispatcher
+from hearth.webhooks.engine import dispatcher
 
 settings().require("system_database_url", "system_db_secret_arn")
 if settings().stage not in ("local", "test"):

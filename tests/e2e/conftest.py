@@ -64,7 +64,7 @@ class RunningStack:
     def hearth(self, *args: str) -> subprocess.CompletedProcess[str]:
         """Run another ``hearth`` command against this stack's state and database."""
         return subprocess.run(
-            [sys.executable, "-m", "hearth.cli", *args, "--state-dir", str(self.state_dir)],
+            [sys.executable, "-m", "hearth_dev.cli", *args, "--state-dir", str(self.state_dir)],
             env=self.env,
             capture_output=True,
             text=True,
@@ -107,7 +107,7 @@ def start_stack(
             [
                 sys.executable,
                 "-m",
-                "hearth.cli",
+                "hearth_dev.cli",
                 "local",
                 "--port",
                 "0",
@@ -149,7 +149,7 @@ def fresh_database(database: dict[str, str]) -> Iterator[str]:
     """The admin URL of a new, empty database on the test server (dropped afterwards)."""
     import secrets
 
-    from hearth.local import postgres
+    from hearth_dev.local import postgres
 
     name = f"hearth_e2e_{secrets.token_hex(4)}"
     url = postgres.create_database(database["server"], name, exist_ok=False)

@@ -7,9 +7,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hearth_dev import demo
+from hearth_dev.local.postgres import process_alive
 
-from hearth import demo
-from hearth.local.postgres import process_alive
 from tests.e2e.conftest import start_stack, wait_for
 
 pytestmark = pytest.mark.e2e

@@ -18,8 +18,8 @@ from typing import Any
 
 import pytest
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
+from hearth_dev.local.aws import client
 
-from hearth.local.aws import client
 from tests.e2e.conftest import FIXTURE_STACK, ROOT, RunningStack, start_stack, wait_for
 
 pytestmark = pytest.mark.e2e

@@ -14,11 +14,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from hearth_dev import demo
+from hearth_dev.local import postgres
+from hearth_dev.local.aws import client
+from hearth_dev.sam.template import load_template
 
-from hearth import demo
-from hearth.local import postgres
-from hearth.local.aws import client
-from hearth.sam.template import load_template
 from tests.e2e.conftest import ROOT, RunningStack, start_stack, wait_for
 
 pytestmark = pytest.mark.e2e

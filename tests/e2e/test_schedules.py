@@ -8,9 +8,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-
-from hearth.local.schedules import Cron, Rate, Scheduled, ScheduleError, Scheduler, parse
-from hearth.sam.template import load_template
+from hearth_dev.local.schedules import Cron, Rate, Scheduled, ScheduleError, Scheduler, parse
+from hearth_dev.sam.template import load_template
 
 FIXTURE = Path(__file__).parent / "fixture_stack"
 

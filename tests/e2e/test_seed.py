@@ -9,8 +9,8 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from hearth_dev import demo
 
-from hearth import demo
 from tests.e2e.conftest import ROOT, stack_env
 
 pytestmark = pytest.mark.e2e
@@ -24,7 +24,7 @@ def hearth(
     if pepper:
         env["HEARTH_API_KEY_PEPPER"] = pepper
     return subprocess.run(
-        [sys.executable, "-m", "hearth.cli", *args, "--state-dir", str(state)],
+        [sys.executable, "-m", "hearth_dev.cli", *args, "--state-dir", str(state)],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False,
     )  # fmt: skip
 

@@ -8,11 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from hearth.local.consumers import failed_ids
-from hearth.local.environment import LocalSecrets, apply, function_environment, local_overrides
-from hearth.local.intrinsics import NO_VALUE, Resolver, Unresolvable, references
-from hearth.sam.template import Template, load_template
+from hearth_dev.local.consumers import failed_ids
+from hearth_dev.local.environment import LocalSecrets, apply, function_environment, local_overrides
+from hearth_dev.local.intrinsics import NO_VALUE, Resolver, Unresolvable, references
+from hearth_dev.sam.template import Template, load_template
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -93,7 +92,7 @@ def test_references() -> None:
 
 
 def test_dead_letter_queues_are_created_first() -> None:
-    from hearth.local.aws import LocalAws
+    from hearth_dev.local.aws import LocalAws
 
     raw = {
         "Resources": {
@@ -112,7 +111,7 @@ def test_dead_letter_queues_are_created_first() -> None:
 def test_the_real_template_resolves_with_local_overrides(tmp_path: Path) -> None:
     """Every variable of every function resolves (nothing unresolved), AWS-only settings are
     replaced, and the queue variables point at moto."""
-    from hearth.local.aws import LocalAws, MotoServer
+    from hearth_dev.local.aws import LocalAws, MotoServer
 
     template = load_template(ROOT)
     with MotoServer() as moto:
@@ -166,7 +165,7 @@ def test_conflicting_values_are_reported() -> None:
             },
         }
     }
-    from hearth.sam import template as sam_template
+    from hearth_dev.sam import template as sam_template
 
     functions = {lid: sam_template._function(lid, res, {}, ROOT) for lid, res in raw["Resources"].items()}
     env = function_environment(Template(root=ROOT, raw=raw, functions=functions), Resolver(raw))

@@ -14,11 +14,11 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from hearth_dev.sam.functions import invoke
+from hearth_dev.sam.samples import authorizer_sample
+from hearth_dev.sam.template import load_template
 
 from hearth.auth import authorizer, tokens
-from hearth.sam.functions import invoke
-from hearth.sam.samples import authorizer_sample
-from hearth.sam.template import load_template
 from hearth.settings import settings
 from tests.conftest import DEV_SECRET, ROOT
 

@@ -4,8 +4,8 @@ first tenant's), never its data. The list of routes comes from template.yaml."""
 from __future__ import annotations
 
 import pytest
+from hearth_dev.sam.template import load_template
 
-from hearth.sam.template import load_template
 from tests.integration.cross_tenant import load_all
 
 CASES = load_all()

@@ -7,9 +7,9 @@ import threading
 
 import psycopg
 import pytest
+from hearth_dev.local import postgres
+from hearth_dev.migrate import MigrationError, migrate
 
-from hearth.local import postgres
-from hearth.migrate import MigrationError, migrate
 from tests.conftest import ROOT
 
 

@@ -7,11 +7,11 @@ import re
 import uuid
 
 import pytest
+from hearth_dev.sam.functions import load_module
+from hearth_dev.sam.template import load_template
 
 from hearth import rbac
 from hearth.http.api import Api
-from hearth.sam.functions import load_module
-from hearth.sam.template import load_template
 from tests.conftest import ROOT
 
 ROUTES = []

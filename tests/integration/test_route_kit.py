@@ -9,12 +9,12 @@ import logging
 import threading
 
 import psycopg
+from hearth_dev.sam.functions import invoke
+from hearth_dev.sam.gateway import Gateway
+from hearth_dev.sam.samples import api_sample
+from hearth_dev.sam.template import load_template
 
 from hearth.auth import tokens
-from hearth.sam.functions import invoke
-from hearth.sam.gateway import Gateway
-from hearth.sam.samples import api_sample
-from hearth.sam.template import load_template
 from tests.api_client import ApiClient
 from tests.conftest import ROOT
 

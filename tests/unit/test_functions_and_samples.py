@@ -13,11 +13,11 @@ from aws_lambda_powertools.utilities.data_classes import (
 from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event import (
     APIGatewayAuthorizerEventV2,
 )
+from hearth_dev.sam.functions import load_module
+from hearth_dev.sam.samples import generate
+from hearth_dev.sam.template import load_template
 
 from hearth.http.api import Api
-from hearth.sam.functions import load_module
-from hearth.sam.samples import generate
-from hearth.sam.template import load_template
 from tests.conftest import ROOT
 
 TEMPLATE = load_template(ROOT)
@@ -85,8 +85,8 @@ def test_route_modules_stay_light():
     )
     code = (
         "import sys, json\n"
-        "from hearth.sam.template import load_template\n"
-        "from hearth.sam.functions import load_module\n"
+        "from hearth_dev.sam.template import load_template\n"
+        "from hearth_dev.sam.functions import load_module\n"
         "t = load_template()\n"
         "[load_module(f) for f in t.functions.values() if f.routes]\n"
         f"print(json.dumps([m for m in {heavy!r} if m in sys.modules]))\n"

@@ -3,7 +3,7 @@
 from hearth.crm.companies import logic
 from hearth.crm.companies.models import Company, CompanyCreate
 from hearth.http import Api, RequestContext
-from hearth.http.batching import BatchCreate, BatchResult
+from hearth.records.batching import BatchCreate, BatchResult
 
 api = Api()
 

@@ -3,7 +3,7 @@
 from hearth.crm.companies import logic
 from hearth.crm.companies.models import Company, CompanyUpdate
 from hearth.http import Api, RequestContext
-from hearth.http.batching import BatchResult, BatchUpdate
+from hearth.records.batching import BatchResult, BatchUpdate
 
 api = Api()
 

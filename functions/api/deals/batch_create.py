@@ -3,7 +3,7 @@
 from hearth.crm.deals import logic
 from hearth.crm.deals.models import Deal, DealCreate
 from hearth.http import Api, RequestContext
-from hearth.http.batching import BatchCreate, BatchResult
+from hearth.records.batching import BatchCreate, BatchResult
 
 api = Api()
 

@@ -3,7 +3,7 @@
 from hearth.crm.deals import logic
 from hearth.crm.deals.models import Deal, DealUpdate
 from hearth.http import Api, RequestContext
-from hearth.http.batching import BatchResult, BatchUpdate
+from hearth.records.batching import BatchResult, BatchUpdate
 
 api = Api()
 

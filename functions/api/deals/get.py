@@ -5,7 +5,7 @@ from uuid import UUID
 from hearth.crm.deals import logic
 from hearth.crm.deals.models import Deal
 from hearth.http import Api, RequestContext
-from hearth.http.listing import IncludeDeleted
+from hearth.listing import IncludeDeleted
 
 api = Api()
 

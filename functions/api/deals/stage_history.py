@@ -5,7 +5,7 @@ from uuid import UUID
 from hearth.crm.deals import logic
 from hearth.crm.deals.models import StageChange
 from hearth.http import DEFAULT_LIMIT, Api, Cursor, Limit, Page, RequestContext
-from hearth.http.records import ListParams
+from hearth.records.resource import ListParams
 
 api = Api()
 

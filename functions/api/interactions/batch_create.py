@@ -3,7 +3,7 @@
 from hearth.crm.interactions import logic
 from hearth.crm.interactions.models import Interaction, InteractionCreate
 from hearth.http import Api, RequestContext
-from hearth.http.batching import BatchCreate, BatchResult
+from hearth.records.batching import BatchCreate, BatchResult
 
 api = Api()
 

@@ -3,7 +3,7 @@
 from hearth.crm.interactions import logic
 from hearth.crm.interactions.models import Interaction, InteractionUpdate
 from hearth.http import Api, RequestContext
-from hearth.http.batching import BatchResult, BatchUpdate
+from hearth.records.batching import BatchResult, BatchUpdate
 
 api = Api()
 

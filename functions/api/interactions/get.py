@@ -5,7 +5,7 @@ from uuid import UUID
 from hearth.crm.interactions import logic
 from hearth.crm.interactions.models import Interaction
 from hearth.http import Api, RequestContext
-from hearth.http.listing import IncludeDeleted
+from hearth.listing import IncludeDeleted
 
 api = Api()
 

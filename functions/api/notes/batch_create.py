@@ -3,7 +3,7 @@
 from hearth.crm.notes import logic
 from hearth.crm.notes.models import Note, NoteCreate
 from hearth.http import Api, RequestContext
-from hearth.http.batching import BatchCreate, BatchResult
+from hearth.records.batching import BatchCreate, BatchResult
 
 api = Api()
 

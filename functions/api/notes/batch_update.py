@@ -3,7 +3,7 @@
 from hearth.crm.notes import logic
 from hearth.crm.notes.models import Note, NoteUpdate
 from hearth.http import Api, RequestContext
-from hearth.http.batching import BatchResult, BatchUpdate
+from hearth.records.batching import BatchResult, BatchUpdate
 
 api = Api()
 

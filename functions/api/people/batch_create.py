@@ -3,7 +3,7 @@
 from hearth.crm.people import logic
 from hearth.crm.people.models import Person, PersonCreate
 from hearth.http import Api, RequestContext
-from hearth.http.batching import BatchCreate, BatchResult
+from hearth.records.batching import BatchCreate, BatchResult
 
 api = Api()
 

@@ -3,7 +3,7 @@
 from hearth.crm.people import logic
 from hearth.crm.people.models import Person, PersonUpdate
 from hearth.http import Api, RequestContext
-from hearth.http.batching import BatchResult, BatchUpdate
+from hearth.records.batching import BatchResult, BatchUpdate
 
 api = Api()
 

@@ -3,7 +3,7 @@
 from hearth.crm.projects import logic
 from hearth.crm.projects.models import Project, ProjectCreate
 from hearth.http import Api, RequestContext
-from hearth.http.batching import BatchCreate, BatchResult
+from hearth.records.batching import BatchCreate, BatchResult
 
 api = Api()
 

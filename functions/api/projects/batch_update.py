@@ -3,7 +3,7 @@
 from hearth.crm.projects import logic
 from hearth.crm.projects.models import Project, ProjectUpdate
 from hearth.http import Api, RequestContext
-from hearth.http.batching import BatchResult, BatchUpdate
+from hearth.records.batching import BatchResult, BatchUpdate
 
 api = Api()
 

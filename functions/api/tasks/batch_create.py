@@ -3,7 +3,7 @@
 from hearth.crm.tasks import logic
 from hearth.crm.tasks.models import Task, TaskCreate
 from hearth.http import Api, RequestContext
-from hearth.http.batching import BatchCreate, BatchResult
+from hearth.records.batching import BatchCreate, BatchResult
 
 api = Api()
 

@@ -3,7 +3,7 @@
 from hearth.crm.tasks import logic
 from hearth.crm.tasks.models import Task, TaskUpdate
 from hearth.http import Api, RequestContext
-from hearth.http.batching import BatchResult, BatchUpdate
+from hearth.records.batching import BatchResult, BatchUpdate
 
 api = Api()
 

@@ -3,7 +3,7 @@
 from hearth.crm.time_entries import logic
 from hearth.crm.time_entries.models import TimeEntry, TimeEntryCreate
 from hearth.http import Api, RequestContext
-from hearth.http.batching import BatchCreate, BatchResult
+from hearth.records.batching import BatchCreate, BatchResult
 
 api = Api()
 

@@ -3,7 +3,7 @@
 from hearth.crm.time_entries import logic
 from hearth.crm.time_entries.models import TimeEntry, TimeEntryUpdate
 from hearth.http import Api, RequestContext
-from hearth.http.batching import BatchResult, BatchUpdate
+from hearth.records.batching import BatchResult, BatchUpdate
 
 api = Api()
 

@@ -5,7 +5,7 @@ from uuid import UUID
 from hearth.crm.time_entries import logic
 from hearth.crm.time_entries.models import TimeEntry
 from hearth.http import Api, RequestContext
-from hearth.http.listing import IncludeDeleted
+from hearth.listing import IncludeDeleted
 
 api = Api()
 

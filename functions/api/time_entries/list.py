@@ -4,8 +4,8 @@ from hearth.crm.time_entries import logic
 from hearth.crm.time_entries.models import TimeEntry
 from hearth.crm.time_entries.store import LISTING
 from hearth.http import DEFAULT_LIMIT, Api, Cursor, Limit, Page, RequestContext
-from hearth.http.listing import IncludeDeleted, Search, Sort
-from hearth.http.records import ListParams
+from hearth.listing import IncludeDeleted, Search, Sort
+from hearth.records.resource import ListParams
 
 api = Api()
 

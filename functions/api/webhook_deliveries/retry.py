@@ -3,8 +3,8 @@
 from uuid import UUID
 
 from hearth.http import Api, RequestContext
-from hearth.webhook_deliveries import logic
-from hearth.webhook_deliveries.models import WebhookDelivery
+from hearth.webhooks.deliveries import logic
+from hearth.webhooks.deliveries.models import WebhookDelivery
 
 api = Api()
 

@@ -2,8 +2,8 @@
 
 from hearth import crypto
 from hearth.http import Api, RequestContext
-from hearth.webhook_endpoints import logic
-from hearth.webhook_endpoints.models import WebhookEndpointCreate, WebhookEndpointCreated
+from hearth.webhooks.endpoints import logic
+from hearth.webhooks.endpoints.models import WebhookEndpointCreate, WebhookEndpointCreated
 
 crypto.check_configuration()  # signing secrets are sealed with KMS outside local and test
 

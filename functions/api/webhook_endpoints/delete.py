@@ -3,7 +3,7 @@
 from uuid import UUID
 
 from hearth.http import Api, RequestContext
-from hearth.webhook_endpoints import logic
+from hearth.webhooks.endpoints import logic
 
 api = Api()
 

@@ -1,8 +1,8 @@
 """GET /v1/webhook-endpoints: the org's webhook endpoints."""
 
 from hearth.http import DEFAULT_LIMIT, Api, Cursor, Limit, Page, RequestContext
-from hearth.webhook_endpoints import logic
-from hearth.webhook_endpoints.models import WebhookEndpoint
+from hearth.webhooks.endpoints import logic
+from hearth.webhooks.endpoints.models import WebhookEndpoint
 
 api = Api()
 

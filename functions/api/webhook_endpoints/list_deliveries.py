@@ -7,8 +7,8 @@ from uuid import UUID
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from hearth.http import DEFAULT_LIMIT, Api, Cursor, Limit, Page, RequestContext
-from hearth.webhook_deliveries import logic
-from hearth.webhook_deliveries.models import Status, WebhookDeliverySummary
+from hearth.webhooks.deliveries import logic
+from hearth.webhooks.deliveries.models import Status, WebhookDeliverySummary
 
 api = Api()
 

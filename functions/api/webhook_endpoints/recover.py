@@ -7,8 +7,8 @@ from uuid import UUID
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from hearth.http import Api, RequestContext
-from hearth.webhook_endpoints import logic
-from hearth.webhook_endpoints.models import RecoverAccepted
+from hearth.webhooks.endpoints import logic
+from hearth.webhooks.endpoints.models import RecoverAccepted
 
 api = Api()
 

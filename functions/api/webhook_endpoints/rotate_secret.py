@@ -4,8 +4,8 @@ from uuid import UUID
 
 from hearth import crypto
 from hearth.http import Api, RequestContext
-from hearth.webhook_endpoints import logic
-from hearth.webhook_endpoints.models import SecretRotated
+from hearth.webhooks.endpoints import logic
+from hearth.webhooks.endpoints.models import SecretRotated
 
 crypto.check_configuration()  # signing secrets are sealed with KMS outside local and test
 

@@ -3,8 +3,8 @@
 from uuid import UUID
 
 from hearth.http import Api, RequestContext
-from hearth.webhook_endpoints import logic
-from hearth.webhook_endpoints.models import WebhookEndpoint, WebhookEndpointUpdate
+from hearth.webhooks.endpoints import logic
+from hearth.webhooks.endpoints.models import WebhookEndpoint, WebhookEndpointUpdate
 
 api = Api()
 

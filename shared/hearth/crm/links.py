@@ -18,7 +18,7 @@ from psycopg import sql
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from hearth.http.context import RequestContext
-from hearth.http.listing import Field as ListField
+from hearth.listing import Field as ListField
 from hearth.problems import Unprocessable, field_error
 
 LinkType = Literal["company", "person", "deal", "project"]

@@ -6,10 +6,10 @@ from uuid import UUID
 
 from hearth.events import store
 from hearth.events.models import Event, EventFilter
+from hearth.events.types import is_pattern
 from hearth.http import Page, RequestContext
 from hearth.http.pagination import decode_cursor, paginate
 from hearth.problems import NotFound, invalid
-from hearth.webhooks.event_types import is_pattern
 
 
 def list_events(ctx: RequestContext, filters: EventFilter, limit: int, cursor: str | None) -> Page[Event]:

@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 
 import pytest
+from hearth_dev.sam.template import load_template
 
-from hearth.sam.template import load_template
 from tests.conftest import ROOT
 from tests.integration.crm.builders import Crm, problem
 

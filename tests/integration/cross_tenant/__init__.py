@@ -12,7 +12,7 @@ import pkgutil
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from hearth.sam.gateway import GatewayResponse
+from hearth_dev.sam.gateway import GatewayResponse
 
 Case = Callable[..., None]
 CASES: dict[str, Case] = {}

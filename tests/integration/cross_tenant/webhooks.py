@@ -6,7 +6,8 @@ from __future__ import annotations
 from uuid import UUID
 
 from hearth import db, outbox
-from hearth.webhooks import fanout, queues
+from hearth.outbox.messages import DispatchMessage
+from hearth.webhooks.engine import fanout
 from tests.integration.cross_tenant import assert_hidden, assert_not_leaked, case
 
 VICTIM_URL = "https://93.184.215.14/victim-hook"
@@ -30,7 +31,7 @@ def _victim_setup(client, victim):
             resource_id="victim-company",
             data={"name": "Victim Industries"},
         )
-    fanout.dispatch(queues.DispatchMessage(UUID(victim.org_id), event_id))
+    fanout.dispatch(DispatchMessage(UUID(victim.org_id), event_id))
     with db.tenant_transaction(victim.org_id) as conn:
         delivery = conn.execute(
             "SELECT id FROM webhook_deliveries WHERE event_id = %s", (event_id,)

@@ -16,14 +16,14 @@ from uuid import UUID
 
 import boto3
 import pytest
+from hearth_dev.sam import events as sam_events
+from hearth_dev.sam.functions import invoke
+from hearth_dev.sam.template import load_template
 from moto import mock_aws
 
-from hearth import crypto, db, outbox
-from hearth.sam import events as sam_events
-from hearth.sam.functions import invoke
-from hearth.sam.template import load_template
+from hearth import clock, crypto, db, outbox, queues
 from hearth.settings import settings
-from hearth.webhooks import clock, queues, ssrf, transport
+from hearth.webhooks.engine import ssrf, transport
 from tests.conftest import ROOT
 
 TEMPLATE = load_template(ROOT)

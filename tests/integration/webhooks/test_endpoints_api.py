@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from hearth.webhooks import secrets
+from hearth.webhooks.engine import secrets
 from tests.integration.webhooks.conftest import create_endpoint
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 
-from hearth.webhooks import dispatcher
+from hearth.webhooks.engine import dispatcher
 from tests.integration.webhooks.conftest import Reply, create_endpoint, delivery_rows, emit
 
 

@@ -6,8 +6,10 @@ import json
 from datetime import timedelta
 from uuid import UUID
 
-from hearth.events import relay
-from hearth.webhooks import dispatcher, queues, transport
+from hearth import queues
+from hearth.outbox import relay
+from hearth.webhooks.engine import dispatcher, transport
+from hearth.webhooks.engine.messages import DeliveryMessage
 from tests.integration.webhooks.conftest import (
     attempt_rows,
     create_endpoint,
@@ -135,7 +137,7 @@ def test_messages_that_are_not_ours_fail_alone_and_unknown_ids_are_dropped(clien
     result = aws.pump("dispatch")
     assert result["count"] == 2
     assert result["batchItemFailures"] == [{"itemIdentifier": bad}]
-    message = queues.DeliveryMessage(UUID(tenant.org_id), UUID(int=7), 1, "main")
+    message = DeliveryMessage(UUID(tenant.org_id), UUID(int=7), 1, "main")
     aws.sqs.send_message(QueueUrl=aws.urls["delivery"], MessageBody=message.body())
     assert aws.pump("delivery")["batchItemFailures"] == []
     aws.clock.advance(timedelta(minutes=2))

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import json
 
-from hearth.sam.functions import invoke
+from hearth_dev.sam.functions import invoke
+
 from tests.integration.webhooks.conftest import TEMPLATE
 
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import standardwebhooks
 
-from hearth.webhooks import dispatcher
+from hearth.webhooks.engine import dispatcher
 from tests.integration.webhooks.conftest import (
     Reply,
     attempt_rows,

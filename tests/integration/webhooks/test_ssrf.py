@@ -9,7 +9,7 @@ import ipaddress
 import pytest
 
 from hearth.settings import settings
-from hearth.webhooks import ssrf
+from hearth.webhooks.engine import ssrf
 from tests.integration.webhooks.conftest import Reply, attempt_rows, create_endpoint, delivery_rows, emit
 
 BLOCKED = {

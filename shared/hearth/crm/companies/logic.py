@@ -11,9 +11,9 @@ from hearth.crm.companies.models import Company, CompanyCreate, CompanyUpdate
 from hearth.crm.companies.store import COMPANIES
 from hearth.crm.fields import merge_properties, require_together, without_nulls
 from hearth.http import Page, Reply, RequestContext
-from hearth.http.batching import batch_creator, batch_updater
-from hearth.http.records import ListParams
 from hearth.problems import invalid
+from hearth.records.batching import batch_creator, batch_updater
+from hearth.records.resource import ListParams
 
 
 def list_companies(ctx: RequestContext, params: ListParams) -> Page[Company]:

@@ -6,7 +6,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from hearth.crm.fields import Currency, Domain, MinorUnits, Name, Patch, Properties, ShortText, Tags
-from hearth.http.records import Record
+from hearth.records.resource import Record
 
 Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 CountryCode = Annotated[

@@ -14,9 +14,9 @@ from hearth.crm.deals.store import DEALS, STAGE_HISTORY, record_stage
 from hearth.crm.fields import merge_properties, require_together, without_nulls
 from hearth.crm.pipelines import store as pipelines
 from hearth.http import Page, RequestContext
-from hearth.http.batching import batch_creator, batch_updater
-from hearth.http.records import ListParams
 from hearth.problems import NotFound, Unprocessable, field_error, invalid
+from hearth.records.batching import batch_creator, batch_updater
+from hearth.records.resource import ListParams
 
 
 def list_deals(ctx: RequestContext, params: ListParams) -> Page[Deal]:

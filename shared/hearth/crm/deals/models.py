@@ -7,7 +7,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from hearth.crm.fields import Currency, MinorUnits, Name, Patch, Properties, Tags
-from hearth.http.records import Record
+from hearth.records.resource import Record
 
 Status = Literal["open", "won", "lost"]
 LostReason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]

@@ -7,8 +7,8 @@ from uuid import UUID
 
 from hearth.crm.deals.models import Deal
 from hearth.http.context import RequestContext
-from hearth.http.listing import Field, Listing
-from hearth.http.records import MEMBER, RECORD_FIELDS, Reference, Resource
+from hearth.listing import Field, Listing
+from hearth.records.resource import MEMBER, RECORD_FIELDS, Reference, Resource
 
 LISTING = Listing(
     select="SELECT r.* FROM deals r",

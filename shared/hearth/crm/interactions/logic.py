@@ -10,9 +10,9 @@ from uuid import UUID
 from hearth.crm.interactions.models import Interaction, InteractionCreate, InteractionUpdate
 from hearth.crm.interactions.store import INTERACTIONS
 from hearth.http import Page, RequestContext
-from hearth.http.batching import batch_creator, batch_updater
-from hearth.http.records import ListParams
 from hearth.problems import invalid
+from hearth.records.batching import batch_creator, batch_updater
+from hearth.records.resource import ListParams
 
 
 def list_interactions(ctx: RequestContext, params: ListParams) -> Page[Interaction]:

@@ -7,7 +7,7 @@ from uuid import UUID
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from hearth.crm.fields import Patch
-from hearth.http.records import Record
+from hearth.records.resource import Record
 
 Type = Literal["email", "sms", "call", "meeting", "note", "system"]
 Direction = Literal["inbound", "outbound"]

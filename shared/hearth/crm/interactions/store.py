@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from hearth.crm.interactions.models import Interaction
-from hearth.http.listing import Field, Listing
-from hearth.http.records import RECORD_FIELDS, Reference, Resource
+from hearth.listing import Field, Listing
+from hearth.records.resource import RECORD_FIELDS, Reference, Resource
 
 LISTING = Listing(
     select="SELECT r.* FROM interactions r",

@@ -7,8 +7,8 @@ from uuid import UUID
 from hearth.crm.notes.models import Note, NoteCreate, NoteUpdate
 from hearth.crm.notes.store import LINKS, NOTES
 from hearth.http import Page, RequestContext
-from hearth.http.batching import batch_creator, batch_updater
-from hearth.http.records import ListParams, jsonable
+from hearth.records.batching import batch_creator, batch_updater
+from hearth.records.resource import ListParams, jsonable
 
 
 def list_notes(ctx: RequestContext, params: ListParams) -> Page[Note]:

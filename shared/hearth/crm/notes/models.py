@@ -7,7 +7,7 @@ from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from hearth.crm.fields import Patch
 from hearth.crm.links import Link, Links
-from hearth.http.records import Record
+from hearth.records.resource import Record
 
 Body = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000)]
 

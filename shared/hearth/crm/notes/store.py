@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from hearth.crm.links import LinkTable
 from hearth.crm.notes.models import Note
-from hearth.http.listing import Field, Listing
-from hearth.http.records import RECORD_FIELDS, Resource
+from hearth.listing import Field, Listing
+from hearth.records.resource import RECORD_FIELDS, Resource
 
 LINKS = LinkTable("note_links", "note_id")
 

@@ -11,9 +11,9 @@ from hearth.crm.fields import merge_properties, without_nulls
 from hearth.crm.people.models import Person, PersonCreate, PersonUpdate
 from hearth.crm.people.store import PEOPLE
 from hearth.http import Page, Reply, RequestContext
-from hearth.http.batching import batch_creator, batch_updater
-from hearth.http.records import ListParams
 from hearth.problems import invalid
+from hearth.records.batching import batch_creator, batch_updater
+from hearth.records.resource import ListParams
 
 
 def list_people(ctx: RequestContext, params: ListParams) -> Page[Person]:

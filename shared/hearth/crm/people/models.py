@@ -6,7 +6,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from hearth.crm.fields import Email, Patch, Phone, Properties, ShortText, Tags
-from hearth.http.records import Record
+from hearth.records.resource import Record
 
 JobTitle = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 OtherEmails = Annotated[list[Email], Field(max_length=10)]

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from hearth.crm.people.models import Person
-from hearth.http.listing import Field, Listing
-from hearth.http.records import MEMBER, RECORD_FIELDS, Reference, Resource
+from hearth.listing import Field, Listing
+from hearth.records.resource import MEMBER, RECORD_FIELDS, Reference, Resource
 
 LISTING = Listing(
     select="SELECT r.* FROM people r",

@@ -19,8 +19,8 @@ from hearth.crm.pipelines.models import (
 )
 from hearth.crm.pipelines.store import PIPELINES, STAGES
 from hearth.http import Page, RequestContext
-from hearth.http.records import ListParams
 from hearth.problems import Conflict, NotFound, field_error, invalid
+from hearth.records.resource import ListParams
 
 
 def list_pipelines(ctx: RequestContext, params: ListParams) -> Page[Pipeline]:

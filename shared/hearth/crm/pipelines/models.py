@@ -6,7 +6,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field
 
 from hearth.crm.fields import Patch, ShortText
-from hearth.http.records import Record
+from hearth.records.resource import Record
 
 Probability = Annotated[int, Field(ge=0, le=100, description="Win probability in percent.")]
 Position = Annotated[int, Field(ge=0, le=1000, description="Stages are ordered by position, then age.")]

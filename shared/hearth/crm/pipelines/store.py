@@ -8,8 +8,8 @@ from uuid import UUID
 
 from hearth.crm.pipelines.models import Pipeline, Stage
 from hearth.http.context import RequestContext
-from hearth.http.listing import Field, Listing
-from hearth.http.records import RECORD_FIELDS, Resource
+from hearth.listing import Field, Listing
+from hearth.records.resource import RECORD_FIELDS, Resource
 
 STAGE_ORDER = "position, created_at, id"
 

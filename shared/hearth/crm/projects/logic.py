@@ -20,9 +20,9 @@ from hearth.crm.projects.models import (
 )
 from hearth.crm.projects.store import MEMBERS, PROJECTS
 from hearth.http import Page, RequestContext
-from hearth.http.batching import batch_creator, batch_updater
-from hearth.http.records import MEMBER, ListParams, check_references
 from hearth.problems import Conflict, NotFound, Unprocessable, field_error, invalid
+from hearth.records.batching import batch_creator, batch_updater
+from hearth.records.resource import MEMBER, ListParams, check_references
 
 
 def list_projects(ctx: RequestContext, params: ListParams) -> Page[Project]:

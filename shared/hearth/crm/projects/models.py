@@ -7,7 +7,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from hearth.crm.fields import Name, Patch, Tags
-from hearth.http.records import Record
+from hearth.records.resource import Record
 
 Status = Literal["planned", "active", "on_hold", "completed", "cancelled"]
 Description = Annotated[str, StringConstraints(max_length=5000)]

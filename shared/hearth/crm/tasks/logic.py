@@ -13,9 +13,9 @@ from hearth.crm.tasks import store
 from hearth.crm.tasks.models import Task, TaskCreate, TaskUpdate
 from hearth.crm.tasks.store import LINKS, TASKS
 from hearth.http import Page, RequestContext
-from hearth.http.batching import batch_creator, batch_updater
-from hearth.http.records import Change, ListParams, Reference, check_references, jsonable
 from hearth.problems import Conflict, invalid
+from hearth.records.batching import batch_creator, batch_updater
+from hearth.records.resource import Change, ListParams, Reference, check_references, jsonable
 
 TASK = Reference("tasks", "task")
 

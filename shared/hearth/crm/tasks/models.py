@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from hearth.crm.fields import Patch
 from hearth.crm.links import Link, Links
-from hearth.http.records import Record
+from hearth.records.resource import Record
 
 Status = Literal["open", "in_progress", "done", "cancelled"]
 Priority = Literal["low", "normal", "high", "urgent"]

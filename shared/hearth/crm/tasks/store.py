@@ -8,8 +8,8 @@ from uuid import UUID
 from hearth.crm.links import LinkTable
 from hearth.crm.tasks.models import Task
 from hearth.http.context import RequestContext
-from hearth.http.listing import Field, Listing
-from hearth.http.records import MEMBER, RECORD_FIELDS, Resource
+from hearth.listing import Field, Listing
+from hearth.records.resource import MEMBER, RECORD_FIELDS, Resource
 
 LINKS = LinkTable("task_links", "task_id")
 DONE = ("done", "cancelled")

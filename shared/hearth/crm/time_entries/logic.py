@@ -9,9 +9,9 @@ from uuid import UUID
 from hearth.crm.time_entries.models import TimeEntry, TimeEntryCreate, TimeEntryUpdate
 from hearth.crm.time_entries.store import TIME_ENTRIES, task_in_project
 from hearth.http import Page, RequestContext
-from hearth.http.batching import batch_creator, batch_updater
-from hearth.http.records import ListParams
 from hearth.problems import invalid
+from hearth.records.batching import batch_creator, batch_updater
+from hearth.records.resource import ListParams
 
 
 def list_time_entries(ctx: RequestContext, params: ListParams) -> Page[TimeEntry]:

@@ -7,7 +7,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from hearth.crm.fields import Patch
-from hearth.http.records import Record
+from hearth.records.resource import Record
 
 Minutes = Annotated[int, Field(ge=1, le=1440, description="1 to 1440 (one day).")]
 Note = Annotated[str, StringConstraints(max_length=2000)]

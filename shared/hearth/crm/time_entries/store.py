@@ -6,8 +6,8 @@ from uuid import UUID
 
 from hearth.crm.time_entries.models import TimeEntry
 from hearth.http.context import RequestContext
-from hearth.http.listing import Field, Listing
-from hearth.http.records import MEMBER, RECORD_FIELDS, Reference, Resource
+from hearth.listing import Field, Listing
+from hearth.records.resource import MEMBER, RECORD_FIELDS, Reference, Resource
 
 LISTING = Listing(
     select="SELECT r.* FROM time_entries r",

@@ -10,8 +10,8 @@ from hearth.crm.timeline import store
 from hearth.crm.timeline.models import ITEM_TYPES, TimelineItem
 from hearth.http import Page, RequestContext
 from hearth.http.pagination import decode_cursor, encode_cursor
-from hearth.http.records import Resource
 from hearth.problems import NotFound, invalid
+from hearth.records.resource import Resource
 
 
 def _types(types: str | None) -> list[str]:

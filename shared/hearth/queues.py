@@ -1,0 +1,91 @@
+"""Sending to SQS: messages that wake a consumer up, in batches of ten.
+
+Messages only wake a consumer up; the database says what is due. So a message may be lost (a
+sweep sends it again) or repeated (the consumer finds nothing left to do) without work being lost
+or done twice::
+
+    send(queue_url, [DispatchMessage(org_id, event_id)])          # -> the ones SQS accepted
+    send(queue_url, [message], delay=timedelta(seconds=5))
+
+boto3 is imported on first send only: a function that never sends never loads it.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+
+from hearth.observability import logger
+
+if TYPE_CHECKING:
+    from mypy_boto3_sqs import SQSClient
+
+MAX_DELAY_SECONDS = 900
+_BATCH = 10
+
+
+class Message(Protocol):
+    """Anything with a JSON body."""
+
+    def body(self) -> str: ...
+
+
+M = TypeVar("M", bound=Message)
+
+_clients: dict[str, Any] = {}
+_client_lock = threading.Lock()
+
+
+def client() -> SQSClient:
+    """The SQS client of this execution environment (short timeouts: the relay runs on the
+    request path, after the commit)."""
+    with _client_lock:
+        if "sqs" not in _clients:
+            import boto3
+            from botocore.config import Config
+
+            _clients["sqs"] = boto3.client(
+                "sqs",
+                config=Config(
+                    connect_timeout=2, read_timeout=5, retries={"max_attempts": 3, "mode": "standard"}
+                ),
+            )
+        result: SQSClient = _clients["sqs"]
+        return result
+
+
+def reset_client() -> None:
+    """Forget the client (tests that start a new moto mock)."""
+    with _client_lock:
+        _clients.clear()
+
+
+def delay_seconds(wait: timedelta) -> int:
+    """A wait as SQS DelaySeconds (rounded up, at most 15 minutes)."""
+    return max(0, min(MAX_DELAY_SECONDS, math.ceil(wait.total_seconds())))
+
+
+def send(queue_url: str, messages: Sequence[M], *, delay: timedelta | None = None) -> list[M]:
+    """Send ``messages`` (in batches of ten); returns the ones SQS accepted. Failures are logged,
+    never raised: what was not accepted stays due in the database."""
+    accepted: list[M] = []
+    seconds = delay_seconds(delay) if delay is not None else 0
+    for start in range(0, len(messages), _BATCH):
+        chunk = messages[start : start + _BATCH]
+        entries: list[Any] = [
+            {"Id": str(i), "MessageBody": m.body(), **({"DelaySeconds": seconds} if seconds else {})}
+            for i, m in enumerate(chunk)
+        ]
+        try:
+            out = client().send_message_batch(QueueUrl=queue_url, Entries=entries)
+        except Exception:
+            logger.exception("sending to the queue failed; the database keeps the work due")
+            continue
+        for ok in out.get("Successful", []):
+            accepted.append(chunk[int(ok["Id"])])
+        for failed in out.get("Failed", []):
+            logger.warning("the queue refused a message", extra={"code": failed.get("Code")})
+    return accepted

@@ -1,1 +1,0 @@
-"""Webhook deliveries: one per (endpoint, event), with the log of every attempt."""

@@ -1,1 +1,0 @@
-"""Webhook endpoints: where an org's events are delivered, with their signing secrets."""

@@ -1,0 +1,113 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+from uuid import UUID
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from hearth.events.types import is_pattern
+
+Url = Annotated[str, StringConstraints(strip_whitespace=True, min_length=8, max_length=2048)]
+Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
+EventTypes = Annotated[list[str], Field(min_length=1, max_length=50)]
+
+_TYPES_HELP = "Event types to deliver: exact (`deal.won`), prefix wildcards (`deal.*`) or `*` for all."
+
+
+def _check_types(value: list[str] | None) -> list[str] | None:
+    if value is None:
+        return None
+    bad = [t for t in value if not is_pattern(t)]
+    if bad:
+        raise ValueError(f"not an event type or wildcard: {', '.join(bad[:5])}")
+    return sorted(set(value))
+
+
+class WebhookEndpoint(BaseModel):
+    id: UUID
+    url: str
+    description: str | None
+    event_types: list[str]
+    enabled: bool
+    disabled_reason: Literal["manual", "gone", "failing"] | None = Field(
+        description="Why it is disabled: `manual` (you), `gone` (it answered 410), `failing` (5 days of "
+        "failures only)."
+    )
+    disabled_at: datetime | None
+    secret_rotated_at: datetime | None
+    previous_secret_expires_at: datetime | None = Field(
+        description="Until then deliveries are also signed with the previous secret."
+    )
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+class WebhookEndpointCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "url": "https://hooks.example.com/hearth",
+                    "description": "CRM sync",
+                    "event_types": ["company.*", "deal.stage_changed"],
+                }
+            ]
+        },
+    )
+
+    url: Url = Field(description="Where to POST (https).")
+    description: Description | None = None
+    event_types: EventTypes = Field(default_factory=lambda: ["*"], description=_TYPES_HELP)
+    enabled: bool = True
+
+    @field_validator("event_types")
+    @classmethod
+    def _types(cls, value: list[str]) -> list[str] | None:
+        return _check_types(value)
+
+
+class WebhookEndpointUpdate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"event_types": ["deal.*"], "enabled": True}]},
+    )
+
+    url: Url | None = None
+    description: Description | None = None
+    event_types: EventTypes | None = Field(default=None, description=_TYPES_HELP)
+    enabled: bool | None = None
+
+    @field_validator("event_types")
+    @classmethod
+    def _types(cls, value: list[str] | None) -> list[str] | None:
+        return _check_types(value)
+
+
+class WebhookEndpointCreated(WebhookEndpoint):
+    secret: str = Field(
+        description="The signing secret (`whsec_…`). Shown only in this response: store it now."
+    )
+
+
+class SecretRotated(BaseModel):
+    id: UUID
+    secret: str = Field(description="The new signing secret. Shown only in this response: store it now.")
+    secret_rotated_at: datetime
+    previous_secret_expires_at: datetime = Field(
+        description="Until then deliveries carry signatures with both the new and the previous secret."
+    )
+
+
+class RecoverQuery(BaseModel):
+    since: AwareDatetime
+    until: AwareDatetime | None = None
+
+
+class RecoverAccepted(BaseModel):
+    endpoint_id: UUID
+    since: datetime
+    until: datetime | None
+    deliveries: int = Field(description="Failed deliveries scheduled to be sent again.")

@@ -1,0 +1,1 @@
+"""The webhook wing's SQL: endpoint rows, and the delivery ledger (deliveries and attempts)."""

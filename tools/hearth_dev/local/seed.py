@@ -1,0 +1,232 @@
+"""The demo tenant of the local stack, with the fixed ids of :mod:`hearth_dev.demo` (so the sample
+events in ``events/`` work against a seeded database).
+
+Everything is idempotent: the org, its owner, members and the demo API key are created on the
+first run and left alone afterwards, except that the demo API key is made to match the current
+pepper (and un-revoked), so the key printed in the banner always works. Rows are written through
+the same roles the functions use: users as the system role, tenant rows in a tenant transaction
+as the app role, with an audit row for each change::
+
+    report = seed_demo(admin_url, members=200, progress=print)
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from uuid import UUID, uuid5
+
+import psycopg
+
+from hearth import audit, db
+from hearth.rbac import Role
+from hearth_dev import demo
+
+Progress = Callable[[str, int, int], None]
+ACTOR = ("system", "hearth seed")
+NAMESPACE = UUID("7c1e9a52-4f0b-4d3e-9a8c-5b6d7e8f9a0b")
+BATCH = 500
+
+#: The named demo members (besides the owner): (subject suffix, name, role).
+DEMO_MEMBERS = (
+    ("admin", "Ada Admin", Role.ADMIN),
+    ("member", "Max Member", Role.MEMBER),
+    ("viewer", "Vera Viewer", Role.VIEWER),
+)
+
+
+@dataclass
+class SeedReport:
+    created_org: bool = False
+    api_key_repaired: bool = False
+    members_added: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+def _user_id(subject: str) -> UUID:
+    return demo.DEMO_USER_ID if subject == demo.DEMO_USER_SUBJECT else uuid5(NAMESPACE, subject)
+
+
+def _ensure_users(users: list[tuple[str, str, str]]) -> None:
+    """(subject, email, name) rows, with ids derived from the subject; existing ones are kept."""
+    with db.system_transaction() as conn, conn.cursor() as cur:
+        cur.executemany(
+            "INSERT INTO users (id, idp_subject, email, name) VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
+            [(_user_id(sub), sub, email, name) for sub, email, name in users],
+        )
+
+
+def _add_members(conn: db.Connection, members: list[tuple[UUID, Role]]) -> int:
+    """Add memberships that do not exist yet, each with its audit row; returns how many."""
+    added = 0
+    for user_id, role in members:
+        row = conn.execute(
+            "INSERT INTO org_members (org_id, user_id, role) VALUES (%s, %s, %s)"
+            " ON CONFLICT DO NOTHING RETURNING user_id",
+            (demo.DEMO_ORG_ID, user_id, role.value),
+        ).fetchone()
+        if row is not None:
+            added += 1
+            audit.record(
+                conn,
+                org_id=demo.DEMO_ORG_ID,
+                actor=ACTOR,
+                action="member.add",
+                resource_type="member",
+                resource_id=user_id,
+                changes={"role": role.value},
+            )
+    return added
+
+
+def _ensure_org(report: SeedReport) -> None:
+    from hearth.orgs import logic as orgs_logic
+    from hearth.orgs import store as orgs_store
+
+    with db.tenant_transaction(demo.DEMO_ORG_ID, user_id=demo.DEMO_USER_ID) as conn:
+        if orgs_store.current(conn) is not None:
+            return
+        orgs_store.insert(conn, demo.DEMO_ORG_ID, "Demo Co", "UTC")
+        conn.execute(
+            "INSERT INTO org_members (org_id, user_id, role) VALUES (%s, %s, %s)",
+            (demo.DEMO_ORG_ID, demo.DEMO_USER_ID, Role.OWNER.value),
+        )
+        for hook in orgs_logic.on_create:  # other areas give a new org its defaults
+            hook(conn, demo.DEMO_ORG_ID, demo.DEMO_USER_ID)
+        audit.record(
+            conn,
+            org_id=demo.DEMO_ORG_ID,
+            actor=("user", str(demo.DEMO_USER_ID)),
+            action="org.create",
+            resource_type="org",
+            resource_id=demo.DEMO_ORG_ID,
+            changes={"name": "Demo Co", "timezone": "UTC"},
+        )
+        report.created_org = True
+
+
+def _ensure_api_key(admin_url: str, report: SeedReport) -> None:
+    from hearth.auth.api_keys import digest
+
+    key_hash = digest(demo.DEMO_API_KEY)
+    with db.tenant_transaction(demo.DEMO_ORG_ID, user_id=demo.DEMO_USER_ID) as conn:
+        inserted = conn.execute(
+            "INSERT INTO api_keys (org_id, id, name, prefix, key_hash, role, created_by)"
+            " VALUES (%s, %s, 'Demo key (local only)', %s, %s, 'owner', %s)"
+            " ON CONFLICT DO NOTHING RETURNING id",
+            (demo.DEMO_ORG_ID, demo.DEMO_API_KEY_ID, demo.DEMO_API_KEY[:10], key_hash, demo.DEMO_USER_ID),
+        ).fetchone()
+        if inserted is not None:
+            audit.record(
+                conn,
+                org_id=demo.DEMO_ORG_ID,
+                actor=("user", str(demo.DEMO_USER_ID)),
+                action="api_key.create",
+                resource_type="api_key",
+                resource_id=demo.DEMO_API_KEY_ID,
+                changes={"name": "Demo key (local only)", "role": "owner"},
+            )
+            return
+        row = conn.execute(
+            "SELECT key_hash, revoked_at, expires_at FROM api_keys WHERE id = %s", (demo.DEMO_API_KEY_ID,)
+        ).fetchone()
+    if (
+        row is not None
+        and hmac.compare_digest(bytes(row["key_hash"]), key_hash)
+        and not (row["revoked_at"] or row["expires_at"])
+    ):
+        return
+    # Another pepper (a new state folder over an old database) or a revoked key: the app role may
+    # not rewrite a key's hash, so the owner role does it, scoped to the demo org like any write.
+    with psycopg.connect(admin_url) as conn:
+        conn.execute("SET LOCAL ROLE hearth_owner")
+        conn.execute("SELECT set_config('app.org_id', %s, true)", (str(demo.DEMO_ORG_ID),))
+        conn.execute(
+            "UPDATE api_keys SET key_hash = %s, revoked_at = NULL, expires_at = NULL WHERE id = %s",
+            (key_hash, demo.DEMO_API_KEY_ID),
+        )
+    report.api_key_repaired = True
+
+
+def seed_demo(admin_url: str, *, members: int = 0, progress: Progress | None = None) -> SeedReport:
+    """Ensure the demo tenant: org, owner, the demo API key, three named members, and
+    ``members`` more generated ones (``demo|member-0001`` …), in batches with progress."""
+    report = SeedReport()
+    named = [
+        (f"demo|{suffix}", f"{suffix}@demo.hearth.local", name, role) for suffix, name, role in DEMO_MEMBERS
+    ]
+    _ensure_users(
+        [(demo.DEMO_USER_SUBJECT, demo.DEMO_USER_EMAIL, "Demo Owner")] + [(s, e, n) for s, e, n, _ in named]
+    )
+    _ensure_org(report)
+    _ensure_api_key(admin_url, report)
+    with db.tenant_transaction(demo.DEMO_ORG_ID, user_id=demo.DEMO_USER_ID) as conn:
+        report.members_added += _add_members(conn, [(_user_id(s), role) for s, _, _, role in named])
+    done = 0
+    while done < members:
+        chunk = range(done + 1, min(members, done + BATCH) + 1)
+        generated = [
+            (f"demo|member-{i:04d}", f"member-{i:04d}@demo.hearth.local", f"Member {i}") for i in chunk
+        ]
+        _ensure_users(generated)
+        with db.tenant_transaction(demo.DEMO_ORG_ID, user_id=demo.DEMO_USER_ID) as conn:
+            report.members_added += _add_members(conn, [(_user_id(s), Role.MEMBER) for s, _, _ in generated])
+        done = chunk[-1]
+        if progress:
+            progress("members", done, members)
+    return report
+
+
+def summary(report: SeedReport) -> str:
+    parts = ["demo org created" if report.created_org else "demo org present"]
+    if report.members_added:
+        parts.append(f"{report.members_added} member(s) added")
+    if report.api_key_repaired:
+        parts.append("demo API key re-keyed to the local pepper")
+    return ", ".join(parts)
+
+
+def ensure_member(
+    org_id: UUID, subject: str, role: Role, *, email: str | None = None, name: str | None = None
+) -> UUID:
+    """Make ``subject`` a user (provisioned as the authorizer would) and a member of ``org_id``
+    with ``role``, recording the change in the org's audit log; returns the user's id."""
+    from hearth.orgs import store as orgs_store
+
+    with db.system_transaction() as conn:
+        conn.execute(
+            "INSERT INTO users (idp_subject, email, name) VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
+            (subject, email, name),
+        )
+        row = conn.execute("SELECT id FROM users WHERE idp_subject = %s", (subject,)).fetchone()
+    if row is None:
+        raise LookupError(f"user {subject} could not be provisioned (is the email {email} taken?)")
+    user_id: UUID = row["id"]
+    with db.tenant_transaction(org_id, user_id=user_id) as conn:
+        if orgs_store.current(conn) is None:
+            raise LookupError(f"org {org_id} does not exist")
+        before = conn.execute("SELECT role FROM org_members WHERE user_id = %s", (user_id,)).fetchone()
+        if before is not None and before["role"] == role.value:
+            return user_id
+        if before is not None and before["role"] == Role.OWNER.value:
+            owners = conn.execute("SELECT count(*) AS n FROM org_members WHERE role = 'owner'").fetchone()
+            if owners is None or owners["n"] < 2:
+                raise LookupError(f"{subject} is the org's only owner: an org always keeps one")
+        if before is None:
+            conn.execute(
+                "INSERT INTO org_members (org_id, user_id, role) VALUES (%s, %s, %s)",
+                (org_id, user_id, role.value),
+            )
+        else:
+            conn.execute("UPDATE org_members SET role = %s WHERE user_id = %s", (role.value, user_id))
+        audit.record(
+            conn,
+            org_id=org_id,
+            actor=("system", "hearth token"),
+            action="member.add" if before is None else "member.update",
+            resource_type="member",
+            resource_id=user_id,
+            changes={"role": role.value} if before is None else audit.diff(before, {"role": role.value}),
+        )
+    return user_id
