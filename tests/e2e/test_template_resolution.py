@@ -167,7 +167,7 @@ def test_conflicting_values_are_reported() -> None:
     }
     from hearth_dev.sam import template as sam_template
 
-    functions = {lid: sam_template._function(lid, res, {}, ROOT) for lid, res in raw["Resources"].items()}
+    functions = sam_template._functions(raw, ROOT, ROOT, None, {})
     env = function_environment(Template(root=ROOT, raw=raw, functions=functions), Resolver(raw))
     assert env.conflicts == {"MODE": {"A": "fast", "B": "slow"}}
 

@@ -284,7 +284,7 @@ def test_every_log_line_carries_the_request_id_and_org(client, tenant):
 
 
 def test_each_request_emits_metrics_with_the_org_as_a_dimension(capsys, monkeypatch):
-    from hearth.http.api import _emit_metrics
+    from hearth.http.invocation import _emit_metrics
 
     monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "false")
     _emit_metrics("GET /v1/orgs/current", "org-123", 200, 0.012)

@@ -6,6 +6,7 @@ hearth token [--user S --role R]     a development JWT signed with the local sec
 hearth seed [--members N]            the demo tenant (and N more members)
 hearth migrate                       apply pending migrations to $DATABASE_URL
 hearth openapi [--check]             write (or check) docs/openapi.json
+hearth template [--check]            write (or check) the nested stacks from the function modules
 hearth samples [--force]             write the sample events of API routes and the authorizer
 
 ``local``, ``invoke``, ``token`` and ``seed`` use ``DATABASE_URL`` (an administrative user) when
@@ -60,6 +61,26 @@ def _openapi(args: argparse.Namespace) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text, encoding="utf-8")
     print(f"wrote {out}")
+    return 0
+
+
+def _template(args: argparse.Namespace) -> int:
+    from hearth_dev.sam.template import repo_root
+    from hearth_dev.template.stacks import generate
+
+    root = repo_root()
+    outcome = generate(root, check=args.check)
+    if args.check:
+        if outcome.stale:
+            names = ", ".join(str(p.relative_to(root)) for p in outcome.stale)
+            print(f"out of date: {names}: run `hearth template` and review the change", file=sys.stderr)
+            return 1
+        print("the templates are up to date")
+        return 0
+    for path in outcome.written:
+        print(f"wrote {path.relative_to(root)}" if path.exists() else f"removed {path.relative_to(root)}")
+    if not outcome.written:
+        print("the templates are up to date")
     return 0
 
 
@@ -307,9 +328,20 @@ def parser() -> tuple[argparse.ArgumentParser, dict[str, Command]]:
     p.add_argument("--check", action="store_true", help="fail if the committed document differs")
     commands["openapi"] = _openapi
 
+    p = sub.add_parser("template", help="write the nested stacks' function sections from the modules")
+    p.add_argument("--check", action="store_true", help="fail if a committed template differs")
+    commands["template"] = _template
+
     p = sub.add_parser("samples", help="write the sample events of API routes and the authorizer")
     p.add_argument("--force", action="store_true", help="rewrite existing generated samples")
     commands["samples"] = _samples
+
+    _stack_commands(sub, commands)
+    return root, commands
+
+
+def _stack_commands(sub: Any, commands: dict[str, Command]) -> None:
+    """The commands that run against the local stack's database and AWS."""
 
     def stack_options(p: argparse.ArgumentParser) -> None:
         p.add_argument("--template", help="the SAM template (default: ./template.yaml or the checkout's)")
@@ -356,7 +388,6 @@ def parser() -> tuple[argparse.ArgumentParser, dict[str, Command]]:
     stack_options(p)
     p.add_argument("--members", type=int, default=0, help="also seed N generated members")
     commands["seed"] = _seed
-    return root, commands
 
 
 def main(argv: Sequence[str] | None = None) -> int:

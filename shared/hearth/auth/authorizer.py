@@ -13,11 +13,9 @@ from __future__ import annotations
 from uuid import UUID
 
 from hearth import db, rbac
-from hearth.auth import api_keys, store, tokens
+from hearth.auth import api_keys, org_header, store, tokens
 from hearth.principal import Principal
 from hearth.settings import settings
-
-ORG_HEADER = "x-hearth-org"
 
 
 class Denied(Exception):
@@ -34,23 +32,16 @@ def check_configuration() -> None:
     settings().require("api_key_pepper", "api_key_pepper_parameter")
 
 
-def _requested_org(headers: dict[str, str]) -> str:
-    value = (headers.get(ORG_HEADER) or "").strip()
-    if value:
-        try:
-            return str(UUID(value))
-        except ValueError as exc:
-            raise Denied("malformed_org_header") from exc
-    return ""
-
-
 def authorize(headers: dict[str, str]) -> Principal:
     """Resolve the principal from the request headers (lowercased names) or raise :class:`Denied`."""
     scheme, _, credential = (headers.get("authorization") or "").strip().partition(" ")
     credential = credential.strip()
     if scheme.lower() != "bearer" or not credential:
         raise Denied("missing_credentials")
-    requested_org = _requested_org(headers)
+    try:
+        requested_org = org_header.requested_org(headers)
+    except org_header.MalformedOrgHeader as exc:
+        raise Denied("malformed_org_header") from exc
     if api_keys.looks_like_key(credential):
         return _api_key_principal(credential, requested_org)
     return _user_principal(credential, requested_org)

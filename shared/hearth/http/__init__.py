@@ -1,8 +1,9 @@
 """The route kit: declare a route, get auth, tenancy, validation, errors and observability."""
 
-from hearth.http.api import Api, Reply, RouteSpec
+from hearth.http.api import Api
 from hearth.http.context import Caller, RequestContext, RequestInfo
 from hearth.http.pagination import DEFAULT_LIMIT, MAX_LIMIT, Cursor, Limit, Page
+from hearth.http.spec import Reply, RouteSpec
 
 __all__ = [
     "DEFAULT_LIMIT",

@@ -14,8 +14,10 @@ from uuid import UUID
 
 from hearth import audit, outbox, rbac
 from hearth.db import Connection
+from hearth.observability import logger
 from hearth.principal import Principal
 from hearth.problems import BadRequest, Forbidden, PreconditionFailed
+from hearth.settings import settings
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +72,8 @@ class RequestContext:
     request: RequestInfo
     response_headers: dict[str, str] = field(default_factory=dict)
     emitted: list[UUID] = field(default_factory=list)
+    #: Whether the route declared ``needs.EVENTS`` (it is deployed with the dispatch queue).
+    emits: bool = True
 
     @property
     def actor(self) -> tuple[str, str]:
@@ -120,7 +124,16 @@ class RequestContext:
         resource_id: object = None,
         data: dict[str, Any] | None = None,
     ) -> UUID:
-        """Write a domain event into the outbox in this transaction (published after commit)."""
+        """Write a domain event into the outbox in this transaction (published after commit).
+
+        A route that emits must declare ``needs.EVENTS``, or its relay would have no queue to
+        publish to: locally and in tests that is an error; deployed, the sweep still publishes
+        the event within a minute, so it is logged instead of failing the request."""
+        if not self.emits:
+            message = f"{self.request.method} {self.request.path} emits {type} without needs.EVENTS"
+            if settings().stage in ("local", "test"):
+                raise RuntimeError(message)
+            logger.error(message)
         event_id = outbox.emit(
             self.db,
             org_id=self.org_id,

@@ -14,13 +14,6 @@ FROM org_members m JOIN users u ON u.id = m.user_id
 """
 
 
-def role_of(conn: Connection, user_id: UUID | None) -> Role | None:
-    if user_id is None:
-        return None
-    row = conn.execute("SELECT role FROM org_members WHERE user_id = %s", (user_id,)).fetchone()
-    return Role(row["role"]) if row else None
-
-
 def insert(conn: Connection, user_id: UUID, role: Role) -> None:
     conn.execute(
         "INSERT INTO org_members (org_id, user_id, role)"

@@ -21,8 +21,8 @@ from uuid import UUID
 import psycopg
 from pydantic import BaseModel, ConfigDict, Field
 
-from hearth.http.api import ProblemDetails, _database_problem
 from hearth.http.context import RequestContext
+from hearth.http.responses import ProblemDetails, database_problem
 from hearth.problems import Problem
 
 MAX_BATCH = 100
@@ -101,7 +101,7 @@ def run_batch(
         except Problem as exc:
             problem = exc
         except psycopg.Error as exc:
-            problem = _database_problem(exc)
+            problem = database_problem(exc)
             if problem.status >= 500:
                 raise
         finally:

@@ -34,11 +34,11 @@ from pydantic import Field as ModelField
 from pydantic_core import to_jsonable_python
 
 from hearth import outbox
-from hearth.http.api import Reply
 from hearth.http.context import RequestContext, stale
 from hearth.http.pagination import Page
+from hearth.http.spec import Reply
 from hearth.listing import Field, Listing
-from hearth.problems import Conflict, Forbidden, NotFound, Unprocessable, field_error
+from hearth.problems import Conflict, Forbidden, NotFound, Unprocessable, field_error, invalid
 
 #: Reading soft-deleted records (``include_deleted=true``) needs this permission.
 READ_DELETED = "deleted_records:read"
@@ -443,3 +443,20 @@ class Resource(Generic[M]):
         if found is not None:
             return Reply(update(found["id"]), 200)
         return Reply(create(), 201)
+
+    def upsert_fields(
+        self,
+        ctx: RequestContext,
+        column: str,
+        body: BaseModel,
+        *,
+        create: Callable[[], M],
+        update: Callable[[UUID, dict[str, Any]], M],
+    ) -> Reply:
+        """:meth:`upsert` on the body's ``column`` (required): an update writes the fields the
+        body sent, ``update(id, fields)``; otherwise ``create()``."""
+        value = getattr(body, column, None)
+        if value is None:
+            raise invalid(column, f"Required to match on {column}.", "required")
+        sent = body.model_dump(exclude_unset=True)
+        return self.upsert(ctx, column, str(value), create=create, update=lambda found: update(found, sent))

@@ -44,5 +44,6 @@ def test_every_events_queue_has_a_dead_letter_queue_and_an_alarm():
     for name, queue in queues.items():
         dlq = queue["Properties"]["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]
         assert dlq in alarmed, name
+    webhooks = TEMPLATE.stacks["WebhooksStack"].raw["Resources"]
     for sender in ("WebhookSenderFunction", "WebhookRetrySenderFunction"):
-        assert resources[sender]["Properties"]["ReservedConcurrentExecutions"] > 0
+        assert webhooks[sender]["Properties"]["ReservedConcurrentExecutions"] > 0

@@ -26,7 +26,7 @@ from typing import Any
 from hearth_dev.local.aws import LOCAL_CREDENTIALS
 from hearth_dev.local.intrinsics import Resolver, Unresolvable
 from hearth_dev.sam.events import REGION
-from hearth_dev.sam.template import Template
+from hearth_dev.sam.template import Stack, Template
 
 SECRETS_FILE = "local-secrets.json"
 DEV_ISSUER = "hearth-local"
@@ -86,15 +86,30 @@ def _as_text(value: Any) -> str:
     return str(value)
 
 
+def stack_resolver(stack: Stack, root: Resolver) -> Resolver:
+    """A resolver of a nested stack: its parameters are what the root gives it, resolved."""
+    values: dict[str, Any] = {}
+    for name, expression in stack.parameters.items():
+        try:
+            value = root.resolve(expression)
+        except Unresolvable:
+            value = ""
+        values[name] = value if isinstance(value, list) else _as_text(value)
+    return Resolver(stack.raw, parameters=values, stack_name=f"{root.stack_name}-{stack.logical_id}")
+
+
 def function_environment(template: Template, resolver: Resolver) -> FunctionEnvironment:
-    """The union of every function's resolved variables (``Globals`` first, then its own)."""
+    """The union of every function's resolved variables (its stack's ``Globals`` first, then its
+    own), each resolved in its own stack."""
     result = FunctionEnvironment()
     owner: dict[str, str] = {}
-    shared = template.global_environment
+    resolvers: dict[str | None, Resolver] = {None: resolver}
+    for name, stack in template.stacks.items():
+        resolvers[name] = stack_resolver(stack, resolver)
     for fn in sorted(template.functions.values(), key=lambda f: f.logical_id):
-        for name, raw in {**shared, **fn.environment}.items():
+        for name, raw in template.environment_of(fn).items():
             try:
-                value = resolver.resolve(raw)
+                value = resolvers[fn.stack].resolve(raw)
             except Unresolvable as exc:
                 result.unresolved.append(f"{fn.logical_id}.{name}: {exc}")
                 continue

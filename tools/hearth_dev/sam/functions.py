@@ -12,6 +12,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -38,29 +39,30 @@ class LambdaContext:
         return max(0, int((self._deadline - time.monotonic()) * 1000))
 
 
-def module_name(fn: FunctionSpec) -> str:
-    return f"hearth_functions.{fn.logical_id}"
-
-
-def load_module(fn: FunctionSpec) -> ModuleType:
-    """Import the handler module once per process, under a name unique to the function (two
+def load_source(name: str, source: Path) -> ModuleType:
+    """Import the module at ``source`` once per process as ``hearth_functions.<name>`` (two
     functions may both have a ``list.py``)."""
     with _lock:
-        module = _modules.get(fn.logical_id)
+        module = _modules.get(name)
         if module is None:
-            name = module_name(fn)
-            spec = importlib.util.spec_from_file_location(name, fn.source)
+            qualified = f"hearth_functions.{name}"
+            spec = importlib.util.spec_from_file_location(qualified, source)
             if spec is None or spec.loader is None:
-                raise ImportError(f"cannot load {fn.source}")
+                raise ImportError(f"cannot load {source}")
             module = importlib.util.module_from_spec(spec)
-            sys.modules[name] = module
+            sys.modules[qualified] = module
             try:
                 spec.loader.exec_module(module)
             except BaseException:
-                sys.modules.pop(name, None)
+                sys.modules.pop(qualified, None)
                 raise
-            _modules[fn.logical_id] = module
+            _modules[name] = module
         return module
+
+
+def load_module(fn: FunctionSpec) -> ModuleType:
+    """The handler module of ``fn``, imported the way the Lambda runtime does, once."""
+    return load_source(fn.logical_id, fn.source)
 
 
 def handler_of(fn: FunctionSpec) -> Callable[[Any, Any], Any]:

@@ -25,7 +25,8 @@ DESCRIPTION = (
 def build_openapi(template: Template) -> dict[str, Any]:
     from aws_lambda_powertools.event_handler.openapi.merge import OpenAPIMerge
 
-    from hearth.http.api import Api, security_schemes
+    from hearth.http import Api
+    from hearth.http.responses import security_schemes
 
     merge = OpenAPIMerge(
         title="Hearth API",

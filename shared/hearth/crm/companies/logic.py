@@ -10,18 +10,7 @@ from uuid import UUID
 from hearth.crm.companies.models import Company, CompanyCreate, CompanyUpdate
 from hearth.crm.companies.store import COMPANIES
 from hearth.crm.fields import merge_properties, require_together, without_nulls
-from hearth.http import Page, Reply, RequestContext
-from hearth.problems import invalid
-from hearth.records.batching import batch_creator, batch_updater
-from hearth.records.resource import ListParams
-
-
-def list_companies(ctx: RequestContext, params: ListParams) -> Page[Company]:
-    return COMPANIES.list(ctx, params)
-
-
-def get(ctx: RequestContext, company_id: UUID, *, include_deleted: bool = False) -> Company:
-    return COMPANIES.get(ctx, company_id, include_deleted=include_deleted)
+from hearth.http import RequestContext
 
 
 def create(ctx: RequestContext, body: CompanyCreate) -> Company:
@@ -41,30 +30,11 @@ def _prepare(before: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
 def update(
     ctx: RequestContext, company_id: UUID, body: CompanyUpdate, *, version: int | None = None
 ) -> Company:
-    return COMPANIES.update(ctx, company_id, body.changes(), version=version, prepare=_prepare)
+    return update_fields(ctx, company_id, body.changes(), version=version)
 
 
-def delete(ctx: RequestContext, company_id: UUID) -> None:
-    COMPANIES.delete(ctx, company_id)
-
-
-def restore(ctx: RequestContext, company_id: UUID) -> Company:
-    return COMPANIES.restore(ctx, company_id)
-
-
-def upsert(ctx: RequestContext, body: CompanyCreate) -> Reply:
-    """Create or update the live company with this domain (the fields sent are written)."""
-    if body.domain is None:
-        raise invalid("domain", "Required to match on domain.", "required")
-    sent = body.model_dump(exclude_unset=True)
-    return COMPANIES.upsert(
-        ctx,
-        "domain",
-        body.domain,
-        create=lambda: create(ctx, body),
-        update=lambda company_id: COMPANIES.update(ctx, company_id, sent, prepare=_prepare),
-    )
-
-
-batch_create = batch_creator(create, Company)
-batch_update = batch_updater(update, Company)
+def update_fields(
+    ctx: RequestContext, company_id: UUID, fields: dict[str, Any], *, version: int | None = None
+) -> Company:
+    """Write ``fields`` (an update's changes, or what an upsert sent)."""
+    return COMPANIES.update(ctx, company_id, fields, version=version, prepare=_prepare)

@@ -15,16 +15,7 @@ from hearth.crm.fields import merge_properties, require_together, without_nulls
 from hearth.crm.pipelines import store as pipelines
 from hearth.http import Page, RequestContext
 from hearth.problems import NotFound, Unprocessable, field_error, invalid
-from hearth.records.batching import batch_creator, batch_updater
 from hearth.records.resource import ListParams
-
-
-def list_deals(ctx: RequestContext, params: ListParams) -> Page[Deal]:
-    return DEALS.list(ctx, params)
-
-
-def get(ctx: RequestContext, deal_id: UUID, *, include_deleted: bool = False) -> Deal:
-    return DEALS.get(ctx, deal_id, include_deleted=include_deleted)
 
 
 def _place(ctx: RequestContext, values: dict[str, Any], *, moved_pipeline: bool) -> None:
@@ -117,14 +108,6 @@ def update(ctx: RequestContext, deal_id: UUID, body: DealUpdate, *, version: int
     return deal
 
 
-def delete(ctx: RequestContext, deal_id: UUID) -> None:
-    DEALS.delete(ctx, deal_id)
-
-
-def restore(ctx: RequestContext, deal_id: UUID) -> Deal:
-    return DEALS.restore(ctx, deal_id)
-
-
 def stage_history(ctx: RequestContext, deal_id: UUID, params: ListParams) -> Page[StageChange]:
     if DEALS.row(ctx, deal_id) is None:
         raise NotFound("deal", deal_id)
@@ -133,7 +116,3 @@ def stage_history(ctx: RequestContext, deal_id: UUID, params: ListParams) -> Pag
         ctx.db, query, limit=params.limit, cursor=params.cursor, where=[("r.deal_id = %s", [deal_id])]
     )
     return Page[StageChange](data=[StageChange.model_validate(r) for r in rows], next_cursor=next_cursor)
-
-
-batch_create = batch_creator(create, Deal)
-batch_update = batch_updater(update, Deal)

@@ -9,18 +9,8 @@ from uuid import UUID
 
 from hearth.crm.interactions.models import Interaction, InteractionCreate, InteractionUpdate
 from hearth.crm.interactions.store import INTERACTIONS
-from hearth.http import Page, RequestContext
+from hearth.http import RequestContext
 from hearth.problems import invalid
-from hearth.records.batching import batch_creator, batch_updater
-from hearth.records.resource import ListParams
-
-
-def list_interactions(ctx: RequestContext, params: ListParams) -> Page[Interaction]:
-    return INTERACTIONS.list(ctx, params)
-
-
-def get(ctx: RequestContext, interaction_id: UUID, *, include_deleted: bool = False) -> Interaction:
-    return INTERACTIONS.get(ctx, interaction_id, include_deleted=include_deleted)
 
 
 def create(ctx: RequestContext, body: InteractionCreate) -> Interaction:
@@ -38,15 +28,3 @@ def update(
     ctx: RequestContext, interaction_id: UUID, body: InteractionUpdate, *, version: int | None = None
 ) -> Interaction:
     return INTERACTIONS.update(ctx, interaction_id, body.changes(), version=version, prepare=_still_linked)
-
-
-def delete(ctx: RequestContext, interaction_id: UUID) -> None:
-    INTERACTIONS.delete(ctx, interaction_id)
-
-
-def restore(ctx: RequestContext, interaction_id: UUID) -> Interaction:
-    return INTERACTIONS.restore(ctx, interaction_id)
-
-
-batch_create = batch_creator(create, Interaction)
-batch_update = batch_updater(update, Interaction)

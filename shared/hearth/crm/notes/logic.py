@@ -6,17 +6,8 @@ from uuid import UUID
 
 from hearth.crm.notes.models import Note, NoteCreate, NoteUpdate
 from hearth.crm.notes.store import LINKS, NOTES
-from hearth.http import Page, RequestContext
-from hearth.records.batching import batch_creator, batch_updater
-from hearth.records.resource import ListParams, jsonable
-
-
-def list_notes(ctx: RequestContext, params: ListParams) -> Page[Note]:
-    return NOTES.list(ctx, params)
-
-
-def get(ctx: RequestContext, note_id: UUID, *, include_deleted: bool = False) -> Note:
-    return NOTES.get(ctx, note_id, include_deleted=include_deleted)
+from hearth.http import RequestContext
+from hearth.records.resource import jsonable
 
 
 def create(ctx: RequestContext, body: NoteCreate) -> Note:
@@ -38,15 +29,3 @@ def update(ctx: RequestContext, note_id: UUID, body: NoteUpdate, *, version: int
             LINKS.replace(ctx, note_id, body.links)
             change.changes["links"] = (jsonable(old), jsonable(body.links))
     return NOTES.finish_update(ctx, change)
-
-
-def delete(ctx: RequestContext, note_id: UUID) -> None:
-    NOTES.delete(ctx, note_id)
-
-
-def restore(ctx: RequestContext, note_id: UUID) -> Note:
-    return NOTES.restore(ctx, note_id)
-
-
-batch_create = batch_creator(create, Note)
-batch_update = batch_updater(update, Note)

@@ -18,17 +18,8 @@ from hearth.crm.pipelines.models import (
     StageUpdate,
 )
 from hearth.crm.pipelines.store import PIPELINES, STAGES
-from hearth.http import Page, RequestContext
+from hearth.http import RequestContext
 from hearth.problems import Conflict, NotFound, field_error, invalid
-from hearth.records.resource import ListParams
-
-
-def list_pipelines(ctx: RequestContext, params: ListParams) -> Page[Pipeline]:
-    return PIPELINES.list(ctx, params)
-
-
-def get(ctx: RequestContext, pipeline_id: UUID, *, include_deleted: bool = False) -> Pipeline:
-    return PIPELINES.get(ctx, pipeline_id, include_deleted=include_deleted)
 
 
 def _take_default(ctx: RequestContext, pipeline_id: UUID | None) -> None:
@@ -77,10 +68,6 @@ def delete(ctx: RequestContext, pipeline_id: UUID) -> None:
     if open_deals:
         raise Conflict("pipeline_in_use", f"Move or close its {open_deals} open deal(s) first.")
     PIPELINES.delete(ctx, pipeline_id)
-
-
-def restore(ctx: RequestContext, pipeline_id: UUID) -> Pipeline:
-    return PIPELINES.restore(ctx, pipeline_id)
 
 
 # -- stages ----------------------------------------------------------------------------------

@@ -21,16 +21,7 @@ from hearth.crm.projects.models import (
 from hearth.crm.projects.store import MEMBERS, PROJECTS
 from hearth.http import Page, RequestContext
 from hearth.problems import Conflict, NotFound, Unprocessable, field_error, invalid
-from hearth.records.batching import batch_creator, batch_updater
 from hearth.records.resource import MEMBER, ListParams, check_references
-
-
-def list_projects(ctx: RequestContext, params: ListParams) -> Page[Project]:
-    return PROJECTS.list(ctx, params)
-
-
-def get(ctx: RequestContext, project_id: UUID, *, include_deleted: bool = False) -> Project:
-    return PROJECTS.get(ctx, project_id, include_deleted=include_deleted)
 
 
 def _from_deal(ctx: RequestContext, deal_id: UUID, project_id: UUID | None = None) -> dict[str, Any]:
@@ -77,10 +68,6 @@ def update(
     return PROJECTS.update(ctx, project_id, body.changes(), version=version, prepare=prepare)
 
 
-def delete(ctx: RequestContext, project_id: UUID) -> None:
-    PROJECTS.delete(ctx, project_id)
-
-
 def restore(ctx: RequestContext, project_id: UUID) -> Project:
     row = PROJECTS.row(ctx, project_id, deleted=True)
     if (
@@ -90,10 +77,6 @@ def restore(ctx: RequestContext, project_id: UUID) -> Project:
     ):
         raise Conflict("deal_has_project", "The deal has another live project now.")
     return PROJECTS.restore(ctx, project_id)
-
-
-batch_create = batch_creator(create, Project)
-batch_update = batch_updater(update, Project)
 
 
 # -- members ---------------------------------------------------------------------------------

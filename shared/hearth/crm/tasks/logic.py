@@ -12,20 +12,11 @@ from uuid import UUID
 from hearth.crm.tasks import store
 from hearth.crm.tasks.models import Task, TaskCreate, TaskUpdate
 from hearth.crm.tasks.store import LINKS, TASKS
-from hearth.http import Page, RequestContext
+from hearth.http import RequestContext
 from hearth.problems import Conflict, invalid
-from hearth.records.batching import batch_creator, batch_updater
-from hearth.records.resource import Change, ListParams, Reference, check_references, jsonable
+from hearth.records.resource import Change, Reference, check_references, jsonable
 
 TASK = Reference("tasks", "task")
-
-
-def list_tasks(ctx: RequestContext, params: ListParams) -> Page[Task]:
-    return TASKS.list(ctx, params)
-
-
-def get(ctx: RequestContext, task_id: UUID, *, include_deleted: bool = False) -> Task:
-    return TASKS.get(ctx, task_id, include_deleted=include_deleted)
 
 
 def _can_finish(ctx: RequestContext, depends_on: list[UUID]) -> None:
@@ -103,15 +94,3 @@ def update(ctx: RequestContext, task_id: UUID, body: TaskUpdate, *, version: int
     if completed:
         TASKS.emit(ctx, "completed", task)
     return task
-
-
-def delete(ctx: RequestContext, task_id: UUID) -> None:
-    TASKS.delete(ctx, task_id)
-
-
-def restore(ctx: RequestContext, task_id: UUID) -> Task:
-    return TASKS.restore(ctx, task_id)
-
-
-batch_create = batch_creator(create, Task)
-batch_update = batch_updater(update, Task)

@@ -8,18 +8,8 @@ from uuid import UUID
 
 from hearth.crm.time_entries.models import TimeEntry, TimeEntryCreate, TimeEntryUpdate
 from hearth.crm.time_entries.store import TIME_ENTRIES, task_in_project
-from hearth.http import Page, RequestContext
+from hearth.http import RequestContext
 from hearth.problems import invalid
-from hearth.records.batching import batch_creator, batch_updater
-from hearth.records.resource import ListParams
-
-
-def list_time_entries(ctx: RequestContext, params: ListParams) -> Page[TimeEntry]:
-    return TIME_ENTRIES.list(ctx, params)
-
-
-def get(ctx: RequestContext, time_entry_id: UUID, *, include_deleted: bool = False) -> TimeEntry:
-    return TIME_ENTRIES.get(ctx, time_entry_id, include_deleted=include_deleted)
 
 
 def _task_of_project(ctx: RequestContext, values: dict[str, Any]) -> None:
@@ -54,15 +44,3 @@ def update(
     ctx: RequestContext, time_entry_id: UUID, body: TimeEntryUpdate, *, version: int | None = None
 ) -> TimeEntry:
     return TIME_ENTRIES.update(ctx, time_entry_id, body.changes(), version=version, prepare=_prepare(ctx))
-
-
-def delete(ctx: RequestContext, time_entry_id: UUID) -> None:
-    TIME_ENTRIES.delete(ctx, time_entry_id)
-
-
-def restore(ctx: RequestContext, time_entry_id: UUID) -> TimeEntry:
-    return TIME_ENTRIES.restore(ctx, time_entry_id)
-
-
-batch_create = batch_creator(create, TimeEntry)
-batch_update = batch_updater(update, TimeEntry)

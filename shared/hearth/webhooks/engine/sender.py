@@ -17,6 +17,7 @@ A batch is claimed with one statement per org, sent concurrently, and recorded w
 statement per org when the attempts change nothing else (the common case)::
 
     outcomes = sender.handle_batch([DeliveryMessage(org_id, delivery_id, attempt=1, lane="main")])
+    results = sender.handle_records(sqs_records)   # the consumers' batch handler
 """
 
 from __future__ import annotations
@@ -26,14 +27,17 @@ import random
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from uuid import UUID
 
-from hearth import clock, db, outbox, queues
+from hearth import clock, db, needs, outbox, queues
 from hearth.observability import logger
 from hearth.settings import settings
 from hearth.webhooks.engine import schedule, secrets, signing, ssrf, transport
 from hearth.webhooks.engine.messages import DeliveryMessage
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from hearth.webhooks.store import deliveries as store
 from hearth.webhooks.store import endpoints as endpoints_store
 
@@ -48,6 +52,17 @@ FAILING_DISABLES_AFTER = timedelta(days=5)
 EXHAUSTED = "webhook.delivery_exhausted"
 ENDPOINT_DISABLED = "webhook_endpoint.disabled"
 SYSTEM: tuple[str, str | None] = ("system", None)
+
+#: What a sender function needs: the app database, the secrets key to open signing secrets, the
+#: retry lane and the dead-letter queue, and the outbox relay (exhausted deliveries and disabled
+#: endpoints are announced as events).
+NEEDS = (
+    needs.APP_DB,
+    needs.EVENTS,
+    needs.SECRETS_KEY_OPEN,
+    needs.WEBHOOK_RETRY_QUEUE,
+    needs.WEBHOOK_DEAD_LETTER_QUEUE,
+)
 
 
 @dataclass(frozen=True)
@@ -211,6 +226,21 @@ def handle_batch(
     for i, outcome in _record(messages, claimed, finished, config, now, done_at).items():
         results[i] = outcome
     return [r if r is not None else "unknown" for r in results]
+
+
+def handle_records(records: list[SQSRecord], *, concurrency: int = 10) -> list[object]:
+    """An SQS batch of delivery messages: each record is parsed (a malformed one fails alone),
+    then the rest are claimed, sent and recorded together; one result per record."""
+    results: list[object] = []
+    messages: list[DeliveryMessage] = []
+    for record in records:
+        try:
+            messages.append(DeliveryMessage.parse(record.body))
+            results.append(None)
+        except (ValueError, KeyError, TypeError) as exc:
+            results.append(exc)
+    outcomes = iter(handle_batch(messages, concurrency=concurrency))
+    return [next(outcomes) if result is None else result for result in results]
 
 
 def _by_org(messages: list[DeliveryMessage]) -> dict[UUID, list[int]]:

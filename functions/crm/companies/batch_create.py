@@ -1,0 +1,13 @@
+"""POST /v1/companies/batch/create: create up to 100 companies, with a result per item."""
+
+from hearth.crm.companies import logic
+from hearth.crm.companies.store import COMPANIES
+from hearth.records import routes
+
+api = routes.batch_create_records(
+    COMPANIES,
+    logic.create,
+    doc="Create companies; each item succeeds or fails on its own (see `results[].status`).",
+)
+
+handler = api.handler

@@ -1,0 +1,13 @@
+"""POST /v1/people/batch/create: create up to 100 people, with a result per item."""
+
+from hearth.crm.people import logic
+from hearth.crm.people.store import PEOPLE
+from hearth.records import routes
+
+api = routes.batch_create_records(
+    PEOPLE,
+    logic.create,
+    doc="Create people; each item succeeds or fails on its own (see `results[].status`).",
+)
+
+handler = api.handler

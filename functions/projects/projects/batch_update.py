@@ -1,0 +1,13 @@
+"""POST /v1/projects/batch/update: change up to 100 projects, with a result per item."""
+
+from hearth.crm.projects import logic
+from hearth.crm.projects.store import PROJECTS
+from hearth.records import routes
+
+api = routes.batch_update_records(
+    PROJECTS,
+    logic.update,
+    doc="Change projects by id; each item succeeds or fails on its own (a stale `version` is 412).",
+)
+
+handler = api.handler

@@ -1,0 +1,13 @@
+"""POST /v1/tasks/batch/create: create up to 100 tasks, with a result per item."""
+
+from hearth.crm.tasks import logic
+from hearth.crm.tasks.store import TASKS
+from hearth.records import routes
+
+api = routes.batch_create_records(
+    TASKS,
+    logic.create,
+    doc="Create tasks; each item succeeds or fails on its own (see `results[].status`).",
+)
+
+handler = api.handler

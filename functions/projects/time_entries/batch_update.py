@@ -1,0 +1,13 @@
+"""POST /v1/time-entries/batch/update: change up to 100 time entries, with a result per item."""
+
+from hearth.crm.time_entries import logic
+from hearth.crm.time_entries.store import TIME_ENTRIES
+from hearth.records import routes
+
+api = routes.batch_update_records(
+    TIME_ENTRIES,
+    logic.update,
+    doc="Change time entries by id; each item succeeds or fails on its own (a stale `version` is 412).",
+)
+
+handler = api.handler

@@ -1,0 +1,40 @@
+"""The timeline route of a CRM record (companies, people, deals), declared in one line::
+
+api = timeline_route(COMPANIES, doc="Everything about the company, newest first: …")
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from aws_lambda_powertools.event_handler.openapi.params import Query
+
+from hearth.crm.timeline import logic
+from hearth.crm.timeline.models import TimelineItem
+from hearth.http import DEFAULT_LIMIT, Api, Cursor, Limit, Page, RequestContext
+from hearth.records.resource import Resource
+from hearth.records.routes import CONTEXT, param, route_function
+
+Types = Annotated[str | None, Query(description="Comma-separated: interaction, note, task, field_change.")]
+
+
+def timeline_route(resource: Resource[Any], *, doc: str) -> Api:
+    """``GET /v1/<records>/{<record>_id}/timeline``: interactions, linked notes and tasks, and
+    field changes of the record, newest first."""
+    key = f"{resource.name}_id"
+
+    def call(ctx: RequestContext, limit: int, cursor: str | None, types: str | None, **ids: UUID) -> Any:
+        return logic.timeline(ctx, resource, key, ids[key], limit=limit, cursor=cursor, types=types)
+
+    params = [
+        CONTEXT,
+        param(key, UUID),
+        param("limit", Limit, DEFAULT_LIMIT),
+        param("cursor", Cursor, None),
+        param("types", Types, None),
+    ]
+    function = route_function(f"{resource.name}_timeline", params, Page[TimelineItem], call, doc)
+    api = Api()
+    api.get(f"{resource.path}/{{{key}}}/timeline", permission=f"{resource.table}:read")(function)
+    return api

@@ -1,0 +1,367 @@
+"""One request through a route's function, in this order: the principal and its org (400/401/
+403), the RBAC check, the rate-limit count together with the opening of the tenant transaction
+(one round trip), Powertools routing and validation, the route body (with ``Idempotency-Key``),
+then commit — or rollback for anything that did not answer below 500 — and the after-commit
+relay of the events it emitted. Every answer carries ``X-Request-Id``; every request logs one
+line and one EMF record with the route and the org::
+
+    response = invocation.handle(spec, resolver, event, lambda_context)
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import contextvars
+import functools
+import inspect
+import json
+import threading
+import time
+import typing
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+from uuid import UUID
+
+import psycopg
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
+
+from hearth import db, needs, outbox, rbac
+from hearth.auth import membership, org_header
+from hearth.http import idempotency, ratelimit
+from hearth.http.context import Caller, RequestContext, RequestInfo
+from hearth.http.responses import (
+    JSON,
+    database_problem,
+    problem_response,
+    raw_problem,
+    shape,
+    validation_problem,
+)
+from hearth.http.spec import RouteSpec
+from hearth.observability import NAMESPACE, SERVICE, logger
+from hearth.principal import Principal
+from hearth.problems import BadRequest, Forbidden, NotFound, Problem, Unauthorized
+
+
+@dataclass(slots=True)
+class _Invocation:
+    request: RequestInfo
+    principal: Principal
+    org_id: UUID | None
+    role: rbac.Role | None
+    scope: rbac.Scope | None
+    tx: db.Transaction | None = None
+    ran: bool = False
+    failed: bool = False
+    emitted: list[UUID] = field(default_factory=list)
+
+
+_current: contextvars.ContextVar[_Invocation] = contextvars.ContextVar("hearth_invocation")
+
+#: Powertools keeps the event being resolved on the router *class* (Lambda runs one invocation
+#: per environment at a time). The local stack and the tests run invocations on threads in one
+#: process, so Powertools' own work (routing, validation, response building) is serialised by
+#: this lock; a route releases it while its body (the tenant transaction) runs, so route bodies
+#: still run concurrently.
+_POWERTOOLS_LOCK = threading.RLock()
+
+
+@contextlib.contextmanager
+def _outside_powertools(resolver: APIGatewayHttpResolver) -> Iterator[None]:
+    """Let other threads resolve while this route's body runs; restore this request's
+    Powertools state before handing back to Powertools."""
+    from aws_lambda_powertools.event_handler.api_gateway import BaseRouter
+
+    event, lambda_context = BaseRouter.current_event, BaseRouter.lambda_context
+    context = dict(resolver.context)
+    _POWERTOOLS_LOCK.release()
+    try:
+        yield
+    finally:
+        _POWERTOOLS_LOCK.acquire()
+        BaseRouter.current_event, BaseRouter.lambda_context = event, lambda_context
+        resolver.context.clear()
+        resolver.context.update(context)
+
+
+def current_request_id() -> str | None:
+    current = _current.get(None)
+    return current.request.request_id if current else None
+
+
+def register_error_handlers(resolver: APIGatewayHttpResolver) -> None:
+    """Every failure inside Powertools' resolution answers a problem document."""
+
+    @resolver.exception_handler(RequestValidationError)  # type: ignore[untyped-decorator]
+    def _invalid(exc: RequestValidationError) -> Response[Any]:
+        return problem_response(validation_problem(exc), current_request_id())
+
+    @resolver.exception_handler(Problem)  # type: ignore[untyped-decorator]
+    def _problem(exc: Problem) -> Response[Any]:
+        return problem_response(exc, current_request_id())
+
+    @resolver.exception_handler(psycopg.Error)  # type: ignore[untyped-decorator]
+    def _database(exc: psycopg.Error) -> Response[Any]:
+        problem = database_problem(exc)
+        if problem.status >= 500:
+            logger.exception("database error")
+        return problem_response(problem, current_request_id())
+
+    @resolver.exception_handler(Exception)  # type: ignore[untyped-decorator]
+    def _unexpected(exc: Exception) -> Response[Any]:
+        logger.exception("unhandled error")
+        return problem_response(
+            Problem("internal_error", "Something went wrong on our side."), current_request_id()
+        )
+
+    @resolver.not_found
+    def _no_route(exc: Exception) -> Response[Any]:
+        return problem_response(NotFound("route", code="route_not_found"), current_request_id())
+
+
+def request_info(event: dict[str, Any]) -> RequestInfo:
+    ctx = event.get("requestContext") or {}
+    http = ctx.get("http") or {}
+    headers = {str(k).lower(): str(v) for k, v in (event.get("headers") or {}).items()}
+    raw = event.get("body") or ""
+    body = base64.b64decode(raw) if event.get("isBase64Encoded") else raw.encode()
+    query = tuple(parse_qsl(str(event.get("rawQueryString") or ""), keep_blank_values=True))
+    return RequestInfo(
+        request_id=str(ctx.get("requestId") or ""),
+        method=str(http.get("method") or ""),
+        path=str(event.get("rawPath") or http.get("path") or ""),
+        headers=headers,
+        source_ip=http.get("sourceIp"),
+        user_agent=http.get("userAgent") or headers.get("user-agent"),
+        body=body,
+        query=query,
+    )
+
+
+def handle(
+    spec: RouteSpec, resolver: APIGatewayHttpResolver, event: dict[str, Any], context: Any
+) -> dict[str, Any]:
+    """Serve one API Gateway (payload 2.0) event with the route ``spec`` declares."""
+    started = time.perf_counter()
+    request = request_info(event)
+    logger.append_keys(route=spec.route_key)
+    extra_headers: dict[str, str] = {"X-Request-Id": request.request_id}
+    invocation: _Invocation | None = None
+    try:
+        invocation = _authorize(spec, event, request)
+        extra_headers.update(_count_and_open(spec, invocation))
+        token = _current.set(invocation)
+        try:
+            with _POWERTOOLS_LOCK:
+                response = resolver.resolve(event, context)
+        finally:
+            _current.reset(token)
+        if invocation.tx is not None:
+            response = _finish(invocation.tx, invocation, response)
+    except Problem as problem:
+        response = raw_problem(problem, request.request_id)
+    except psycopg.Error as exc:
+        logger.exception("database error before the route ran")
+        response = raw_problem(database_problem(exc), request.request_id)
+    finally:
+        if invocation is not None and invocation.tx is not None and invocation.tx.open:
+            invocation.tx.rollback()
+    headers = response.setdefault("headers", {})
+    for name, value in extra_headers.items():
+        headers.setdefault(name, value)
+    status = int(response.get("statusCode", 500))
+    org = str(invocation.org_id) if invocation and invocation.org_id else "none"
+    _emit_metrics(spec.route_key, org, status, time.perf_counter() - started)
+    logger.info("request", extra={"status": status, "method": request.method, "path": request.path})
+    return response
+
+
+def _authorize(spec: RouteSpec, event: dict[str, Any], request: RequestInfo) -> _Invocation:
+    """Who is calling, in which org, with which scope of the route's permission (401/400/403)."""
+    principal = _principal(event)
+    org_id, role = _select_org(principal, request) if spec.tenant else (principal.org_id, principal.role)
+    if spec.tenant and (org_id is None or role is None):
+        raise BadRequest(
+            "org_required", "Name the org with the X-Hearth-Org header or an org_id token claim."
+        )
+    if org_id is not None:
+        logger.append_keys(org_id=str(org_id))
+    scope: rbac.Scope | None = None
+    if spec.permission is not None:
+        scope = rbac.scope(role, spec.permission)
+        if scope is None:
+            raise Forbidden("permission_denied", f"Your role ({role}) does not allow {spec.permission}.")
+    return _Invocation(request, principal, org_id, role, scope)
+
+
+def _count_and_open(spec: RouteSpec, invocation: _Invocation) -> dict[str, str]:
+    """Count the request against the rate limit (429 when spent) and, for a tenant route, open
+    its transaction in the same round trip. Returns the RateLimit headers."""
+    org_id, principal = invocation.org_id, invocation.principal
+    if org_id is None:
+        return {}
+    if not spec.tenant:
+        return ratelimit.hit(org_id, principal.credential, principal.rate_limit).headers()
+    invocation.tx = db.database("app").begin(
+        str(org_id), str(principal.user_id or ""), prelude=ratelimit.prelude(org_id, principal.credential)
+    )
+    return ratelimit.check(invocation.tx.prelude_row, principal.rate_limit).headers()
+
+
+def _finish(tx: db.Transaction, invocation: _Invocation, response: dict[str, Any]) -> dict[str, Any]:
+    """End the route's transaction: commit what a route that ran and answered below 500 did,
+    then hand its events to the outbox relay; roll back everything else."""
+    if not invocation.ran or invocation.failed or int(response.get("statusCode", 500)) >= 500:
+        tx.rollback()
+        return response
+    try:
+        tx.commit()
+    except psycopg.Error as exc:
+        logger.exception("commit failed")
+        return raw_problem(database_problem(exc), invocation.request.request_id)
+    if invocation.emitted and invocation.org_id is not None:
+        outbox.after_commit(invocation.org_id, invocation.emitted)
+    return response
+
+
+def _emit_metrics(route: str, org: str, status: int, seconds: float) -> None:
+    """One EMF record per request, with route and org as dimensions (no state shared between
+    invocations, so concurrent invocations in one process cannot mix)."""
+    metrics = EphemeralMetrics(namespace=NAMESPACE, service=SERVICE)
+    metrics.add_dimension(name="route", value=route)
+    metrics.add_dimension(name="org_id", value=org)
+    metrics.add_metric(name="Requests", unit=MetricUnit.Count, value=1)
+    metrics.add_metric(name="ServerErrors", unit=MetricUnit.Count, value=int(status >= 500))
+    metrics.add_metric(name="ClientErrors", unit=MetricUnit.Count, value=int(400 <= status < 500))
+    metrics.add_metric(name="Latency", unit=MetricUnit.Milliseconds, value=seconds * 1000)
+    metrics.flush_metrics()
+
+
+def _principal(event: dict[str, Any]) -> Principal:
+    lambda_ctx = ((event.get("requestContext") or {}).get("authorizer") or {}).get("lambda") or {}
+    try:
+        return Principal.from_context(lambda_ctx)
+    except (ValueError, TypeError) as exc:
+        raise Unauthorized(
+            "unauthenticated", "Send a valid API key or token as a Bearer credential."
+        ) from exc
+
+
+def _select_org(principal: Principal, request: RequestInfo) -> tuple[UUID | None, rbac.Role | None]:
+    """The org and role of this request.
+
+    The gateway caches authorizer results by the Authorization header alone, so a cached
+    principal may have been resolved for another ``X-Hearth-Org`` than this request names. When
+    they differ, membership is checked here, for the org this request names.
+    """
+    try:
+        header = org_header.requested_org(request.headers)
+    except org_header.MalformedOrgHeader as exc:
+        raise BadRequest("malformed_org_header", "X-Hearth-Org must be an org id (a UUID).") from exc
+    if principal.kind == "api_key":
+        if header and header != str(principal.org_id):
+            raise Forbidden("wrong_org", "This API key belongs to another org.")
+        return principal.org_id, principal.role
+    if principal.org_claim and header and header != principal.org_claim:
+        raise Forbidden("wrong_org", "The token is scoped to another org.")
+    if header == principal.requested_org:
+        return principal.org_id, principal.role
+    if not header:
+        # A cached result for a request that named an org; this one names none.
+        return (principal.org_id, principal.role) if principal.org_claim else (None, None)
+    role = membership.role_in(header, principal.user_id)
+    if role is None:
+        raise Forbidden("not_a_member", "You are not a member of this org.")
+    return UUID(header), role
+
+
+def bind(fn: Callable[..., Any], spec: RouteSpec, resolver: APIGatewayHttpResolver) -> Callable[..., Any]:
+    """The function Powertools calls: ``fn`` without its context parameter, run in a tenant
+    transaction, with idempotency and response shaping around it."""
+    hints = typing.get_type_hints(fn, include_extras=True)
+    signature = inspect.signature(fn)
+    ctx_names = [name for name in signature.parameters if hints.get(name) in (RequestContext, Caller)]
+    params = [
+        p.replace(annotation=hints.get(name, p.annotation))
+        for name, p in signature.parameters.items()
+        if name not in ctx_names
+    ]
+    ctx_name = ctx_names[0] if ctx_names else None
+
+    def call(ctx: RequestContext | Caller, kwargs: dict[str, Any]) -> Any:
+        if ctx_name is not None:
+            kwargs = {ctx_name: ctx, **kwargs}
+        return fn(**kwargs)
+
+    @functools.wraps(fn)
+    def bound(**kwargs: Any) -> Response[Any]:
+        with _outside_powertools(resolver):
+            return run(**kwargs)
+
+    def run(**kwargs: Any) -> Response[Any]:
+        inv = _current.get()
+        if not spec.tenant:
+            caller = Caller(principal=inv.principal, request=inv.request)
+            return shape(call(caller, kwargs), spec, caller.response_headers)
+        assert inv.org_id is not None
+        assert inv.role is not None
+        assert inv.scope is not None
+        assert inv.tx is not None
+        ctx = RequestContext(
+            principal=inv.principal,
+            org_id=inv.org_id,
+            role=inv.role,
+            scope=inv.scope,
+            db=inv.tx.conn,
+            request=inv.request,
+            emits=spec.has(needs.EVENTS),
+        )
+        try:
+            return _run_in_transaction(ctx, kwargs)
+        except BaseException:
+            inv.failed = True
+            raise
+        finally:
+            inv.ran = True
+            inv.emitted = ctx.emitted
+
+    def _run_in_transaction(ctx: RequestContext, kwargs: dict[str, Any]) -> Response[Any]:
+        request = ctx.request
+        key = request.headers.get(idempotency.HEADER) if spec.idempotent else None
+        if key is None:
+            return shape(call(ctx, kwargs), spec, ctx.response_headers)
+        key = idempotency.check_key(key)
+        digest = idempotency.request_hash(request.method, request.path, request.body)
+        org, credential = str(ctx.org_id), ctx.principal.credential
+        stored = idempotency.begin(ctx.db, org, credential, key, digest)
+        if stored is not None:
+            return Response(
+                status_code=stored.status,
+                content_type=JSON,
+                body=None if stored.body is None else json.loads(stored.body),
+                headers={**stored.headers, idempotency.REPLAYED_HEADER: "true"},
+            )
+        response = shape(call(ctx, kwargs), spec, ctx.response_headers)
+        idempotency.save(
+            ctx.db,
+            org,
+            credential,
+            key,
+            digest,
+            response.status_code,
+            {k: str(v) for k, v in (response.headers or {}).items()},
+            response.body,
+            sealed=spec.reveals_secret,
+        )
+        return response
+
+    bound.__signature__ = signature.replace(  # type: ignore[attr-defined]
+        parameters=params, return_annotation=hints.get("return", inspect.Signature.empty)
+    )
+    bound.__annotations__ = {k: v for k, v in hints.items() if k not in ctx_names}
+    return bound

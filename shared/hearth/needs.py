@@ -1,0 +1,95 @@
+"""What a function needs from where it is deployed, declared once, with the function::
+
+    @api.post("/v1/api-keys", permission="api_keys:create", needs=[needs.API_KEY_PEPPER])
+
+    consumer = Consumer(queue="EventDispatchQueue", needs=[needs.APP_DB, needs.WEBHOOK_DELIVERY_QUEUE])
+
+Each need names the settings it reads. On AWS (stages dev and prod) a declared need whose
+settings are missing fails the cold start with the variable's name, instead of the first
+request. ``hearth template`` turns the same needs into the function's environment variables, IAM
+statements and layers (``hearth_dev.template.grants``), so a function is granted what its module
+declares and nothing else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from hearth.settings import settings
+
+
+@dataclass(frozen=True, slots=True)
+class Need:
+    name: str
+    #: At least one of these settings must be present (outside the local and test stages).
+    settings: tuple[str, ...] = ()
+    description: str = ""
+
+    def check(self) -> None:
+        cfg = settings()
+        if cfg.stage not in ("local", "test") and self.settings:
+            cfg.require(*self.settings)
+
+
+APP_DB = Need(
+    "app_db", ("database_url", "db_secret_arn"), "connects as the app role (tenant transactions, RLS)"
+)
+SYSTEM_DB = Need(
+    "system_db",
+    ("system_database_url", "system_db_secret_arn"),
+    "connects as the system role (cross-tenant jobs only)",
+)
+EVENTS = Need(
+    "events",
+    ("event_dispatch_queue_url",),
+    "emits domain events: the outbox relay sends them to the dispatch queue after commit",
+)
+SECRETS_KEY = Need(
+    "secrets_key", ("secrets_kms_key_id",), "seals and opens secrets at rest under the KMS secrets key"
+)
+SECRETS_KEY_OPEN = Need(
+    "secrets_key_open", ("secrets_kms_key_id",), "opens secrets sealed under the KMS secrets key"
+)
+API_KEY_PEPPER = Need(
+    "api_key_pepper",
+    ("api_key_pepper", "api_key_pepper_parameter"),
+    "hashes API keys with the pepper kept in SSM",
+)
+WEBHOOK_DELIVERY_QUEUE = Need(
+    "webhook_delivery_queue", ("webhook_delivery_queue_url",), "sends to the webhook main lane"
+)
+WEBHOOK_RETRY_QUEUE = Need(
+    "webhook_retry_queue", ("webhook_retry_queue_url",), "sends to the webhook retry lane"
+)
+WEBHOOK_DEAD_LETTER_QUEUE = Need(
+    "webhook_dead_letter_queue",
+    ("webhook_dead_letter_queue_url",),
+    "parks exhausted webhook deliveries in their dead-letter queue",
+)
+
+#: Every need, by name.
+ALL: dict[str, Need] = {
+    n.name: n
+    for n in (
+        APP_DB,
+        SYSTEM_DB,
+        EVENTS,
+        SECRETS_KEY,
+        SECRETS_KEY_OPEN,
+        API_KEY_PEPPER,
+        WEBHOOK_DELIVERY_QUEUE,
+        WEBHOOK_RETRY_QUEUE,
+        WEBHOOK_DEAD_LETTER_QUEUE,
+    )
+}
+
+
+def declared(needs: Iterable[Need]) -> tuple[Need, ...]:
+    """``needs`` without repeats, in a stable order, each checked (see the module docstring)."""
+    unique = tuple(sorted(set(needs), key=lambda n: n.name))
+    for need in unique:
+        if ALL.get(need.name) is not need:
+            raise ValueError(f"unknown need {need.name!r}: add it to hearth.needs.ALL")
+        need.check()
+    return unique

@@ -1,0 +1,1 @@
+"""``hearth template``: the SAM templates' function sections, written from the function modules."""

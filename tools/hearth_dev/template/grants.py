@@ -1,0 +1,177 @@
+"""What each need (``hearth.needs``) grants a function in its nested stack: environment
+variables, IAM statements (exact actions on exact resources, never ``*``) and layers, all written
+against the stack's parameters, whose values the root stack passes down::
+
+    grant = GRANTS["events"]
+    grant.environment   # {"HEARTH_EVENT_DISPATCH_QUEUE_URL": Ref("EventDispatchQueueUrl")}
+    grant.statements    # [{"Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": Ref(...)}]
+
+A stack parameter is either a root parameter passed on under its own name, or an attribute of a
+root resource (``<Resource>Url``, ``<Resource>Arn``): :data:`STACK_PARAMETERS` says which, and
+how the root computes it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from hearth_dev.template.cfn import Fn, GetAtt, Ref, Sub
+
+
+@dataclass(frozen=True)
+class StackParameter:
+    name: str
+    root_value: Any  # how the root stack computes it
+    type: str = "String"
+    description: str = ""
+
+
+def _forwarded(name: str, description: str = "", type: str = "String") -> StackParameter:
+    return StackParameter(name, Ref(name), type, description)
+
+
+def _list(name: str, type: str) -> StackParameter:
+    return StackParameter(name, Fn("Join", [",", Ref(name)]), type)
+
+
+def _queue(queue: str) -> list[StackParameter]:
+    return [
+        StackParameter(f"{queue}Url", Ref(queue), description=f"URL of the root stack's {queue}."),
+        StackParameter(f"{queue}Arn", GetAtt(queue, "Arn"), description=f"ARN of the root stack's {queue}."),
+    ]
+
+
+#: Every parameter a nested stack may take, by name.
+STACK_PARAMETERS: dict[str, StackParameter] = {
+    p.name: p
+    for p in [
+        _forwarded("Stage"),
+        _forwarded("DbSecretArn"),
+        _forwarded("SystemDbSecretArn"),
+        _forwarded("DbProxyEndpoint"),
+        _forwarded("DbName"),
+        _forwarded("EnableTracing"),
+        _forwarded("LogLevel"),
+        _forwarded("ApiKeyPepperParameter"),
+        _list("SubnetIds", "List<AWS::EC2::Subnet::Id>"),
+        _list("SecurityGroupIds", "List<AWS::EC2::SecurityGroup::Id>"),
+        StackParameter("HttpApiId", Ref("HttpApi"), description="The root stack's HTTP API."),
+        StackParameter("AuthorizerId", Ref("HttpApiAuthorizer"), description="The HTTP API's authorizer."),
+        StackParameter(
+            "SecretsKeyArn", GetAtt("SecretsKey", "Arn"), description="KMS key of secrets at rest."
+        ),
+        *_queue("EventDispatchQueue"),
+        *_queue("WebhookDeliveryQueue"),
+        *_queue("WebhookRetryQueue"),
+        *_queue("WebhookRetryDeadLetterQueue"),
+    ]
+}
+
+#: What every function of a nested stack has (its Globals) and the parameters that takes.
+GLOBAL_PARAMETERS = (
+    "Stage",
+    "DbProxyEndpoint",
+    "DbName",
+    "EnableTracing",
+    "LogLevel",
+    "SubnetIds",
+    "SecurityGroupIds",
+)
+
+
+def allow(actions: str | list[str], resource: Any) -> dict[str, Any]:
+    return {
+        "Effect": "Allow",
+        "Action": [actions] if isinstance(actions, str) else list(actions),
+        "Resource": resource,
+    }
+
+
+@dataclass(frozen=True)
+class Grant:
+    environment: dict[str, Any] = field(default_factory=dict)
+    statements: list[dict[str, Any]] = field(default_factory=list)
+    #: Layer resources of the stack (beyond the core and Hearth layers), e.g. a provider SDK.
+    layers: tuple[str, ...] = ()
+
+
+def _send_to(queue: str, variable: str) -> Grant:
+    return Grant(
+        environment={variable: Ref(f"{queue}Url")},
+        statements=[allow("sqs:SendMessage", Ref(f"{queue}Arn"))],
+    )
+
+
+def _secret(parameter: str, variable: str) -> Grant:
+    return Grant(
+        environment={variable: Ref(parameter)},
+        statements=[allow("secretsmanager:GetSecretValue", Ref(parameter))],
+    )
+
+
+GRANTS: dict[str, Grant] = {
+    "app_db": _secret("DbSecretArn", "HEARTH_DB_SECRET_ARN"),
+    "system_db": _secret("SystemDbSecretArn", "HEARTH_SYSTEM_DB_SECRET_ARN"),
+    "events": _send_to("EventDispatchQueue", "HEARTH_EVENT_DISPATCH_QUEUE_URL"),
+    "secrets_key": Grant(
+        environment={"HEARTH_SECRETS_KMS_KEY_ID": Ref("SecretsKeyArn")},
+        statements=[allow(["kms:GenerateDataKey", "kms:Decrypt"], Ref("SecretsKeyArn"))],
+    ),
+    "secrets_key_open": Grant(
+        environment={"HEARTH_SECRETS_KMS_KEY_ID": Ref("SecretsKeyArn")},
+        statements=[allow("kms:Decrypt", Ref("SecretsKeyArn"))],
+    ),
+    "api_key_pepper": Grant(
+        environment={"HEARTH_API_KEY_PEPPER_PARAMETER": Ref("ApiKeyPepperParameter")},
+        statements=[
+            allow(
+                "ssm:GetParameter",
+                Sub(
+                    "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${ApiKeyPepperParameter}"
+                ),
+            )
+        ],
+    ),
+    "webhook_delivery_queue": _send_to("WebhookDeliveryQueue", "HEARTH_WEBHOOK_DELIVERY_QUEUE_URL"),
+    "webhook_retry_queue": _send_to("WebhookRetryQueue", "HEARTH_WEBHOOK_RETRY_QUEUE_URL"),
+    "webhook_dead_letter_queue": _send_to(
+        "WebhookRetryDeadLetterQueue", "HEARTH_WEBHOOK_DEAD_LETTER_QUEUE_URL"
+    ),
+}
+
+
+def consume(queue: str) -> Grant:
+    """What an SQS consumer needs to read its queue (its event source mapping polls as it)."""
+    return Grant(
+        statements=[
+            allow(
+                [
+                    "sqs:ReceiveMessage",
+                    "sqs:DeleteMessage",
+                    "sqs:ChangeMessageVisibility",
+                    "sqs:GetQueueAttributes",
+                ],
+                Ref(f"{queue}Arn"),
+            )
+        ]
+    )
+
+
+def parameters_of(value: Any) -> set[str]:
+    """The stack parameters a value built from ``cfn`` classes refers to."""
+    found: set[str] = set()
+    if isinstance(value, Ref) and value.name in STACK_PARAMETERS:
+        found.add(value.name)
+    elif isinstance(value, Sub):
+        found |= {name for name in STACK_PARAMETERS if "${" + name + "}" in value.text}
+    elif isinstance(value, Fn):
+        for arg in value.args:
+            found |= parameters_of(arg)
+    elif isinstance(value, dict):
+        for item in value.values():
+            found |= parameters_of(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            found |= parameters_of(item)
+    return found
