@@ -6,7 +6,8 @@
 #   ./hearth.sh test     set up, then run every check: lint, format, types, template, OpenAPI
 #                        drift, and the test suite
 #   ./hearth.sh bench NAME [args]   run benchmarks/NAME.py (figures with same-run baselines)
-#   ./hearth.sh <cmd>    any other `hearth` command (migrate, invoke, token, seed, openapi, ...)
+#   ./hearth.sh <cmd>    any other `hearth` command (template, migrate, invoke, token, seed,
+#                        openapi, samples, ...)
 #
 # Set-up is a virtual environment in .venv (and the SAM CLI in .tools/sam for the template
 # checks), refreshed whenever pyproject.toml changes.
@@ -53,12 +54,23 @@ run_checks() {
   export SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION=${AWS_DEFAULT_REGION:-us-east-1}
   echo "==> ruff (lint)";   "$bin/ruff" check .
   echo "==> ruff (format)"; "$bin/ruff" format --check .
-  echo "==> mypy shared/";  "$bin/mypy"
-  echo "==> sam validate --lint"; "$SAM" validate --lint --template template.yaml
+  echo "==> mypy shared/ tools/";  "$bin/mypy"
+  echo "==> templates are what the function modules declare"; "$bin/hearth" template --check
+  local template
+  for template in template.yaml functions/*/template.yaml; do
+    echo "==> sam validate --lint $template"; "$SAM" validate --lint --template "$template"
+  done
   echo "==> sam build (no Docker)"
   local build; build=$(mktemp -d)
   "$SAM" build --template template.yaml --build-dir "$build" --parallel >"$build.log" 2>&1 \
     || { cat "$build.log"; die "sam build failed"; }
+  # The Hearth layer of every stack holds the hearth package alone (no development tooling).
+  local layer layers=0
+  while IFS= read -r layer; do
+    layers=$((layers + 1))
+    [ "$(ls "$layer")" = "hearth" ] || die "$layer holds more than the hearth package: $(ls "$layer" | tr '\n' ' ')"
+  done < <(find "$build" -type d -path "*HearthLayer/python")
+  [ "$layers" -ge 2 ] || die "sam build made no Hearth layer"
   rm -rf "$build" "$build.log"
   echo "==> OpenAPI document is current"; "$bin/hearth" openapi --check
   echo "==> tests"; "$bin/python" -m pytest "$@"
@@ -90,7 +102,7 @@ case "$cmd" in
     exec "$VENV/bin/python" "benchmarks/$name.py" "$@"
     ;;
   help|-h|--help)
-    sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
     ;;
   *)
     ensure_venv local

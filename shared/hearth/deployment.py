@@ -14,15 +14,27 @@ declares itself with ``hearth.http.Api``)::
 
 Declaring checks the needs at cold start (``hearth.needs``); ``hearth template`` writes the
 function's template section from the declaration (its event source, concurrency, environment
-and IAM statements).
+and IAM statements). The declaration also makes the handler, so a function module is the
+declaration and one line::
+
+    handler = consumer.handler(record_handler)            # partial batch failures reported
+    handler = schedule.handler(dispatcher.run)            # returns what run() returns
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import dataclasses
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 
 from hearth import needs as needs_
+from hearth.batch import process_sqs_batch
+from hearth.observability import logger
+
+Handler = Callable[[dict[str, Any], Any], Any]
 
 
 @dataclass(frozen=True)
@@ -42,6 +54,17 @@ class Consumer:
     def __post_init__(self) -> None:
         object.__setattr__(self, "declared", needs_.declared(self.needs))
 
+    def handler(self, work: Callable[..., Any], *, whole: bool = False) -> Handler:
+        """The Lambda handler: ``work(record)`` per record, or ``work(records)`` once for the
+        whole batch (one result or exception per record); failures become
+        ``batchItemFailures`` (``hearth.batch``)."""
+
+        @logger.inject_lambda_context(clear_state=True)
+        def handle(event: dict[str, Any], context: Any) -> PartialItemFailureResponse:
+            return process_sqs_batch(event, work, context, whole=whole)
+
+        return handle
+
 
 @dataclass(frozen=True)
 class Schedule:
@@ -57,3 +80,18 @@ class Schedule:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "declared", needs_.declared(self.needs))
+
+    def handler(self, run: Callable[[], Any]) -> Handler:
+        """The Lambda handler: ``run()`` on every scheduled event; a dataclass result is
+        answered as a dict."""
+        from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
+
+        @logger.inject_lambda_context(clear_state=True)
+        @event_source(data_class=EventBridgeEvent)
+        def handle(event: EventBridgeEvent, context: Any) -> Any:
+            result = run()
+            if dataclasses.is_dataclass(result) and not isinstance(result, type):
+                return dataclasses.asdict(result)
+            return result
+
+        return handle

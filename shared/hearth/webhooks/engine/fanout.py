@@ -10,6 +10,8 @@ send is repaired by the redelivered dispatch message)::
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from hearth import clock, db, queues
 from hearth.events import store as events_store
 from hearth.events.types import patterns_matching
@@ -19,6 +21,9 @@ from hearth.settings import settings
 from hearth.webhooks.engine.messages import DeliveryMessage
 from hearth.webhooks.store import deliveries as deliveries_store
 from hearth.webhooks.store import endpoints as endpoints_store
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 
 def dispatch(message: DispatchMessage) -> int:
@@ -45,3 +50,8 @@ def dispatch(message: DispatchMessage) -> int:
         with db.tenant_transaction(message.org_id) as conn:
             deliveries_store.mark_enqueued(conn, ids, now, "main")
     return len(ids)
+
+
+def dispatch_record(record: SQSRecord) -> int:
+    """One record of the dispatch queue (the consumer's record handler)."""
+    return dispatch(DispatchMessage.parse(record.body))

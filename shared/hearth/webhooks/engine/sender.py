@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from uuid import UUID
 
 from hearth import clock, db, needs, outbox, queues
+from hearth.deployment import Consumer
 from hearth.observability import logger
 from hearth.settings import settings
 from hearth.webhooks.engine import schedule, secrets, signing, ssrf, transport
@@ -63,6 +64,20 @@ NEEDS = (
     needs.WEBHOOK_RETRY_QUEUE,
     needs.WEBHOOK_DEAD_LETTER_QUEUE,
 )
+
+
+def lane(queue: str, description: str, *, concurrency: int) -> Consumer:
+    """A sender function reading ``queue`` (a delivery lane): batches of ten, sent together,
+    at most ``concurrency`` at a time."""
+    return Consumer(
+        queue=queue,
+        description=description,
+        needs=NEEDS,
+        batch_size=10,
+        window_seconds=1,
+        reserved_concurrency=concurrency,
+        timeout=60,
+    )
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,244 @@
+"""The infrastructure, tested like code: every template transformed offline by SAM's translator,
+then its budget, its least privilege, its queues and its wiring asserted."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from typing import Any
+
+import pytest
+from hearth_dev.template import stacks as generator
+from hearth_dev.template.cfn import long_form
+from hearth_dev.template.declarations import Declared, discover
+from hearth_dev.template.grants import GRANTS, STACK_PARAMETERS
+
+from hearth import needs
+from hearth.settings import Settings
+from tests.conftest import ROOT
+from tests.infrastructure.conftest import transform
+
+DECLARED = {fn.logical_id: fn for fns in discover(ROOT / "functions").values() for fn in fns}
+#: The AWS managed policies SAM attaches to function roles: logs, VPC network interfaces, X-Ray.
+MANAGED = {
+    "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
+    "arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole",
+    "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess",
+}
+
+
+def _roles(resources: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Function -> its role's properties."""
+    return {
+        fn: resources[f"{fn}Role"]["Properties"]
+        for fn, res in resources.items()
+        if res["Type"] == "AWS::Lambda::Function"
+    }
+
+
+def _statements(role: dict[str, Any]) -> list[dict[str, Any]]:
+    return [s for policy in role.get("Policies") or [] for s in policy["PolicyDocument"]["Statement"]]
+
+
+# -- budget -------------------------------------------------------------------------------------
+
+
+def test_every_stack_fits_the_resource_budget(transformed):
+    counts = {name or "root": len(resources) for name, resources in transformed.items()}
+    assert all(count <= generator.RESOURCE_BUDGET for count in counts.values()), counts
+    assert set(counts) == {"root", "PlatformStack", "CrmStack", "ProjectsStack", "WebhooksStack"}
+
+
+def test_the_generator_counts_what_the_transform_makes(template, transformed):
+    """The budget `hearth template` enforces is the real one."""
+    for area, functions in discover(ROOT / "functions").items():
+        stack = generator.build_stack(area, functions)
+        assert stack.budget == len(transformed[stack.logical_id]), area
+
+
+def _synthetic(area: str, count: int) -> list[Declared]:
+    """``count`` CRUD-like routes: writes emit events, some need the secrets key."""
+    from hearth.http.spec import RouteSpec
+
+    functions = []
+    for i in range(count):
+        method = ("GET", "POST", "PATCH", "DELETE")[i % 4]
+        declared = [needs.APP_DB, *([needs.EVENTS] if method != "GET" else [])]
+        if i % 10 == 0:
+            declared.append(needs.SECRETS_KEY)
+        spec = RouteSpec(method, f"/v1/{area}-{i // 4}/{{item_id}}", f"{area}:x", True, False, 200)
+        functions.append(
+            Declared(
+                logical_id=f"{area.capitalize()}R{i}Function",
+                area=area,
+                folder=f"r{i // 4}",
+                module=f"m{i}",
+                source=ROOT / "functions" / area / f"r{i // 4}" / f"m{i}.py",
+                description=spec.route_key,
+                needs=tuple(sorted(set(declared), key=lambda n: n.name)),
+                route=spec,
+            )
+        )
+    return functions
+
+
+def test_three_hundred_api_functions_fit():
+    """Room for 300 API functions: split into areas of at most 79 routes, each area's stack,
+    transformed, stays within the budget, and the root has room for far more stacks."""
+    per_area = (generator.RESOURCE_BUDGET - generator.LAYER_RESOURCES) // generator.RESOURCES_PER["route"]
+    assert per_area == 79
+    sizes = [79, 79, 79, 63]
+    assert sum(sizes) == 300
+    for n, size in enumerate(sizes):
+        stack = generator.build_stack(f"area{n}", _synthetic(f"area{n}", size))
+        resources = transform(long_form(stack.template))["Resources"]
+        assert len(resources) == stack.budget <= generator.RESOURCE_BUDGET
+
+
+def test_an_area_over_the_budget_is_refused():
+    with pytest.raises(ValueError, match="move some of its folders to another area"):
+        generator.build_stack("big", _synthetic("big", 80))
+
+
+# -- least privilege ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("logical_id", sorted(DECLARED))
+def test_every_function_is_granted_exactly_what_it_declares(template, transformed, logical_id):
+    fn = DECLARED[logical_id]
+    role = _roles(transformed[fn.stack + "Stack"])[logical_id]
+    expected = long_form(generator.function_grant(fn).statements)
+    assert _statements(role) == expected
+    assert set(role.get("ManagedPolicyArns") or []) <= MANAGED
+    variables = template.functions[logical_id].environment
+    assert variables == long_form(generator.function_grant(fn).environment)
+
+
+def test_no_statement_grants_a_wildcard(transformed):
+    for stack, resources in transformed.items():
+        for fn, role in _roles(resources).items():
+            for statement in _statements(role):
+                assert statement["Effect"] == "Allow"
+                assert "*" not in json.dumps(statement["Resource"]), (stack, fn, statement)
+                assert all("*" not in action for action in statement["Action"]), (stack, fn, statement)
+
+
+def test_sensitive_grants_go_only_to_functions_that_declare_them():
+    def holders(action: str, resource: str) -> set[str]:
+        return {
+            lid
+            for lid, fn in DECLARED.items()
+            for s in generator.function_grant(fn).statements
+            if action in s["Action"] and resource in json.dumps(long_form(s["Resource"]))
+        }
+
+    declaring = {
+        need: {lid for lid, fn in DECLARED.items() if need in fn.needs} for need in needs.ALL.values()
+    }
+    assert holders("secretsmanager:GetSecretValue", "SystemDbSecretArn") == declaring[needs.SYSTEM_DB]
+    assert holders("kms:GenerateDataKey", "SecretsKeyArn") == declaring[needs.SECRETS_KEY]
+    assert holders("sqs:SendMessage", "EventDispatchQueueArn") == declaring[needs.EVENTS]
+    assert holders("ssm:GetParameter", "ApiKeyPepperParameter") == declaring[needs.API_KEY_PEPPER]
+    assert declaring[needs.SYSTEM_DB] == {
+        "MembersAddFunction",
+        "OutboxSweepFunction",
+        "WebhookDispatcherFunction",
+    }
+
+
+def test_every_need_has_a_grant_whose_variables_are_its_settings():
+    """The cold-start check and the deployment come from the same declaration: each variable a
+    need's grant sets is one of the settings the need checks."""
+    assert set(GRANTS) == set(needs.ALL)
+    for name, need in needs.ALL.items():
+        assert need.settings, name
+        assert set(need.settings) <= set(Settings.model_fields), name
+        for variable in GRANTS[name].environment:
+            assert variable.removeprefix("HEARTH_").lower() in need.settings, (name, variable)
+
+
+def test_route_modules_declare_the_events_they_emit():
+    """Every write route of a record resource declares needs.EVENTS (a route that emits without
+    it fails in tests: see RequestContext.emit); reads declare nothing beyond the database."""
+    for fn in DECLARED.values():
+        if fn.route is not None and fn.route.method == "GET":
+            assert needs.EVENTS not in fn.needs, fn.logical_id
+
+
+# -- wiring -------------------------------------------------------------------------------------
+
+
+def test_every_route_is_an_authorized_integration_with_its_own_permission(template):
+    for name, stack in template.stacks.items():
+        resources = stack.raw["Resources"]
+        for fn_id, fn in template.functions.items():
+            if fn.stack != name or not fn.routes:
+                continue
+            (route,) = fn.routes
+            base = fn_id.removesuffix("Function")
+            props = resources[f"{base}Route"]["Properties"]
+            assert props["AuthorizationType"] == "CUSTOM"
+            assert props["AuthorizerId"] == {"Ref": "AuthorizerId"}
+            assert props["ApiId"] == {"Ref": "HttpApiId"}
+            source_arn = resources[f"{base}Permission"]["Properties"]["SourceArn"]["Fn::Sub"]
+            path = re.sub(r"\{[^}]+\}", "*", route.path)
+            assert source_arn.endswith(f"${{HttpApiId}}/*/{route.method}{path}"), fn_id
+
+
+def test_the_root_gives_every_stack_exactly_its_parameters(template):
+    assert set(template.stacks) == {generator.stack_logical_id(a) for a in discover(ROOT / "functions")}
+    for name, stack in template.stacks.items():
+        declared = set(stack.raw.get("Parameters") or {})
+        assert set(stack.parameters) == declared, name
+        for parameter, value in stack.parameters.items():
+            assert value == long_form(STACK_PARAMETERS[parameter].root_value), (name, parameter)
+
+
+def test_every_route_key_is_served_once(template):
+    keys = Counter(route.route_key for fn in template.functions.values() for route in fn.routes)
+    assert keys
+    assert max(keys.values()) == 1
+
+
+def test_every_queue_has_a_dead_letter_queue_with_a_depth_alarm(template):
+    queues = template.of_type("AWS::SQS::Queue")
+    dead_letter = {
+        q["Properties"]["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]
+        for q in queues.values()
+        if "RedrivePolicy" in (q.get("Properties") or {})
+    }
+    alarmed = {
+        alarm["Properties"]["Dimensions"][0]["Value"]["Fn::GetAtt"][0]
+        for alarm in template.of_type("AWS::CloudWatch::Alarm").values()
+        if alarm["Properties"]["MetricName"] == "ApproximateNumberOfMessagesVisible"
+        and alarm["Properties"].get("AlarmActions")
+    }
+    for name, queue in queues.items():
+        if name in dead_letter:
+            assert name in alarmed, f"{name} (a dead-letter queue) has no depth alarm"
+        else:
+            assert "RedrivePolicy" in queue["Properties"], f"{name} has no dead-letter queue"
+    consumed = {source.queue for fn in template.functions.values() for source in fn.sqs}
+    assert consumed
+    assert consumed <= set(queues) - dead_letter
+
+
+def test_every_consumer_reports_partial_failures_with_bounded_concurrency(template):
+    consumers = [fn for fn in DECLARED.values() if fn.consumer is not None]
+    assert consumers
+    for fn in consumers:
+        (source,) = template.functions[fn.logical_id].sqs
+        assert source.report_failures, fn.logical_id
+        assert fn.consumer is not None
+        assert fn.consumer.reserved_concurrency, fn.logical_id
+
+
+def test_every_function_has_a_sample_event(template):
+    missing = [fn.logical_id for fn in template.functions.values() if not fn.sample_event.is_file()]
+    assert not missing
+
+
+def test_the_committed_templates_are_what_the_modules_declare():
+    outcome = generator.generate(ROOT, check=True)
+    assert not outcome.stale, "run `hearth template`"
