@@ -2,16 +2,19 @@
 
 Every list route takes the same query syntax::
 
-    filter[<field>][<op>]=<value>    op: eq ne lt lte gt gte in contains (alias ilike) is_null
+    filter[<field>][<op>]=<value>    op: eq ne lt lte gt gte in contains (alias ilike)
+                                         starts_with is_null
     filter[<field>]=<value>          shorthand for eq
     sort=-amount,name                up to 3 fields; "-" sorts descending; empty values sort last;
-                                     the id breaks ties, so the order is total and stable
+                                     the key (the id) breaks ties, so the order is total and stable
     q=acme                           case-insensitive text search over the resource's names/emails
     include_deleted=true             admins and owners: soft-deleted rows too
     limit=50&cursor=…                keyset pagination (the cursor is the last row's sort key)
 
 Values: ``in`` takes a comma-separated list (up to 100); ``is_null`` takes ``true``/``false``;
-``contains`` is a case-insensitive substring match on text, and "has this tag" on tags; ``ne``
+``contains`` is a case-insensitive substring match on text, and "has this tag" on tags;
+``starts_with`` is a case-sensitive prefix match, offered by the text fields declared with
+``prefix=True`` (event types, audit actions); ``%`` and ``_`` are plain characters in both. ``ne``
 also matches rows where the field is empty. Dates are ``YYYY-MM-DD``, times ISO 8601 (UTC when
 no offset is given). Custom properties filter as ``filter[properties.<key>][<op>]``, compared
 as text. Conditions combine with AND. A resource declares its list once::
@@ -23,6 +26,14 @@ as text. Conditions combine with AND. A resource declares its list once::
     )
     query = COMPANIES.parse(ctx.request.query, sort="-created_at", q=None, include_deleted=False)
     rows, next_cursor = COMPANIES.page(ctx.db, query, limit=50, cursor=None)
+    page = COMPANIES.fetch(ctx, Company, limit=50, cursor=None, sort=None)  # both, as a Page
+
+The tie-breaking ``key`` is the field ``id`` unless the list names another unique, non-empty
+field (members: ``key="user_id"``). A list may keep older plain query parameters as ``aliases``
+of filters, translated here, once, with problems named after the plain parameter::
+
+    EVENTS = Listing(..., aliases={"since": Alias("occurred_at", "gte"), "type": Alias("type", translate=f)})
+    # ?since=2026-01-01 is filter[occurred_at][gte]=2026-01-01; f("deal.*") -> ("starts_with", "deal.")
 
 Every value is a bound parameter; field expressions are SQL written in code, never taken from a
 request, and row-level security still scopes every row to the tenant.
@@ -31,21 +42,24 @@ request, and row-level security still scopes every row to the tenant.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 from uuid import UUID
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from psycopg import sql
+from pydantic import BaseModel
 
 from hearth.db import Connection
-from hearth.http.pagination import decode_cursor, encode_cursor
+from hearth.http.context import RequestContext
+from hearth.http.pagination import Page, decode_cursor, encode_cursor
 from hearth.problems import Unprocessable, field_error
 
 Kind = Literal["text", "int", "bool", "uuid", "date", "datetime", "choice", "tags", "json"]
-Op = Literal["eq", "ne", "lt", "lte", "gt", "gte", "in", "contains", "is_null"]
+Op = Literal["eq", "ne", "lt", "lte", "gt", "gte", "in", "contains", "starts_with", "is_null"]
+M = TypeVar("M", bound=BaseModel)
 
 _COMPARE: frozenset[str] = frozenset({"eq", "ne", "lt", "lte", "gt", "gte", "in", "is_null"})
 OPS: dict[Kind, frozenset[str]] = {
@@ -70,6 +84,7 @@ _TEMPLATES: dict[tuple[bool, str], str] = {
     (False, "gte"): "{} >= %s",
     (False, "in"): "{} = ANY(%s)",
     (False, "contains"): "{} ILIKE %s",
+    (False, "starts_with"): "{} LIKE %s",
     (True, "contains"): "{} @> %s::text[]",
     (True, "in"): "{} && %s::text[]",
 }
@@ -109,6 +124,7 @@ class Field:
     ``column`` is an SQL expression over the row alias ``r`` (default ``r.<name>``). ``exists``
     makes a link filter: an SQL subquery with one ``{}`` for the array of values, e.g.
     ``"SELECT 1 FROM task_links l WHERE l.task_id = r.id AND l.company_id = ANY({})"``.
+    ``prefix`` gives a text field the ``starts_with`` operator.
     """
 
     name: str
@@ -118,6 +134,11 @@ class Field:
     nullable: bool = True
     choices: tuple[str, ...] = ()
     exists: str | None = None
+    prefix: bool = False
+
+    def __post_init__(self) -> None:
+        if self.prefix and self.kind != "text":
+            raise ValueError(f"{self.name}: only text fields take starts_with")
 
     @property
     def expr(self) -> sql.Composable:
@@ -127,8 +148,22 @@ class Field:
     def ops(self) -> frozenset[str]:
         if self.exists is not None:
             return frozenset({"eq", "in"})
-        ops = OPS[self.kind]
+        ops = OPS[self.kind] | ({"starts_with"} if self.prefix else set())
         return ops if self.nullable else ops - {"is_null"}
+
+
+@dataclass(frozen=True, slots=True)
+class Alias:
+    """A plain query parameter that stands for ``filter[<field>][<op>]``.
+
+    ``translate(raw)`` may rewrite the value first: it returns ``(op, value)``, or ``None`` for
+    no condition at all, and raises ``ValueError`` (a 422 naming the plain parameter) for a
+    value it does not take.
+    """
+
+    field: str
+    op: str = "eq"
+    translate: Callable[[str], tuple[str, str] | None] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,7 +266,12 @@ def _from_cursor(kind: Kind, value: Any) -> Any:
 
 
 def _escape_like(text: str) -> str:
-    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    """``text`` as a literal inside a LIKE pattern (backslash, the default escape, escapes)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _pattern(op: str, text: str) -> str:
+    return f"%{_escape_like(text)}%" if op == "contains" else f"{_escape_like(text)}%"
 
 
 @dataclass(frozen=True)
@@ -239,7 +279,10 @@ class Listing:
     """The list declaration of one resource (see the module docstring).
 
     ``select`` is ``SELECT … FROM <table> r`` (joins allowed); ``default_sort`` uses the sort
-    syntax; ``soft_delete`` hides rows with ``deleted_at`` unless the query includes them.
+    syntax; ``soft_delete`` hides rows with ``r.deleted_at`` unless the query includes them.
+    ``key`` names the field that breaks ties (unique and never empty; the select returns it
+    under its name): the last value of every cursor. ``aliases`` maps plain query parameters to
+    the filters they stand for. ``search_label`` says what ``q`` searches, for the description.
     """
 
     select: str
@@ -247,6 +290,9 @@ class Listing:
     search: tuple[str, ...] = ()
     default_sort: str = "-created_at"
     soft_delete: bool = True
+    key: str = "id"
+    aliases: Mapping[str, Alias] = field(default_factory=dict)
+    search_label: str = "names and emails"
     by_name: dict[str, Field] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -254,6 +300,21 @@ class Listing:
         for name in self.default_sort.replace("-", "").split(","):
             if not self.by_name[name].sortable:
                 raise ValueError(f"default sort field {name} is not sortable")
+        key = self.by_name.get(self.key)
+        if key is None or key.nullable or key.kind not in ("uuid", "int", "text"):
+            raise ValueError(f"the key {self.key} must be a declared uuid, int or text field, never empty")
+        for param, alias in self.aliases.items():
+            target = self.by_name.get(alias.field)
+            if param.startswith("filter") or param in ("sort", "q", "limit", "cursor", "include_deleted"):
+                raise ValueError(f"alias {param}: the list syntax already uses this name")
+            if target is None:
+                raise ValueError(f"alias {param}: no field {alias.field}")
+            if alias.translate is None and alias.op not in target.ops:
+                raise ValueError(f"alias {param}: {alias.field} does not support {alias.op}")
+
+    @property
+    def key_field(self) -> Field:
+        return self.by_name[self.key]
 
     # -- parsing -----------------------------------------------------------------------------
 
@@ -262,9 +323,11 @@ class Listing:
         found = self.by_name.get(head)
         if found is None or (found.kind == "json") != bool(key):
             known = ", ".join(
-                f"{f.name}.<key>" if f.kind == "json" else f.name for f in self.fields if f.name != "id"
+                f"{f.name}.<key>" if f.kind == "json" else f.name for f in self.fields if f.name != self.key
             )
-            raise _problem(param, f"Unknown filter field. Filterable: id, {known}.", "unknown_filter_field")
+            raise _problem(
+                param, f"Unknown filter field. Filterable: {self.key}, {known}.", "unknown_filter_field"
+            )
         if key and not _JSON_KEY.match(key):
             raise _problem(
                 param, "A property name is lowercase letters, digits and _.", "invalid_filter_field"
@@ -286,7 +349,7 @@ class Listing:
                 if not parts or len(parts) > MAX_IN_VALUES:
                     raise ValueError(f"give 1 to {MAX_IN_VALUES} comma-separated values")
                 value = [parse_value(value_kind, part, found.choices) for part in parts]
-            elif op == "contains":
+            elif op in ("contains", "starts_with"):
                 if not raw:
                     raise ValueError("give some text")
                 value = parse_value("text", raw)
@@ -295,6 +358,20 @@ class Listing:
         except ValueError as exc:
             raise _problem(param, f"Invalid value for {found.name}: {exc}.", "invalid_filter_value") from exc
         return Condition(found, op, value, key)
+
+    def _alias(self, param: str, raw: str) -> Condition | None:
+        """The condition a plain parameter stands for (``None``: its value selects everything)."""
+        alias = self.aliases[param]
+        op: str = alias.op
+        if alias.translate is not None:
+            try:
+                translated = alias.translate(raw)
+            except ValueError as exc:
+                raise _problem(param, f"Invalid value for {param}: {exc}.", "invalid_filter_value") from exc
+            if translated is None:
+                return None
+            op, raw = translated
+        return self._condition(alias.field, op, raw, param)
 
     def parse_sort(self, sort: str | None) -> tuple[SortKey, ...]:
         text = (sort or "").strip() or self.default_sort
@@ -325,12 +402,18 @@ class Listing:
         """Validate a list request: 422 naming the offending query parameter."""
         conditions: list[Condition] = []
         for param, raw in query:
-            if not param.startswith("filter"):
+            if param in self.aliases:
+                cond = self._alias(param, raw)
+                if cond is None:
+                    continue
+            elif param.startswith("filter"):
+                match = _FILTER.match(param)
+                if match is None:
+                    raise _problem(param, "Write filters as filter[field][op]=value.", "invalid_filter")
+                cond = self._condition(match.group(1), match.group(2) or "eq", raw, param)
+            else:
                 continue
-            match = _FILTER.match(param)
-            if match is None:
-                raise _problem(param, "Write filters as filter[field][op]=value.", "invalid_filter")
-            conditions.append(self._condition(match.group(1), match.group(2) or "eq", raw, param))
+            conditions.append(cond)
             if len(conditions) > MAX_FILTERS:
                 raise _problem(param, f"At most {MAX_FILTERS} filters.", "too_many_filters")
         text = (q or "").strip() or None
@@ -355,9 +438,12 @@ class Listing:
                 return sql.SQL("cardinality({}) {} 0").format(expr, sql.SQL("=" if value else ">"))
             return sql.SQL("{} IS NULL" if value else "{} IS NOT NULL").format(expr)
         template = _TEMPLATES[(f.kind == "tags", op)]
-        params.append(_escape_like(value) if op == "contains" and f.kind != "tags" else value)
         if f.kind == "tags" and op == "contains":
-            params[-1] = [value]
+            params.append([value])
+        elif op in ("contains", "starts_with") and f.kind != "tags":
+            params.append(_pattern(op, value))
+        else:
+            params.append(value)
         return sql.SQL(template).format(expr)
 
     def _keyset(
@@ -413,7 +499,7 @@ class Listing:
         for cond in query.conditions:
             clauses.append(self._where(cond, params))
         if query.q is not None:
-            pattern = _escape_like(query.q)
+            pattern = _pattern("contains", query.q)
             clauses.append(
                 sql.SQL("({})").format(
                     sql.SQL(" OR ").join(sql.SQL("{} ILIKE %s").format(sql.SQL(e)) for e in self.search)
@@ -435,8 +521,9 @@ class Listing:
                 keys.append((flag, False, value is None))
             order.append(sql.SQL("{} {}").format(expr, sql.SQL("DESC" if key.descending else "ASC")))
             keys.append((expr, key.descending, value))
-        order.append(sql.SQL("r.id {}").format(sql.SQL("DESC" if tie_descending else "ASC")))
-        keys.append((sql.SQL("r.id"), tie_descending, after[-1] if after is not None else None))
+        tie = self.key_field
+        order.append(sql.SQL("{} {}").format(tie.expr, sql.SQL("DESC" if tie_descending else "ASC")))
+        keys.append((tie.expr, tie_descending, after[-1] if after is not None else None))
         if after is not None:
             clauses.append(self._keyset(keys, params, uniform))
 
@@ -452,21 +539,40 @@ class Listing:
         rows = rows[:limit]
         last = rows[-1]
         values = [_to_cursor(k.field.kind, last[k.field.name]) for k in query.sort]
-        return rows, encode_cursor([query.signature, *values, str(last["id"])])
+        return rows, encode_cursor([query.signature, *values, _to_cursor(tie.kind, last[tie.name])])
 
     def _decode(self, query: ListQuery, cursor: str) -> list[Any]:
         raw = decode_cursor(cursor, len(query.sort) + 2)
         if raw[0] != query.signature:
             raise _problem("cursor", "This cursor belongs to a list with another sort.", "invalid_cursor")
+        fields = [*(k.field for k in query.sort), self.key_field]
         try:
-            values = [_from_cursor(k.field.kind, v) for k, v in zip(query.sort, raw[1:-1], strict=True)]
-            values.append(UUID(raw[-1]))
+            values = [_from_cursor(f.kind, v) for f, v in zip(fields, raw[1:], strict=True)]
         except (ValueError, TypeError, AttributeError) as exc:
             raise _problem("cursor", "Not a cursor returned by this list.", "invalid_cursor") from exc
-        for key, value in zip(query.sort, values, strict=False):
-            if value is None and not key.field.nullable:
+        for f, value in zip(fields, values, strict=True):
+            if value is None and not f.nullable:
                 raise _problem("cursor", "Not a cursor returned by this list.", "invalid_cursor")
         return values
+
+    def fetch(
+        self,
+        ctx: RequestContext,
+        model: type[M],
+        *,
+        limit: int,
+        cursor: str | None,
+        sort: str | None = None,
+        q: str | None = None,
+        where: Sequence[tuple[str, Sequence[Any]]] = (),
+    ) -> Page[M]:
+        """A list route's answer: the request's filters (and aliases), ``sort`` and ``q``, one
+        page of ``model`` (no soft-deleted rows; ``Resource.list`` is the route for those)."""
+        query = self.parse(ctx.request.query, sort=sort, q=q)
+        rows, next_cursor = self.page(ctx.db, query, limit=limit, cursor=cursor, where=where)
+        return Page[model](  # type: ignore[valid-type]
+            data=[model.model_validate(r) for r in rows], next_cursor=next_cursor
+        )
 
     # -- documentation -----------------------------------------------------------------------
 
@@ -483,13 +589,22 @@ class Listing:
             kind = f"one of {', '.join(f.choices)}" if f.choices else ("id (link)" if f.exists else f.kind)
             ops = ", ".join(
                 op
-                for op in ("eq", "ne", "lt", "lte", "gt", "gte", "in", "contains", "is_null")
+                for op in ("eq", "ne", "lt", "lte", "gt", "gte", "in", "contains", "starts_with", "is_null")
                 if op in f.ops
             )
             lines.append(f"| `{name}` | {kind} | {ops} | {'yes' if f.sortable else ''} |")
         lines.append("")
+        if self.aliases:
+            shorthands = ", ".join(
+                f"`{param}` (a filter on `{a.field}`, see the parameter)"
+                if a.translate is not None
+                else f"`{param}` (`filter[{a.field}]" + ("" if a.op == "eq" else f"[{a.op}]") + "`)"
+                for param, a in self.aliases.items()
+            )
+            lines.append(f"Shorthands: {shorthands}.")
+            lines.append("")
         lines.append(
             f"Default sort: `{self.default_sort}`."
-            + (" `q` searches names and emails." if self.search else "")
+            + (f" `q` searches {self.search_label}." if self.search else "")
         )
         return "\n".join(lines)

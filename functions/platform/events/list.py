@@ -5,18 +5,21 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from hearth.events import logic
-from hearth.events.models import Event, EventFilter
+from hearth.events.logic import LISTING
+from hearth.events.models import Event
 from hearth.http import DEFAULT_LIMIT, Api, Cursor, Limit, Page, RequestContext
+from hearth.listing import Sort
 
 api = Api()
 
 
-@api.get("/v1/events", permission="events:read")
+@api.get("/v1/events", permission="events:read", description=LISTING.describe())
 def list_events(
     ctx: RequestContext,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
+    # The plain filters are aliases (LISTING.aliases): the listing reads them from the query
+    # string; they are declared here for validation and the OpenAPI document.
     type: Annotated[
         str | None, Query(description="Exact type (`deal.won`) or a wildcard (`deal.*`).")
     ] = None,
@@ -24,12 +27,10 @@ def list_events(
     resource_id: Annotated[str | None, Query()] = None,
     since: Annotated[datetime | None, Query(description="Inclusive lower bound of occurred_at.")] = None,
     until: Annotated[datetime | None, Query(description="Exclusive upper bound of occurred_at.")] = None,
+    sort: Sort = None,
 ) -> Page[Event]:
     """List events (admins and owners), filtered by type, resource and time."""
-    filters = EventFilter(
-        type=type, resource_type=resource_type, resource_id=resource_id, since=since, until=until
-    )
-    return logic.list_events(ctx, filters, limit, cursor)
+    return LISTING.fetch(ctx, Event, limit=limit, cursor=cursor, sort=sort)
 
 
 handler = api.handler

@@ -2,9 +2,9 @@
 slow, released there fairly by the dispatcher; the same sender as the main lane, with its own
 concurrency so a dead endpoint cannot hold back first attempts."""
 
-from hearth.webhooks.engine import sender
+from hearth.webhooks.engine import lanes
 
-consumer = sender.lane(
+consumer = lanes.lane(
     "WebhookRetryQueue", "Retry lane - retries, manual attempts, failing and slow endpoints.", concurrency=5
 )
-handler = consumer.handler(sender.handle_records, whole=True)
+handler = consumer.handler(lanes.handle_records, whole=True)

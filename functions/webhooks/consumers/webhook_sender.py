@@ -4,9 +4,9 @@ one receiver latency) and recorded in one statement; a receiver's failure is an 
 retried on schedule, not a batch failure: only records that could not be processed (malformed,
 database down) are reported back."""
 
-from hearth.webhooks.engine import sender
+from hearth.webhooks.engine import lanes
 
-consumer = sender.lane(
+consumer = lanes.lane(
     "WebhookDeliveryQueue", "Main lane - first attempts to healthy endpoints, ten at a time.", concurrency=10
 )
-handler = consumer.handler(sender.handle_records, whole=True)
+handler = consumer.handler(lanes.handle_records, whole=True)

@@ -10,15 +10,15 @@ from hearth.api_keys import store
 from hearth.api_keys.models import ApiKey, ApiKeyCreate, ApiKeyCreated
 from hearth.auth import api_keys as secrets
 from hearth.http import Page, RequestContext
-from hearth.http.pagination import decode_cursor, paginate
 from hearth.problems import Forbidden, NotFound
 
 
-def list_keys(ctx: RequestContext, limit: int, cursor: str | None) -> Page[ApiKey]:
-    after = decode_cursor(cursor, 2) if cursor else None
-    only = ctx.user_id if ctx.scope == "own" else None
-    rows, next_cursor = paginate(store.page(ctx.db, limit, after, only), limit, ("created_at", "id"))
-    return Page[ApiKey](data=[ApiKey(**r) for r in rows], next_cursor=next_cursor)
+def list_keys(
+    ctx: RequestContext, *, limit: int, cursor: str | None, sort: str | None, q: str | None
+) -> Page[ApiKey]:
+    """The list syntax over the org's keys; an "own" scope (members) sees only the keys it created."""
+    where = [("r.created_by = %s", [ctx.user_id])] if ctx.scope == "own" else []
+    return store.LISTING.fetch(ctx, ApiKey, limit=limit, cursor=cursor, sort=sort, q=q, where=where)
 
 
 def create(ctx: RequestContext, body: ApiKeyCreate) -> ApiKeyCreated:

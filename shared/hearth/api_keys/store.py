@@ -7,9 +7,30 @@ from typing import Any
 from uuid import UUID
 
 from hearth.db import Connection
+from hearth.listing import Field, Listing
 from hearth.rbac import Role
 
 _COLUMNS = "id, name, prefix, role, created_by, created_at, expires_at, revoked_at, last_used_at"
+
+#: ``GET /v1/api-keys``: oldest first; revoked and expired keys too (filter them by their times).
+LISTING = Listing(
+    select=f"SELECT {_COLUMNS} FROM api_keys r",
+    fields=(
+        Field("id", "uuid", nullable=False),
+        Field("name", "text", sortable=True, nullable=False),
+        Field("prefix", "text", nullable=False),
+        Field("role", "choice", choices=tuple(r.value for r in Role), nullable=False),
+        Field("created_by", "uuid", nullable=False),
+        Field("created_at", "datetime", sortable=True, nullable=False),
+        Field("expires_at", "datetime", sortable=True),
+        Field("revoked_at", "datetime", sortable=True),
+        Field("last_used_at", "datetime", sortable=True),
+    ),
+    search=("r.name",),
+    default_sort="created_at",
+    soft_delete=False,
+    search_label="key names",
+)
 
 
 def insert(
@@ -36,23 +57,6 @@ def insert(
 
 def get(conn: Connection, key_id: UUID) -> dict[str, Any] | None:
     return conn.execute(f"SELECT {_COLUMNS} FROM api_keys WHERE id = %s", (key_id,)).fetchone()
-
-
-def page(
-    conn: Connection, limit: int, after: list[Any] | None, created_by: UUID | None
-) -> list[dict[str, Any]]:
-    clauses: list[str] = []
-    params: dict[str, Any] = {"limit": limit + 1}
-    if created_by is not None:
-        clauses.append("created_by = %(created_by)s")
-        params["created_by"] = created_by
-    if after:
-        clauses.append("(created_at, id) > (%(at)s, %(id)s)")
-        params.update(at=after[0], id=after[1])
-    where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
-    return conn.execute(
-        f"SELECT {_COLUMNS} FROM api_keys{where} ORDER BY created_at, id LIMIT %(limit)s", params
-    ).fetchall()
 
 
 def revoke(conn: Connection, key_id: UUID) -> None:

@@ -23,15 +23,6 @@ class AuditLog(BaseModel):
     hash: str
 
 
-class AuditFilter(BaseModel):
-    action: str | None = None
-    actor_id: str | None = None
-    resource_type: str | None = None
-    resource_id: str | None = None
-    since: datetime | None = None
-    until: datetime | None = None
-
-
 class ChainVerification(BaseModel):
     valid: bool
     rows_checked: int

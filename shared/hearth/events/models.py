@@ -19,11 +19,3 @@ class Event(BaseModel):
     resource_id: str | None
     data: dict[str, Any] = Field(description="The event's payload (what the webhook body carries).")
     request_id: str | None
-
-
-class EventFilter(BaseModel):
-    type: str | None = None  # exact, or a prefix wildcard like `deal.*`
-    resource_type: str | None = None
-    resource_id: str | None = None
-    since: datetime | None = None
-    until: datetime | None = None

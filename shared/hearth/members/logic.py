@@ -7,19 +7,11 @@ from typing import Any
 from uuid import UUID
 
 from hearth import rbac
-from hearth.http import Page, RequestContext
-from hearth.http.pagination import decode_cursor, paginate
+from hearth.http import RequestContext
 from hearth.members import store
 from hearth.members.models import Member, MemberAdd, MemberUpdate
-from hearth.orgs import store as orgs_store
 from hearth.problems import Conflict, Forbidden, NotFound, PreconditionFailed, Unprocessable, field_error
 from hearth.users import store as users_store
-
-
-def list_members(ctx: RequestContext, limit: int, cursor: str | None) -> Page[Member]:
-    after = decode_cursor(cursor, 2) if cursor else None
-    rows, next_cursor = paginate(store.page(ctx.db, limit, after), limit, ("created_at", "user_id"))
-    return Page[Member](data=[Member(**r) for r in rows], next_cursor=next_cursor)
 
 
 def _may_grant(ctx: RequestContext, role: rbac.Role) -> None:
@@ -49,7 +41,7 @@ def add(ctx: RequestContext, body: MemberAdd) -> Member:
 def _lock_membership(ctx: RequestContext) -> None:
     """Serialise membership changes per org (the org row is the lock), so two owners demoting
     each other at once cannot both pass the last-owner check."""
-    orgs_store.current(ctx.db, lock=True)
+    store.lock_org(ctx.db)
 
 
 def _target(ctx: RequestContext, user_id: UUID) -> dict[str, Any]:

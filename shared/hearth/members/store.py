@@ -6,12 +6,36 @@ from typing import Any
 from uuid import UUID
 
 from hearth.db import Connection
+from hearth.listing import Field, Listing
 from hearth.rbac import Role
 
 _SELECT = """
-SELECT m.user_id, u.email, u.name, m.role, m.created_at, m.updated_at, m.version
-FROM org_members m JOIN users u ON u.id = m.user_id
+SELECT r.user_id, u.email, u.name, r.role, r.created_at, r.updated_at, r.version
+FROM org_members r JOIN users u ON u.id = r.user_id
 """
+
+#: ``GET /v1/members``: oldest first; a member's key is their user id.
+LISTING = Listing(
+    select=_SELECT,
+    fields=(
+        Field("user_id", "uuid", nullable=False),
+        Field("email", "text", column="u.email", sortable=True),
+        Field("name", "text", column="u.name", sortable=True),
+        Field("role", "choice", choices=tuple(r.value for r in Role), nullable=False),
+        Field("created_at", "datetime", sortable=True, nullable=False),
+        Field("updated_at", "datetime", sortable=True, nullable=False),
+    ),
+    search=("u.name", "u.email"),
+    default_sort="created_at",
+    soft_delete=False,
+    key="user_id",
+)
+
+
+def lock_org(conn: Connection) -> None:
+    """Lock the org's row (row-level security shows only the transaction's org): membership
+    changes of one org take turns."""
+    conn.execute("SELECT 1 FROM orgs FOR UPDATE")
 
 
 def insert(conn: Connection, user_id: UUID, role: Role) -> None:
@@ -24,19 +48,8 @@ def insert(conn: Connection, user_id: UUID, role: Role) -> None:
 
 def get(conn: Connection, user_id: UUID, *, lock: bool = False) -> dict[str, Any] | None:
     return conn.execute(
-        _SELECT + " WHERE m.user_id = %s" + (" FOR UPDATE OF m" if lock else ""), (user_id,)
+        _SELECT + " WHERE r.user_id = %s" + (" FOR UPDATE OF r" if lock else ""), (user_id,)
     ).fetchone()
-
-
-def page(conn: Connection, limit: int, after: list[Any] | None) -> list[dict[str, Any]]:
-    where = ""
-    params: dict[str, Any] = {"limit": limit + 1}
-    if after:
-        where = " WHERE (m.created_at, m.user_id) > (%(at)s, %(id)s)"
-        params.update(at=after[0], id=after[1])
-    return conn.execute(
-        _SELECT + where + " ORDER BY m.created_at, m.user_id LIMIT %(limit)s", params
-    ).fetchall()
 
 
 def set_role(conn: Connection, user_id: UUID, role: Role, version: int) -> bool:

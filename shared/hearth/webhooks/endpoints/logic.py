@@ -1,7 +1,11 @@
 """Webhook endpoint rules: admins and owners manage them; the URL must be https (outside local
 development) and reach only public addresses, checked on every save; the signing secret is shown
 on create and rotate only and kept encrypted; a rotation keeps the previous secret valid, and
-signed with, for 24 hours."""
+signed with, for 24 hours.
+
+The list is declared here, not in the store: the delivery engine uses the store and should not
+load the list engine at cold start.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +14,8 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from hearth import audit, clock
-from hearth.http import Page, RequestContext
-from hearth.http.pagination import decode_cursor, paginate
+from hearth.http import RequestContext
+from hearth.listing import Field, Listing
 from hearth.problems import Conflict, NotFound, PreconditionFailed, invalid
 from hearth.webhooks.endpoints.models import (
     RecoverAccepted,
@@ -27,6 +31,25 @@ from hearth.webhooks.store import endpoints as store
 
 ROTATION_OVERLAP = timedelta(hours=24)
 
+#: ``GET /v1/webhook-endpoints``: oldest first; deleted endpoints never show.
+LISTING = Listing(
+    select=store.LIST_SELECT,
+    fields=(
+        Field("id", "uuid", nullable=False),
+        Field("url", "text", sortable=True, nullable=False),
+        Field("description", "text", sortable=True),
+        Field("event_types", "tags", nullable=False),
+        Field("enabled", "bool", nullable=False),
+        Field("disabled_reason", "choice", choices=("manual", "gone", "failing")),
+        Field("disabled_at", "datetime", sortable=True),
+        Field("created_at", "datetime", sortable=True, nullable=False),
+        Field("updated_at", "datetime", sortable=True, nullable=False),
+    ),
+    search=("r.url", "r.description"),
+    default_sort="created_at",
+    search_label="URLs and descriptions",
+)
+
 
 def _check_url(url: str) -> str:
     try:
@@ -36,12 +59,6 @@ def _check_url(url: str) -> str:
     except ssrf.BlockedDestination as exc:
         raise invalid("url", f"Webhooks may only go to public addresses: {exc}.", "url_not_allowed") from None
     return url
-
-
-def list_endpoints(ctx: RequestContext, limit: int, cursor: str | None) -> Page[WebhookEndpoint]:
-    after = decode_cursor(cursor, 2) if cursor else None
-    rows, next_cursor = paginate(store.page(ctx.db, limit, after), limit, ("created_at", "id"))
-    return Page[WebhookEndpoint](data=[WebhookEndpoint(**r) for r in rows], next_cursor=next_cursor)
 
 
 def _get(ctx: RequestContext, endpoint_id: UUID, *, lock: bool = False) -> dict[str, Any]:

@@ -17,7 +17,6 @@ A batch is claimed with one statement per org, sent concurrently, and recorded w
 statement per org when the attempts change nothing else (the common case)::
 
     outcomes = sender.handle_batch([DeliveryMessage(org_id, delivery_id, attempt=1, lane="main")])
-    results = sender.handle_records(sqs_records)   # the consumers' batch handler
 """
 
 from __future__ import annotations
@@ -27,18 +26,14 @@ import random
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 from uuid import UUID
 
-from hearth import clock, db, needs, outbox, queues
-from hearth.deployment import Consumer
+from hearth import clock, db, outbox, queues
 from hearth.observability import logger
 from hearth.settings import settings
 from hearth.webhooks.engine import schedule, secrets, signing, ssrf, transport
 from hearth.webhooks.engine.messages import DeliveryMessage
-
-if TYPE_CHECKING:
-    from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from hearth.webhooks.store import deliveries as store
 from hearth.webhooks.store import endpoints as endpoints_store
 
@@ -53,31 +48,6 @@ FAILING_DISABLES_AFTER = timedelta(days=5)
 EXHAUSTED = "webhook.delivery_exhausted"
 ENDPOINT_DISABLED = "webhook_endpoint.disabled"
 SYSTEM: tuple[str, str | None] = ("system", None)
-
-#: What a sender function needs: the app database, the secrets key to open signing secrets, the
-#: retry lane and the dead-letter queue, and the outbox relay (exhausted deliveries and disabled
-#: endpoints are announced as events).
-NEEDS = (
-    needs.APP_DB,
-    needs.EVENTS,
-    needs.SECRETS_KEY_OPEN,
-    needs.WEBHOOK_RETRY_QUEUE,
-    needs.WEBHOOK_DEAD_LETTER_QUEUE,
-)
-
-
-def lane(queue: str, description: str, *, concurrency: int) -> Consumer:
-    """A sender function reading ``queue`` (a delivery lane): batches of ten, sent together,
-    at most ``concurrency`` at a time."""
-    return Consumer(
-        queue=queue,
-        description=description,
-        needs=NEEDS,
-        batch_size=10,
-        window_seconds=1,
-        reserved_concurrency=concurrency,
-        timeout=60,
-    )
 
 
 @dataclass(frozen=True)
@@ -241,21 +211,6 @@ def handle_batch(
     for i, outcome in _record(messages, claimed, finished, config, now, done_at).items():
         results[i] = outcome
     return [r if r is not None else "unknown" for r in results]
-
-
-def handle_records(records: list[SQSRecord], *, concurrency: int = 10) -> list[object]:
-    """An SQS batch of delivery messages: each record is parsed (a malformed one fails alone),
-    then the rest are claimed, sent and recorded together; one result per record."""
-    results: list[object] = []
-    messages: list[DeliveryMessage] = []
-    for record in records:
-        try:
-            messages.append(DeliveryMessage.parse(record.body))
-            results.append(None)
-        except (ValueError, KeyError, TypeError) as exc:
-            results.append(exc)
-    outcomes = iter(handle_batch(messages, concurrency=concurrency))
-    return [next(outcomes) if result is None else result for result in results]
 
 
 def _by_org(messages: list[DeliveryMessage]) -> dict[UUID, list[int]]:

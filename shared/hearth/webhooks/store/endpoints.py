@@ -12,6 +12,8 @@ COLUMNS = (
     "id, url, description, event_types, enabled, disabled_reason, disabled_at, secret_rotated_at,"
     " previous_secret_expires_at, created_at, updated_at, version"
 )
+#: The rows of the endpoint list (``hearth.webhooks.endpoints.logic.LISTING``).
+LIST_SELECT = f"SELECT {COLUMNS} FROM webhook_endpoints r"
 _ORG = "(SELECT NULLIF(current_setting('app.org_id', true), '')::uuid)"
 MAX_PER_ORG = 50
 
@@ -69,17 +71,6 @@ def exists(conn: Connection, endpoint_id: UUID) -> bool:
     return (
         conn.execute("SELECT 1 FROM webhook_endpoints WHERE id = %s", (endpoint_id,)).fetchone() is not None
     )
-
-
-def page(conn: Connection, limit: int, after: list[Any] | None) -> list[dict[str, Any]]:
-    where = " WHERE deleted_at IS NULL"
-    params: dict[str, Any] = {"limit": limit + 1}
-    if after:
-        where += " AND (created_at, id) > (%(at)s, %(id)s)"
-        params.update(at=after[0], id=after[1])
-    return conn.execute(
-        f"SELECT {COLUMNS} FROM webhook_endpoints{where} ORDER BY created_at, id LIMIT %(limit)s", params
-    ).fetchall()
 
 
 def update(
