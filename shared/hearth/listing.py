@@ -164,6 +164,8 @@ class Alias:
     field: str
     op: str = "eq"
     translate: Callable[[str], tuple[str, str] | None] | None = None
+    #: For the route's OpenAPI document (the parameter is declared there with its field's type).
+    description: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,18 +7,15 @@ from uuid import UUID
 
 from hearth import rbac
 from hearth.api_keys import store
-from hearth.api_keys.models import ApiKey, ApiKeyCreate, ApiKeyCreated
+from hearth.api_keys.models import ApiKeyCreate, ApiKeyCreated
 from hearth.auth import api_keys as secrets
-from hearth.http import Page, RequestContext
+from hearth.http import RequestContext
 from hearth.problems import Forbidden, NotFound
 
 
-def list_keys(
-    ctx: RequestContext, *, limit: int, cursor: str | None, sort: str | None, q: str | None
-) -> Page[ApiKey]:
-    """The list syntax over the org's keys; an "own" scope (members) sees only the keys it created."""
-    where = [("r.created_by = %s", [ctx.user_id])] if ctx.scope == "own" else []
-    return store.LISTING.fetch(ctx, ApiKey, limit=limit, cursor=cursor, sort=sort, q=q, where=where)
+def visible_keys(ctx: RequestContext) -> list[tuple[str, list[object]]]:
+    """The list's fixed condition: an "own" scope (members) sees only the keys it created."""
+    return [("r.created_by = %s", [ctx.user_id])] if ctx.scope == "own" else []
 
 
 def create(ctx: RequestContext, body: ApiKeyCreate) -> ApiKeyCreated:

@@ -26,11 +26,11 @@ LISTING = Listing(
     soft_delete=False,
     # The plain parameters the route took before the list syntax.
     aliases={
-        "action": Alias("action"),
-        "actor_id": Alias("actor_id"),
+        "action": Alias("action", description="Exact action, like `api_key.create`."),
+        "actor_id": Alias("actor_id", description="A user or API key id."),
         "resource_type": Alias("resource_type"),
         "resource_id": Alias("resource_id"),
-        "since": Alias("occurred_at", "gte"),
-        "until": Alias("occurred_at", "lt"),
+        "since": Alias("occurred_at", "gte", description="Inclusive lower bound of occurred_at."),
+        "until": Alias("occurred_at", "lt", description="Exclusive upper bound of occurred_at."),
     },
 )

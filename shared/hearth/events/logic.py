@@ -44,11 +44,15 @@ LISTING = Listing(
     soft_delete=False,
     # The plain parameters the route took before the list syntax.
     aliases={
-        "type": Alias("type", translate=_type_filter),
-        "resource_type": Alias("resource_type"),
+        "type": Alias(
+            "type",
+            translate=_type_filter,
+            description="Exact type (`deal.won`) or a wildcard (`deal.*`).",
+        ),
+        "resource_type": Alias("resource_type", description="Like `company`."),
         "resource_id": Alias("resource_id"),
-        "since": Alias("occurred_at", "gte"),
-        "until": Alias("occurred_at", "lt"),
+        "since": Alias("occurred_at", "gte", description="Inclusive lower bound of occurred_at."),
+        "until": Alias("occurred_at", "lt", description="Exclusive upper bound of occurred_at."),
     },
 )
 

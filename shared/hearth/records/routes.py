@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import inspect
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
@@ -28,7 +29,7 @@ from pydantic import BaseModel
 
 from hearth import needs
 from hearth.http import DEFAULT_LIMIT, Api, Cursor, Limit, Page, Reply, RequestContext
-from hearth.listing import IncludeDeleted, Search, Sort
+from hearth.listing import IncludeDeleted, Listing, Search, Sort
 from hearth.records.batching import BatchCreate, BatchResult, BatchUpdate, run_batch
 from hearth.records.resource import ListParams, Resource
 
@@ -98,6 +99,53 @@ def _body_model_at(operation: Callable[..., Any], index: int) -> type[BaseModel]
 
 
 # -- reading ------------------------------------------------------------------------------------
+
+
+def _alias_parameters(listing: Listing) -> list[inspect.Parameter]:
+    """The list's plain parameters (``Listing.aliases``), declared so Powertools validates them
+    and OpenAPI documents them; the engine reads them from the query string."""
+    params = []
+    for name, alias in listing.aliases.items():
+        kind = listing.by_name[alias.field].kind
+        python = datetime if kind == "datetime" else str
+        query = Query(description=alias.description) if alias.description else Query()
+        params.append(param(name, Annotated[python | None, query], None))
+    return params
+
+
+def list_rows(
+    path: str,
+    listing: Listing,
+    model: type[BaseModel],
+    *,
+    permission: str,
+    doc: str,
+    operation_id: str,
+    scope: Callable[[RequestContext], Sequence[tuple[str, Sequence[Any]]]] | None = None,
+) -> Api:
+    """``GET <path>``: the list syntax over ``listing`` (and its plain-parameter aliases), one
+    page of ``model``; ``scope(ctx)`` adds fixed conditions (e.g. "only what you created")."""
+
+    def call(ctx: RequestContext, limit: int, cursor: str | None, sort: str | None, **rest: Any) -> Page[Any]:
+        where = scope(ctx) if scope is not None else ()
+        return listing.fetch(ctx, model, limit=limit, cursor=cursor, sort=sort, q=rest.get("q"), where=where)
+
+    params = [
+        CONTEXT,
+        param("limit", Limit, DEFAULT_LIMIT),
+        param("cursor", Cursor, None),
+        *_alias_parameters(listing),
+        param("sort", Sort, None),
+    ]
+    if listing.search:
+        search = Query(
+            max_length=200, description=f"Case-insensitive text search over {listing.search_label}."
+        )
+        params.append(param("q", Annotated[str | None, search], None))
+    function = route_function(operation_id, params, Page[model], call, doc)  # type: ignore[valid-type]
+    api = Api()
+    api.get(path, permission=permission, description=listing.describe())(function)
+    return api
 
 
 def list_records(resource: Resource[Any], *, doc: str) -> Api:
