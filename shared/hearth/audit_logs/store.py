@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hearth.listing import Alias, Field, Listing
+from hearth.listing import Alias, Field, Listing, time_window
 
 _COLUMNS = (
     "id, seq, occurred_at, actor_type, actor_id, action, resource_type, resource_id, ip, user_agent,"
@@ -30,7 +30,6 @@ LISTING = Listing(
         "actor_id": Alias("actor_id", description="A user or API key id."),
         "resource_type": Alias("resource_type"),
         "resource_id": Alias("resource_id"),
-        "since": Alias("occurred_at", "gte", description="Inclusive lower bound of occurred_at."),
-        "until": Alias("occurred_at", "lt", description="Exclusive upper bound of occurred_at."),
+        **time_window("occurred_at"),
     },
 )

@@ -12,7 +12,7 @@ from hearth.events import store
 from hearth.events.models import Event
 from hearth.events.types import is_pattern, like_pattern
 from hearth.http import RequestContext
-from hearth.listing import Alias, Field, Listing
+from hearth.listing import Alias, Field, Listing, time_window
 from hearth.problems import NotFound
 
 
@@ -51,8 +51,7 @@ LISTING = Listing(
         ),
         "resource_type": Alias("resource_type", description="Like `company`."),
         "resource_id": Alias("resource_id"),
-        "since": Alias("occurred_at", "gte", description="Inclusive lower bound of occurred_at."),
-        "until": Alias("occurred_at", "lt", description="Exclusive upper bound of occurred_at."),
+        **time_window("occurred_at"),
     },
 )
 
