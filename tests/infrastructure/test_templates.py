@@ -242,3 +242,21 @@ def test_every_function_has_a_sample_event(template):
 def test_the_committed_templates_are_what_the_modules_declare():
     outcome = generator.generate(ROOT, check=True)
     assert not outcome.stale, "run `hearth template`"
+
+
+def test_a_provider_sdk_need_brings_its_layer_to_the_functions_that_declare_it(monkeypatch):
+    """A need may come with a layer (a provider SDK): the stack publishes it once, only the
+    functions that declare the need load it, and the budget counts it."""
+    from hearth_dev.template.grants import Grant
+
+    sdk = needs.Need("example_sdk", ("stage",), "imports the Example SDK")
+    monkeypatch.setitem(GRANTS, "example_sdk", Grant(layers=("ExampleSdkLayer",)))
+    functions = _synthetic("sdk", 4)
+    functions[0] = Declared(**{**functions[0].__dict__, "needs": (*functions[0].needs, sdk)})
+    stack = generator.build_stack("sdk", functions)
+    resources = stack.template["Resources"]
+    assert long_form(resources["ExampleSdkLayer"]["Properties"]["ContentUri"]) == "../../layers/example_sdk/"
+    with_sdk = long_form(resources[functions[0].logical_id]["Properties"]["Layers"])
+    assert {"Ref": "ExampleSdkLayer"} in with_sdk
+    assert "Layers" not in resources[functions[1].logical_id]["Properties"]  # the Globals' two only
+    assert stack.budget == len(transform(long_form(stack.template))["Resources"])
