@@ -440,7 +440,8 @@ class LocalStack:
             f"  PostgreSQL     {self.database.describe()}",
             f"  AWS (moto)     {self.aws.endpoint}",
             f"  functions      {len(self.template.functions)}"
-            f" ({sum(len(f.routes) for f in self.template.functions.values())} routes)",
+            f" ({sum(len(f.routes) for f in self.template.functions.values())} routes)"
+            + (f" in {len(self.template.stacks)} nested stacks" if self.template.stacks else ""),
         ]
         for queue in self.aws.queues().values():
             readers = [p.function.logical_id for p in self.pollers if p.queue_url == queue.ref]
