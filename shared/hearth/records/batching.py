@@ -4,11 +4,10 @@ The request body is validated as a whole (a malformed item is a 422 naming ``ite
 and nothing is written). Each valid item then runs in its own savepoint: an item that fails a
 domain rule (a taken domain, a missing reference, a stale version) is rolled back alone and
 reported with its problem document, while the others are written — with their audit rows and
-events — in the route's one transaction::
+events — in the route's one transaction. The route families ``batch_create_records`` and
+``batch_update_records`` (``hearth.records.routes``) run an area's own create and update this way::
 
-    # in an area's logic module, from its own create and update:
-    batch_create = batch_creator(create, Company)
-    batch_update = batch_updater(update, Company)
+    run_batch(ctx, body.items, lambda item: create(ctx, item), status=201, model=Company)
 """
 
 from __future__ import annotations
@@ -115,31 +114,3 @@ def run_batch(
             results.append(item_result(index=index, status=problem.status, error=document))
     failed = sum(1 for r in results if r.error is not None)
     return BatchResult[model](results=results, succeeded=len(results) - failed, failed=failed)  # type: ignore[valid-type]
-
-
-def batch_creator(
-    create: Callable[[RequestContext, T], R], model: type[R]
-) -> Callable[[RequestContext, BatchCreate[T]], BatchResult[R]]:
-    """Batch create for an area: its own ``create(ctx, item)`` applied to every item (201 each)."""
-
-    def batch_create(ctx: RequestContext, body: BatchCreate[T]) -> BatchResult[R]:
-        return run_batch(ctx, body.items, lambda item: create(ctx, item), status=201, model=model)
-
-    return batch_create
-
-
-def batch_updater(
-    update: Callable[..., R], model: type[R]
-) -> Callable[[RequestContext, BatchUpdate[T]], BatchResult[R]]:
-    """Batch update for an area: its own ``update(ctx, id, changes, version=…)`` per item (200)."""
-
-    def batch_update(ctx: RequestContext, body: BatchUpdate[T]) -> BatchResult[R]:
-        return run_batch(
-            ctx,
-            body.items,
-            lambda item: update(ctx, item.id, item.changes, version=item.version),
-            status=200,
-            model=model,
-        )
-
-    return batch_update
