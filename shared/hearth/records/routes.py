@@ -41,6 +41,8 @@ def param(name: str, annotation: Any, default: Any = _P.empty) -> inspect.Parame
 
 
 CONTEXT = param("ctx", RequestContext)
+#: The context and the paging parameters every list route takes.
+PAGING = (CONTEXT, param("limit", Limit, DEFAULT_LIMIT), param("cursor", Cursor, None))
 
 
 def route_function(
@@ -130,22 +132,14 @@ def list_rows(
         where = scope(ctx) if scope is not None else ()
         return listing.fetch(ctx, model, limit=limit, cursor=cursor, sort=sort, q=rest.get("q"), where=where)
 
-    params = [
-        CONTEXT,
-        param("limit", Limit, DEFAULT_LIMIT),
-        param("cursor", Cursor, None),
-        *_alias_parameters(listing),
-        param("sort", Sort, None),
-    ]
+    params = [*PAGING, *_alias_parameters(listing), param("sort", Sort, None)]
     if listing.search:
         search = Query(
             max_length=200, description=f"Case-insensitive text search over {listing.search_label}."
         )
         params.append(param("q", Annotated[str | None, search], None))
     function = route_function(operation_id, params, Page[model], call, doc)  # type: ignore[valid-type]
-    api = Api()
-    api.get(path, permission=permission, description=listing.describe())(function)
-    return api
+    return _declare("GET", path, function, permission=permission, description=listing.describe())
 
 
 def list_records(resource: Resource[Any], *, doc: str) -> Api:
@@ -157,9 +151,7 @@ def list_records(resource: Resource[Any], *, doc: str) -> Api:
         return resource.list(ctx, ListParams(limit, cursor, sort, q, rest["include_deleted"]))
 
     params = [
-        CONTEXT,
-        param("limit", Limit, DEFAULT_LIMIT),
-        param("cursor", Cursor, None),
+        *PAGING,
         param("sort", Sort, None),
         param("q", Search, None),
         param("include_deleted", IncludeDeleted, False),

@@ -12,9 +12,9 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from hearth.crm.timeline import logic
 from hearth.crm.timeline.models import TimelineItem
-from hearth.http import DEFAULT_LIMIT, Api, Cursor, Limit, Page, RequestContext
+from hearth.http import Api, Page, RequestContext
 from hearth.records.resource import Resource
-from hearth.records.routes import CONTEXT, param, route_function
+from hearth.records.routes import PAGING, param, route_function
 
 Types = Annotated[str | None, Query(description="Comma-separated: interaction, note, task, field_change.")]
 
@@ -27,13 +27,8 @@ def timeline_route(resource: Resource[Any], *, doc: str) -> Api:
     def call(ctx: RequestContext, limit: int, cursor: str | None, types: str | None, **ids: UUID) -> Any:
         return logic.timeline(ctx, resource, key, ids[key], limit=limit, cursor=cursor, types=types)
 
-    params = [
-        CONTEXT,
-        param(key, UUID),
-        param("limit", Limit, DEFAULT_LIMIT),
-        param("cursor", Cursor, None),
-        param("types", Types, None),
-    ]
+    context, *paging = PAGING
+    params = [context, param(key, UUID), *paging, param("types", Types, None)]
     function = route_function(f"{resource.name}_timeline", params, Page[TimelineItem], call, doc)
     api = Api()
     api.get(f"{resource.path}/{{{key}}}/timeline", permission=f"{resource.table}:read")(function)
