@@ -14,6 +14,12 @@ row and a domain event in the route's transaction::
     COMPANIES.delete(ctx, company_id)        # soft: deleted_at; company.deleted ("own" scope: owners)
     COMPANIES.restore(ctx, company_id)       # company.restored; 409 if a live row took its domain
 
+Ownership is what an "own" scope (members deleting and restoring) is checked against, so it
+cannot be taken by an edit: a caller whose ``<records>:delete`` scope is "own" may change the
+owner columns (``owner_id``, ``assignee_id``, ``member_id``) only of a record they already own —
+hand it on, yes; claim someone else's, or hand it from one colleague to another, no (403
+``not_owner``).
+
 Resources with more to do (links, stage history) use the two halves of a write —
 ``insert`` + ``created``, ``begin_update`` + ``finish_update`` — and do their part in between.
 """
@@ -218,6 +224,16 @@ class Resource(Generic[M]):
         """Whether the route's scope covers ``row`` ("all", or "own" and the caller owns it)."""
         return ctx.scope == "all" or any(row.get(c) is not None and ctx.owns(row[c]) for c in self.owners)
 
+    def may_reassign(self, ctx: RequestContext, row: Mapping[str, Any]) -> bool:
+        """Whether the caller may change the owner columns of ``row``: a caller who may delete
+        any record ("all"), or one who owns this one now. Ownership is judged by the delete
+        permission's scope, not the route's: members may edit every record, but an edit must not
+        make them the owner the "own" delete scope asks for."""
+        if ctx.can(f"{self.table}:delete") == "all":
+            return True
+        me = str(ctx.user_id) if ctx.user_id is not None else None
+        return me is not None and any(row.get(c) is not None and str(row[c]) == me for c in self.owners)
+
     def check_references(self, ctx: RequestContext, values: Mapping[str, Any]) -> None:
         check_references(
             ctx, ((name, ref, [values[name]]) for name, ref in self.references.items() if values.get(name))
@@ -315,6 +331,12 @@ class Resource(Generic[M]):
         wanted = prepare(before, dict(values)) if prepare is not None else dict(values)
         change = Change(record_id, before)
         change.changes = {k: (before[k], v) for k, v in wanted.items() if before[k] != v}
+        if any(c in change.changes for c in self.owners) and not self.may_reassign(ctx, before):
+            raise Forbidden(
+                "not_owner",
+                f"You may change who owns only the {self.table} you own"
+                f" ({', '.join(c for c in self.owners if c in change.changes)}).",
+            )
         if change.changes:
             new = {k: v for k, (_old, v) in change.changes.items()}
             self.check_unique(ctx, new, exclude=record_id)
