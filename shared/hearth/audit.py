@@ -1,15 +1,23 @@
 """The append-only, hash-chained audit log.
 
-A row is written in the same transaction as the change it records. The database chains it: a
-trigger serialises inserts per org, numbers them (``seq``) and stores
-``hash = sha256(prev_hash || row)``; :func:`verify_chain` recomputes every link::
+A row is written in the same transaction as the change it records. The inserter names only what
+happened (action, resource, changes); the database fills in the rest: a trigger stamps the time
+(``clock_timestamp()``), takes who and from where (actor, IP, user agent, request id) from the
+transaction's audit context, serialises inserts per org, numbers them (``seq``) and stores
+``hash = sha256(prev_hash || row)``; :func:`verify_chain` recomputes every link.
 
-    audit.record(conn, org_id=org, actor=("user", uid), action="api_key.create",
-                 resource_type="api_key", resource_id=key_id, changes={"name": "ci"})
+The route kit binds the context when it opens a route's transaction (from the authenticated
+principal and the request), so route code cannot attribute a row to anyone else. Code that opens
+its own transaction (org creation, ``hearth seed``) names the actor, which binds it first::
+
+    ctx.audit("api_key.create", "api_key", key_id, changes={"name": "ci"})   # in a route
+    audit.record(conn, org_id=org, actor=("user", uid), action="org.create",
+                 resource_type="org", resource_id=org, meta=request.meta)  # elsewhere
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -23,6 +31,11 @@ SECRET_FIELDS = frozenset(
     {"secret", "token", "password", "key_hash", "api_key", "access_token", "refresh_token", "signing_secret"}
 )
 REDACTED = "[redacted]"
+#: The longest user agent an audit row keeps.
+MAX_USER_AGENT = 512
+#: The transaction-local setting the audit trigger reads the actor and request from.
+CONTEXT_SETTING = "app.audit_context"
+_BIND_SQL = f"SELECT set_config('{CONTEXT_SETTING}', %s, true)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,38 +74,58 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def context(actor: tuple[str, str | None], meta: RequestMeta | None = None) -> str:
+    """The audit context of a transaction (the value of ``app.audit_context``): who acts, and
+    the request they act through."""
+    meta = meta or RequestMeta()
+    return json.dumps(
+        {
+            "actor_type": actor[0],
+            "actor_id": actor[1],
+            "ip": meta.ip,
+            "user_agent": (meta.user_agent or "")[:MAX_USER_AGENT] or None,
+            "request_id": meta.request_id,
+        },
+        separators=(",", ":"),
+    )
+
+
+def bind(conn: Connection, actor: tuple[str, str | None], meta: RequestMeta | None = None) -> None:
+    """Set the audit context for the rest of ``conn``'s transaction."""
+    conn.execute(_BIND_SQL, (context(actor, meta),))
+
+
 def record(
     conn: Connection,
     *,
     org_id: UUID | str,
-    actor: tuple[str, str | None],
     action: str,
     resource_type: str,
     resource_id: object = None,
     changes: dict[str, Any] | None = None,
+    actor: tuple[str, str | None] | None = None,
     meta: RequestMeta | None = None,
 ) -> None:
-    """Append one audit row (inside the caller's transaction)."""
-    meta = meta or RequestMeta()
-    conn.execute(
-        """
-        INSERT INTO audit_logs (org_id, actor_type, actor_id, action, resource_type, resource_id,
-                                ip, user_agent, request_id, changes)
-        VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
-        """,
-        (
-            str(org_id),
-            actor[0],
-            actor[1],
-            action,
-            resource_type,
-            None if resource_id is None else str(resource_id),
-            meta.ip,
-            (meta.user_agent or "")[:512] or None,
-            meta.request_id,
-            Jsonb(redact(changes)) if changes is not None else None,
-        ),
+    """Append one audit row (inside the caller's transaction). The actor and request come from
+    the transaction's audit context; naming ``actor`` (with ``meta``) binds that context first,
+    in the same round trip."""
+    insert = (
+        "INSERT INTO audit_logs (org_id, action, resource_type, resource_id, changes)"
+        " VALUES (%s, %s, %s, %s, %s)"
     )
+    params = (
+        str(org_id),
+        action,
+        resource_type,
+        None if resource_id is None else str(resource_id),
+        Jsonb(redact(changes)) if changes is not None else None,
+    )
+    if actor is None:
+        conn.execute(insert, params)
+        return
+    with conn.pipeline():
+        bind(conn, actor, meta)
+        conn.execute(insert, params)
 
 
 @dataclass(frozen=True, slots=True)

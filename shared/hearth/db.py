@@ -40,6 +40,7 @@ _ASYNC_COMMIT_SQL = "SELECT set_config('synchronous_commit', 'off', true)"
 _OPEN_SQL = (
     "SELECT set_config('app.org_id', %(org)s, true),"
     " set_config('app.user_id', %(user)s, true),"
+    " set_config('app.audit_context', %(audit)s, true),"
     " set_config('statement_timeout', %(timeout)s, true)"
 )
 
@@ -132,7 +133,7 @@ class Database:
                     conn.execute(_OPEN_SQL, params)
                     return conn, None
                 with conn.pipeline():
-                    conn.execute(_OPEN_SQL, {**params, "user": ""})
+                    conn.execute(_OPEN_SQL, {**params, "user": "", "audit": ""})
                     if not prelude.durable:
                         conn.execute(_ASYNC_COMMIT_SQL)
                     cur = conn.execute(prelude.sql, prelude.params)
@@ -153,10 +154,18 @@ class Database:
                 raise
         raise AssertionError("unreachable")
 
-    def begin(self, org_id: str = "", user_id: str = "", prelude: Prelude | None = None) -> Transaction:
-        """Open a transaction with ``app.org_id``/``app.user_id`` set for it alone; the caller
-        ends it with :meth:`Transaction.commit` or :meth:`Transaction.rollback` on this thread."""
-        params = {"org": org_id, "user": user_id, "timeout": str(settings().statement_timeout_ms)}
+    def begin(
+        self, org_id: str = "", user_id: str = "", prelude: Prelude | None = None, audit_context: str = ""
+    ) -> Transaction:
+        """Open a transaction with ``app.org_id``/``app.user_id`` (and ``app.audit_context``, who
+        its audit rows name: ``hearth.audit.context``) set for it alone; the caller ends it with
+        :meth:`Transaction.commit` or :meth:`Transaction.rollback` on this thread."""
+        params = {
+            "org": org_id,
+            "user": user_id,
+            "audit": audit_context,
+            "timeout": str(settings().statement_timeout_ms),
+        }
         self._lock.acquire()
         try:
             if self._depth:
@@ -193,7 +202,7 @@ class Database:
         ``durable=False`` commits without waiting for the WAL flush (``synchronous_commit=off``):
         for bookkeeping such as rate-limit counters, where losing the last few increments in a
         server crash is harmless and the flush would be most of the statement's cost."""
-        params_ = {"org": org_id, "user": "", "timeout": str(settings().statement_timeout_ms)}
+        params_ = {"org": org_id, "user": "", "audit": "", "timeout": str(settings().statement_timeout_ms)}
         with self._lock:
             if self._depth:
                 raise RuntimeError("a transaction is already open on this connection")

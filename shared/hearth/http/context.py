@@ -105,16 +105,15 @@ class RequestContext:
         resource_id: object = None,
         changes: dict[str, Any] | None = None,
     ) -> None:
-        """Append an audit row in this transaction."""
+        """Append an audit row in this transaction (who and from where: the audit context the
+        kit bound when it opened the transaction)."""
         audit.record(
             self.db,
             org_id=self.org_id,
-            actor=self.actor,
             action=action,
             resource_type=resource_type,
             resource_id=resource_id,
             changes=changes,
-            meta=self.request.meta,
         )
 
     def emit(

@@ -30,7 +30,7 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
 
-from hearth import db, needs, outbox, rbac
+from hearth import audit, db, needs, outbox, rbac
 from hearth.auth import membership, org_header
 from hearth.http import idempotency, ratelimit
 from hearth.http.context import Caller, RequestContext, RequestInfo
@@ -208,7 +208,10 @@ def _count_and_open(spec: RouteSpec, invocation: _Invocation) -> dict[str, str]:
     if not spec.tenant:
         return ratelimit.hit(org_id, principal.credential, principal.rate_limit).headers()
     invocation.tx = db.database("app").begin(
-        str(org_id), str(principal.user_id or ""), prelude=ratelimit.prelude(org_id, principal.credential)
+        str(org_id),
+        str(principal.user_id or ""),
+        prelude=ratelimit.prelude(org_id, principal.credential),
+        audit_context=audit.context(principal.actor, invocation.request.meta),
     )
     return ratelimit.check(invocation.tx.prelude_row, principal.rate_limit).headers()
 
