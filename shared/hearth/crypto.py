@@ -157,9 +157,9 @@ class Envelope:
 
 
 def check_configuration() -> None:
-    """Fail at cold start when no key is configured where one is required (dev, prod)."""
+    """Fail at cold start when no key is configured where one is required (every deployed stage)."""
     cfg = settings()
-    if cfg.stage in ("dev", "prod") and not cfg.secrets_kms_key_id:
+    if not cfg.is_local and not cfg.secrets_kms_key_id:
         raise ConfigurationError("missing configuration: set HEARTH_SECRETS_KMS_KEY_ID")
 
 

@@ -19,6 +19,8 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 ENV_PREFIX = "HEARTH_"
+#: Stages that run on a developer's machine or in the test suite; every other stage is deployed.
+LOCAL_STAGES = frozenset({"local", "test"})
 
 
 class ConfigurationError(RuntimeError):
@@ -28,7 +30,9 @@ class ConfigurationError(RuntimeError):
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore", frozen=True)
 
-    stage: Literal["local", "test", "dev", "prod"] = "local"
+    # Required: a function that cannot say where it runs must not assume it is on a laptop (the
+    # development JWT secret and the built-in secrets key are accepted only on LOCAL_STAGES).
+    stage: Literal["local", "test", "dev", "prod"]
 
     # Database: a URL per role (local, tests), or a Secrets Manager secret per role plus the
     # RDS Proxy endpoint (AWS). Request-path code connects as the app role; the few cross-tenant
@@ -90,15 +94,23 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
-    def _no_dev_secret_in_prod(self) -> Settings:
-        if self.stage == "prod" and self.jwt_dev_secret:
-            raise ValueError("HEARTH_JWT_DEV_SECRET must not be set when HEARTH_STAGE is prod")
-        if self.stage in ("dev", "prod") and (self.webhook_allowed_networks or self.local_secrets_key):
+    def _local_only_settings(self) -> Settings:
+        if not self.is_local and self.jwt_dev_secret:
+            raise ValueError(
+                f"HEARTH_JWT_DEV_SECRET must not be set when HEARTH_STAGE is {self.stage}"
+                " (development tokens are for the local and test stages only)"
+            )
+        if not self.is_local and (self.webhook_allowed_networks or self.local_secrets_key):
             raise ValueError(
                 "HEARTH_WEBHOOK_ALLOWED_NETWORKS and HEARTH_LOCAL_SECRETS_KEY are for the local and"
                 " test stages only"
             )
         return self
+
+    @property
+    def is_local(self) -> bool:
+        """True on a developer's machine or in the tests (never on a deployed stage)."""
+        return self.stage in LOCAL_STAGES
 
     def rate_limit_for(self, plan: str) -> int:
         """Requests per minute allowed for an org on ``plan``."""

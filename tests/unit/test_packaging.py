@@ -24,3 +24,14 @@ def test_core_layer_matches_the_project_dependencies():
     assert {r.replace(" ", "") for r in project if not r.startswith("boto3")} == {
         r.replace(" ", "") for r in layer
     }
+
+
+def test_pyjwt_is_pinned_to_a_version_whose_jwks_client_has_the_refresh_cooldown():
+    # PyJWKClient(cooldown_duration=...) rate-limits refetches on unknown key ids: PyJWT 2.14+.
+    from packaging.requirements import Requirement
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    pyjwt = next(Requirement(r) for r in project if r.lower().startswith("pyjwt"))
+    assert "2.13.0" not in pyjwt.specifier
+    assert "2.14.0" in pyjwt.specifier
+    assert "3.0.0" not in pyjwt.specifier

@@ -24,10 +24,31 @@ def test_a_malformed_variable_is_named(fresh):
         settings()
 
 
-def test_the_dev_secret_is_refused_in_prod(fresh):
-    fresh.setenv("HEARTH_STAGE", "prod")
+@pytest.mark.parametrize("stage", ["dev", "prod"])
+def test_the_dev_secret_is_refused_on_every_deployed_stage(fresh, stage):
+    fresh.setenv("HEARTH_STAGE", stage)
     with pytest.raises(ConfigurationError, match="HEARTH_JWT_DEV_SECRET"):
         settings()
+    fresh.delenv("HEARTH_JWT_DEV_SECRET")
+    assert settings().stage == stage
+    assert not settings().is_local
+
+
+def test_a_missing_stage_fails_closed(fresh):
+    # Not "local" (which would accept development tokens and the built-in secrets key).
+    fresh.delenv("HEARTH_STAGE")
+    with pytest.raises(ConfigurationError, match="HEARTH_STAGE"):
+        settings()
+
+
+def test_hs256_tokens_are_refused_on_a_deployed_stage_even_if_a_secret_slipped_through(fresh):
+    from hearth.auth import tokens
+
+    token = tokens.mint_dev_token("dev|someone")
+    deployed = Settings.model_construct(**{**settings().model_dump(), "stage": "dev"})
+    fresh.setattr(tokens, "settings", lambda: deployed)
+    with pytest.raises(tokens.TokenError, match="algorithm_not_allowed"):
+        tokens.verify(token)
 
 
 def test_a_missing_requirement_names_its_variables(fresh):

@@ -213,11 +213,18 @@ def _local_database(args: argparse.Namespace, *, say: Callable[[str], None]) -> 
 
 
 def _seed(args: argparse.Namespace) -> int:
-    from hearth_dev.local.seed import seed_demo, summary
+    from hearth_dev.local.seed import SeedRefused, refuse_unless_local, seed_demo, summary
     from hearth_dev.local.stack import _progress
 
-    with _local_database(args, say=_say) as database:
-        report = seed_demo(database.admin_url, members=args.members, progress=_progress(_say))
+    try:
+        url = _database_url(args)
+        if url:
+            refuse_unless_local(url)  # before migrating anything there
+        with _local_database(args, say=_say) as database:
+            report = seed_demo(database.admin_url, members=args.members, progress=_progress(_say))
+    except SeedRefused as exc:
+        _note(f"hearth seed: {exc}")
+        return 2
     _say(summary(report))
     return 0
 
@@ -236,8 +243,13 @@ def _token(args: argparse.Namespace) -> int:
             return 2
         from uuid import UUID
 
-        from hearth_dev.local.seed import ensure_member
+        from hearth_dev.local.seed import SeedRefused, ensure_member, refuse_unless_local
 
+        try:
+            refuse_unless_local(_database_url(args) or "")
+        except SeedRefused as exc:
+            _note(f"hearth token --role: {exc}")
+            return 2
         with _local_database(args, say=_note):
             try:
                 ensure_member(UUID(org), args.user, Role(args.role), email=args.email, name=args.name)
@@ -391,6 +403,9 @@ def _stack_commands(sub: Any, commands: dict[str, Command]) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # A development tool: with no stage named it runs as the local stage (deployed functions
+    # have no default and refuse to start without HEARTH_STAGE).
+    os.environ.setdefault("HEARTH_STAGE", "local")
     root, commands = parser()
     args = root.parse_args(argv)
     return commands[args.command](args)

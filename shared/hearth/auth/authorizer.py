@@ -3,7 +3,9 @@
 Accepts ``Authorization: Bearer <token>`` where the token is an identity-provider JWT or an API
 key (``hk_…``). A user picks the org per request (the token's ``org_id`` claim or the
 ``X-Hearth-Org`` header) and must be a member of it; an API key belongs to one org, and acts
-with the lower of its own role and its creator's current role::
+with the lower of its own role and its creator's current role. A user's email is stored only
+when the identity provider marks it verified, refreshed at every sign-in, and held by one
+identity at a time (the one it was last verified for); invitations match it::
 
     principal = authorize({"authorization": "Bearer hk_…"})
 """
@@ -11,6 +13,8 @@ with the lower of its own role and its creator's current role::
 from __future__ import annotations
 
 from uuid import UUID
+
+import psycopg
 
 from hearth import db, rbac
 from hearth.auth import api_keys, org_header, store, tokens
@@ -88,12 +92,19 @@ def _user_principal(token: str, requested_org: str) -> Principal:
             raise Denied("org_header_contradicts_token")
         org = claim_org
     row = None
-    for _attempt in range(2):  # a concurrent first sight of the same user: read it the second time
-        with db.system_transaction() as conn:
-            row = store.user_with_membership(conn, claims.subject, claims.email, claims.name, org or None)
-            if row is None and claims.email:
-                # The email belongs to another identity: provision without it.
-                row = store.user_with_membership(conn, claims.subject, None, claims.name, org or None)
+    for _attempt in range(3):  # a concurrent sign-in of the same user or address: try again
+        try:
+            with db.system_transaction() as conn:
+                row = store.sign_in(
+                    conn,
+                    subject=claims.subject,
+                    email=claims.verified_email,
+                    refresh_email=claims.email is not None,
+                    name=claims.name,
+                    org_id=org or None,
+                )
+        except psycopg.errors.UniqueViolation:
+            continue
         if row is not None:
             break
     if row is None:

@@ -28,19 +28,43 @@ WITH found AS (
 SELECT * FROM found
 """
 
+# Provisions the identity on first sight (with its verified email, if any) and returns its id,
+# stored email and name, and its role/plan in the org asked for. An insert that meets any
+# conflict inserts nothing: an identity seen before is found by its subject; a new one whose
+# verified address another identity holds is not found (None), and sign_in moves the address.
 _USER_SQL = """
 WITH inserted AS (
-  INSERT INTO users (idp_subject, email, name) VALUES (%(sub)s, %(email)s, %(name)s)
+  INSERT INTO users (idp_subject, email, email_verified_at, name)
+  VALUES (%(sub)s, %(email)s, CASE WHEN %(email)s::text IS NULL THEN NULL ELSE now() END, %(name)s)
   ON CONFLICT DO NOTHING
-  RETURNING id
+  RETURNING id, email, name
 ), found AS (
-  SELECT id FROM inserted UNION ALL SELECT id FROM users WHERE idp_subject = %(sub)s
+  SELECT id, email, name FROM inserted
+  UNION ALL SELECT id, email, name FROM users WHERE idp_subject = %(sub)s
 )
-SELECT f.id AS user_id, m.role, o.plan
+SELECT f.id AS user_id, f.email, f.name, m.role, o.plan
 FROM found f
 LEFT JOIN org_members m ON m.user_id = f.id AND m.org_id = %(org)s
 LEFT JOIN orgs o ON o.id = m.org_id
 LIMIT 1
+"""
+
+# An address belongs to one identity: the one the provider verified it for last.
+_RELEASE_EMAIL_SQL = """
+UPDATE users SET email = NULL, email_verified_at = NULL, updated_at = now()
+WHERE lower(email) = lower(%(email)s) AND idp_subject <> %(sub)s
+"""
+
+_REFRESH_SQL = """
+UPDATE users
+SET email = %(email)s,
+    email_verified_at = CASE
+      WHEN %(email)s::text IS NULL THEN NULL
+      WHEN lower(email) IS NOT DISTINCT FROM lower(%(email)s) THEN email_verified_at
+      ELSE now() END,
+    name = %(name)s,
+    updated_at = now()
+WHERE id = %(id)s
 """
 
 
@@ -48,8 +72,36 @@ def api_key_by_hash(conn: Connection, key_hash: bytes) -> dict[str, Any] | None:
     return conn.execute(_API_KEY_SQL, {"hash": key_hash}).fetchone()
 
 
-def user_with_membership(
-    conn: Connection, subject: str, email: str | None, name: str | None, org_id: str | None
+def sign_in(
+    conn: Connection,
+    *,
+    subject: str,
+    email: str | None,
+    refresh_email: bool,
+    name: str | None,
+    org_id: str | None,
 ) -> dict[str, Any] | None:
-    """Provision the user on first sight; return its id and its role/plan in ``org_id``."""
-    return conn.execute(_USER_SQL, {"sub": subject, "email": email, "name": name, "org": org_id}).fetchone()
+    """Provision the user on first sight, keep its email and name current, and return its id
+    and its role/plan in ``org_id``.
+
+    ``email`` is a *verified* address or ``None``. With ``refresh_email`` (the token carried an
+    email claim) the stored email becomes ``email`` — none when the provider does not vouch for
+    the address — taking it from any other identity that held it; without, the stored one stays.
+    A ``name`` given replaces the stored one. Writes only when something changed, so a user
+    already current costs one statement. A concurrent sign-in claiming the same address may make
+    this raise ``UniqueViolation``: retry the transaction."""
+    params = {"sub": subject, "email": email, "name": name, "org": org_id}
+    row: dict[str, Any] | None = conn.execute(_USER_SQL, params).fetchone()
+    if row is None:
+        if email is None:
+            return None  # a concurrent first sight of the same subject: the caller retries
+        conn.execute(_RELEASE_EMAIL_SQL, params)
+        return conn.execute(_USER_SQL, params).fetchone()
+    wanted_email = email if refresh_email else row["email"]
+    wanted_name = name if name is not None else row["name"]
+    if wanted_email == row["email"] and wanted_name == row["name"]:
+        return row
+    if wanted_email is not None and (row["email"] or "").lower() != wanted_email.lower():
+        conn.execute(_RELEASE_EMAIL_SQL, params)
+    conn.execute(_REFRESH_SQL, {"email": wanted_email, "name": wanted_name, "id": row["user_id"]})
+    return {**row, "email": wanted_email, "name": wanted_name}

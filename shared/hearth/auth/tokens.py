@@ -1,12 +1,21 @@
 """Identity-provider tokens.
 
-RS256 tokens are verified against the provider's JWKS (keys cached per execution environment);
-HS256 tokens against a local secret, accepted only when ``HEARTH_JWT_DEV_SECRET`` is set (never in
-prod). Issuer, audience, expiry and not-before are always checked; every other algorithm,
-``none`` included, is refused::
+RS256 tokens are verified against the provider's JWKS; HS256 tokens against a local secret,
+accepted only on the local and test stages with ``HEARTH_JWT_DEV_SECRET`` set (settings refuse
+the secret on every deployed stage). Issuer, audience, expiry and not-before are always checked;
+every other algorithm, ``none`` included, is refused::
 
     claims = verify(token)
-    claims.subject, claims.org_id
+    claims.subject, claims.verified_email, claims.org_id
+
+The JWKS is cached as a whole for :data:`JWKS_LIFESPAN_SECONDS`, keys included (no per-key
+cache that would outlive it), so a key the provider withdraws stops verifying within that time
+in a warm execution environment; a token naming an unknown ``kid`` refetches the set at most once
+per :data:`JWKS_COOLDOWN_SECONDS` (PyJWT >= 2.14), so made-up key ids cannot hammer the provider.
+
+Claims the database cannot hold are dealt with here, so the authorizer never fails on them: a
+subject longer than :data:`SUBJECT_MAX` characters (or not storable text) is refused, a longer
+name is cut, and an email that cannot be an address is ignored.
 """
 
 from __future__ import annotations
@@ -24,6 +33,14 @@ from hearth.settings import ConfigurationError, settings
 CLOCK_SKEW_SECONDS = 10
 DEV_ISSUER = "hearth-local"
 DEV_AUDIENCE = "hearth"
+#: How long the provider's key set (and every key in it) is trusted before it is fetched again.
+JWKS_LIFESPAN_SECONDS = 300.0
+#: The least time between two refetches forced by tokens naming a key the set does not have.
+JWKS_COOLDOWN_SECONDS = 30.0
+#: What the users table holds (migrations/0001_platform.sql).
+SUBJECT_MAX = 255
+NAME_MAX = 200
+EMAIL_MAX = 320
 
 
 class TokenError(Exception):
@@ -37,14 +54,31 @@ class TokenError(Exception):
 @dataclass(frozen=True, slots=True)
 class Claims:
     subject: str
+    #: The ``email`` claim as given (``None`` when absent or unusable), verified or not.
     email: str | None
     name: str | None
     org_id: str | None
+    #: Whether the provider marks ``email`` as verified (the ``email_verified`` claim).
+    email_verified: bool = False
+
+    @property
+    def verified_email(self) -> str | None:
+        """The email Hearth may store and match: only one the provider has verified."""
+        return self.email if self.email_verified else None
 
 
 @lru_cache(maxsize=1)
 def _jwks_client(url: str) -> jwt.PyJWKClient:
-    return jwt.PyJWKClient(url, cache_keys=True, lifespan=600, timeout=5)
+    # cache_keys stays off: PyJWT's per-key cache has no expiry, so a key served from it would
+    # outlive the key set it came from.
+    return jwt.PyJWKClient(
+        url,
+        cache_keys=False,
+        cache_jwk_set=True,
+        lifespan=JWKS_LIFESPAN_SECONDS,
+        cooldown_duration=JWKS_COOLDOWN_SECONDS,
+        timeout=5,
+    )
 
 
 def check_configuration() -> None:
@@ -73,7 +107,7 @@ def verify(token: str) -> Claims:
             key = _jwks_client(cfg.jwks_url).get_signing_key_from_jwt(token).key
         except jwt.PyJWKClientError as exc:
             raise TokenError("unknown_signing_key") from exc
-    elif alg == "HS256" and cfg.jwt_dev_secret:
+    elif alg == "HS256" and cfg.jwt_dev_secret and cfg.is_local:
         key = cfg.jwt_dev_secret
     else:
         raise TokenError("algorithm_not_allowed")
@@ -99,26 +133,56 @@ def verify(token: str) -> Claims:
         raise TokenError("bad_signature") from exc
     except jwt.PyJWTError as exc:
         raise TokenError("invalid_token") from exc
+    return _claims(payload)
+
+
+def _claims(payload: dict[str, Any]) -> Claims:
     subject = payload.get("sub")
-    if not isinstance(subject, str) or not subject:
+    if not isinstance(subject, str) or not _storable(subject) or not 0 < len(subject) <= SUBJECT_MAX:
+        # Refused, never cut: a shortened subject could name another identity.
         raise TokenError("invalid_subject")
     org = payload.get("org_id")
+    email = _text(payload.get("email"))
+    if email is not None and (len(email) > EMAIL_MAX or "@" not in email):
+        email = None
+    name = _text(payload.get("name"))
     return Claims(
         subject=subject,
-        email=_str_or_none(payload.get("email")),
-        name=_str_or_none(payload.get("name")),
+        email=email,
+        name=(name[:NAME_MAX].strip() or None) if name else None,
         org_id=str(org) if org else None,
+        email_verified=_verified(payload.get("email_verified")),
     )
 
 
-def _str_or_none(value: object) -> str | None:
-    return value if isinstance(value, str) and value else None
+def _verified(value: object) -> bool:
+    """``email_verified`` is a boolean; some providers (Cognito among them) send "true"."""
+    return value is True or (isinstance(value, str) and value.strip().lower() == "true")
+
+
+def _storable(text: str) -> bool:
+    """Text PostgreSQL accepts: without NUL, and encodable as UTF-8 (no lone surrogates)."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _text(value: object) -> str | None:
+    if not isinstance(value, str):
+        return None
+    value = value.strip()
+    return value if value and _storable(value) else None
 
 
 def mint_dev_token(
     subject: str,
     *,
     email: str | None = None,
+    email_verified: bool = True,
     name: str | None = None,
     org_id: str | None = None,
     ttl_seconds: int = 3600,
@@ -127,16 +191,17 @@ def mint_dev_token(
     audience: str | None = None,
     extra: dict[str, Any] | None = None,
 ) -> str:
-    """An HS256 token signed with the local development secret (``hearth token``, tests)."""
-    cfg = settings()
-    key = secret or cfg.jwt_dev_secret
+    """An HS256 token signed with the local development secret (``hearth token``, tests). An
+    ``email`` is marked verified unless ``email_verified=False``."""
+    cfg = None if (secret and issuer and audience) else settings()
+    key = secret or (cfg.jwt_dev_secret if cfg else None)
     if not key:
         raise ConfigurationError("missing configuration: set HEARTH_JWT_DEV_SECRET")
     now = int(time.time())
     claims: dict[str, Any] = {
         "sub": subject,
-        "iss": issuer or cfg.jwt_issuer or DEV_ISSUER,
-        "aud": audience or cfg.jwt_audience or DEV_AUDIENCE,
+        "iss": issuer or (cfg.jwt_issuer if cfg else None) or DEV_ISSUER,
+        "aud": audience or (cfg.jwt_audience if cfg else None) or DEV_AUDIENCE,
         "iat": now,
         "nbf": now,
         "exp": now + ttl_seconds,
@@ -144,6 +209,7 @@ def mint_dev_token(
     }
     if email:
         claims["email"] = email
+        claims["email_verified"] = email_verified
     if name:
         claims["name"] = name
     if org_id:

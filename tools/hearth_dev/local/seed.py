@@ -8,16 +8,25 @@ the same roles the functions use: users as the system role, tenant rows in a ten
 as the app role, with an audit row for each change::
 
     report = seed_demo(admin_url, members=200, progress=print)
+
+The demo tenant has a well-known API key with the owner role, so seeding refuses to run unless
+the stage is local or test (``HEARTH_STAGE``; unset means local, as for every ``hearth``
+command) and the database is on this machine (a loopback address or a local socket)::
+
+    refuse_unless_local(admin_url)   # raises SeedRefused otherwise
 """
 
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable
+import ipaddress
+import os
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from uuid import UUID, uuid5
 
 import psycopg
+from psycopg.conninfo import conninfo_to_dict
 
 from hearth import audit, db
 from hearth.rbac import Role
@@ -36,6 +45,43 @@ DEMO_MEMBERS = (
 )
 
 
+LOCAL_STAGES = ("local", "test")
+LOCAL_HOSTS = ("localhost",)
+
+
+class SeedRefused(RuntimeError):
+    """Seeding would put the demo tenant (and its well-known API key) somewhere it must not be."""
+
+
+def _local_host(host: str) -> bool:
+    if not host or host.startswith("/") or host.lower() in LOCAL_HOSTS:
+        return True  # a Unix socket, or this machine by name
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def refuse_unless_local(admin_url: str, environ: Mapping[str, str] | None = None) -> None:
+    """Raise :class:`SeedRefused` unless the stage is local/test and ``admin_url`` is a database
+    on this machine (every host it names, when it names several)."""
+    env = os.environ if environ is None else environ
+    stage = env.get("HEARTH_STAGE") or "local"
+    if stage not in LOCAL_STAGES:
+        raise SeedRefused(f"refusing to seed the demo tenant on the {stage!r} stage (local and test only)")
+    try:
+        params = conninfo_to_dict(admin_url)
+    except psycopg.ProgrammingError as exc:
+        raise SeedRefused(f"refusing to seed: cannot read the database URL ({exc})") from None
+    hosts = str(params.get("host") or params.get("hostaddr") or "").split(",")
+    remote = [h for h in hosts if not _local_host(h.strip())]
+    if remote:
+        raise SeedRefused(
+            f"refusing to seed the demo tenant into a database on {', '.join(remote)}: only a database"
+            " on this machine (loopback or a local socket) is seeded"
+        )
+
+
 @dataclass
 class SeedReport:
     created_org: bool = False
@@ -49,10 +95,12 @@ def _user_id(subject: str) -> UUID:
 
 
 def _ensure_users(users: list[tuple[str, str, str]]) -> None:
-    """(subject, email, name) rows, with ids derived from the subject; existing ones are kept."""
+    """(subject, email, name) rows, with ids derived from the subject; existing ones are kept.
+    Demo addresses count as verified (as if the identity provider had verified them)."""
     with db.system_transaction() as conn, conn.cursor() as cur:
         cur.executemany(
-            "INSERT INTO users (id, idp_subject, email, name) VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
+            "INSERT INTO users (id, idp_subject, email, email_verified_at, name)"
+            " VALUES (%s, %s, %s, now(), %s) ON CONFLICT DO NOTHING",
             [(_user_id(sub), sub, email, name) for sub, email, name in users],
         )
 
@@ -151,7 +199,9 @@ def _ensure_api_key(admin_url: str, report: SeedReport) -> None:
 
 def seed_demo(admin_url: str, *, members: int = 0, progress: Progress | None = None) -> SeedReport:
     """Ensure the demo tenant: org, owner, the demo API key, three named members, and
-    ``members`` more generated ones (``demo|member-0001`` …), in batches with progress."""
+    ``members`` more generated ones (``demo|member-0001`` …), in batches with progress. Refuses
+    (:class:`SeedRefused`) anywhere but a local database on the local or test stage."""
+    refuse_unless_local(admin_url)
     report = SeedReport()
     named = [
         (f"demo|{suffix}", f"{suffix}@demo.hearth.local", name, role) for suffix, name, role in DEMO_MEMBERS
@@ -196,8 +246,10 @@ def ensure_member(
 
     with db.system_transaction() as conn:
         conn.execute(
-            "INSERT INTO users (idp_subject, email, name) VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
-            (subject, email, name),
+            "INSERT INTO users (idp_subject, email, email_verified_at, name)"
+            " VALUES (%s, %s, CASE WHEN %s::text IS NULL THEN NULL ELSE now() END, %s)"
+            " ON CONFLICT DO NOTHING",
+            (subject, email, email, name),
         )
         row = conn.execute("SELECT id FROM users WHERE idp_subject = %s", (subject,)).fetchone()
     if row is None:
