@@ -104,8 +104,21 @@ class ApiClient:
         return Tenant(org_id=org_id, owner=owner, api_key=key.json()["secret"], api_key_id=key.json()["id"])
 
     def add_member(self, tenant: Tenant, role: str, label: str | None = None) -> User:
-        user = self.new_user(label or role)
-        added = self.post("/v1/members", auth=tenant.key_auth, json_body={"email": user.email, "role": role})
-        assert added.status == 201, added.body
-        user.user_id = added.json()["user_id"]
+        """A new user who joins the tenant with ``role``: the owner invites their (verified)
+        address, they accept the invitation's token."""
+        return self.join(tenant, self.new_user(label or role), role)
+
+    def join(self, tenant: Tenant, user: User, role: str) -> User:
+        """``user`` joins the tenant with ``role``: invited by the owner, accepted with the token."""
+        invited = self.invite(tenant, user.email, role)
+        accepted = self.post("/v1/invitations/accept", auth=user.auth, json_body={"token": invited["token"]})
+        assert accepted.status == 200, accepted.body
+        user.user_id = accepted.json()["user_id"]
         return user
+
+    def invite(self, tenant: Tenant, email: str, role: str = "member") -> dict[str, Any]:
+        """The owner invites ``email``; returns the created invitation (with its token)."""
+        made = self.post("/v1/invitations", auth=tenant.owner.auth, org=tenant.org_id,
+                         json_body={"email": email, "role": role})  # fmt: skip
+        assert made.status == 201, made.body
+        return dict(made.json())

@@ -35,9 +35,12 @@ _TABLE: dict[str, tuple[Scope | None, Scope | None, Scope | None, Scope | None]]
     "orgs:read": (_A, _A, _A, _A),
     "orgs:update": (_A, _A, None, None),
     "members:read": (_A, _A, _A, _A),
-    "members:create": (_A, _A, None, None),
     "members:update": (_A, _A, None, None),
     "members:delete": (_A, _A, _O, _O),  # anyone may leave; admins remove others
+    # Joining is by invitation only (accepting one needs no role: the invited user has none yet).
+    "invitations:read": (_A, _A, None, None),
+    "invitations:create": (_A, _A, None, None),
+    "invitations:delete": (_A, _A, None, None),
     "api_keys:read": (_A, _A, _O, None),
     "api_keys:create": (_A, _A, _A, None),
     "api_keys:delete": (_A, _A, _O, None),

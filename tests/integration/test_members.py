@@ -3,45 +3,24 @@
 from __future__ import annotations
 
 import threading
-import uuid
 
 
 def _members(client, tenant):
     return {m["user_id"]: m for m in client.get("/v1/members", auth=tenant.key_auth).json()["data"]}
 
 
-def test_add_by_email_or_id(client, tenant):
-    by_email = client.new_user("emma")
-    added = client.post(
-        "/v1/members", auth=tenant.key_auth, json_body={"email": by_email.email.upper(), "role": "viewer"}
-    )
-    assert added.status == 201
-    assert added.json()["email"] == by_email.email
-    assert added.json()["role"] == "viewer"
-    by_id = client.new_user("ida")
-    other = client.new_tenant("Other")
-    client.post("/v1/members", auth=other.key_auth, json_body={"email": by_id.email})
-    user_id = next(m for m in _members(client, other).values() if m["email"] == by_id.email)["user_id"]
-    assert (
-        client.post("/v1/members", auth=tenant.key_auth, json_body={"user_id": user_id}).json()["role"]
-        == "member"
-    )
-
-
-def test_bad_member_input(client, tenant):
-    cases = [
-        ({}, 422, "validation_failed"),
-        ({"email": "a@example.com", "user_id": str(uuid.uuid4())}, 422, "validation_failed"),
-        ({"email": "not-an-email"}, 422, "validation_failed"),
-        ({"email": "nobody-yet@example.com"}, 422, "user_not_found"),
-        ({"user_id": str(uuid.uuid4())}, 422, "user_not_found"),
-        ({"user_id": tenant.owner.user_id}, 409, "already_a_member"),
-    ]
-    before = _members(client, tenant)
-    for body, status, code in cases:
-        response = client.post("/v1/members", auth=tenant.key_auth, json_body=body)
-        assert (response.status, response.json()["code"]) == (status, code), body
-    assert _members(client, tenant) == before
+def test_members_join_only_by_invitation(client, tenant):
+    # Adding a user directly (the directory oracle: 201 with their id, name and email, or 422
+    # user_not_found) is gone: the route does not exist.
+    stranger = client.new_user("stranger")
+    for body in ({"email": stranger.email, "role": "viewer"}, {"email": "nobody-yet@example.com"}):
+        response = client.post("/v1/members", auth=tenant.owner.auth, org=tenant.org_id, json_body=body)
+        assert response.status == 404, response.body
+        assert stranger.email not in response.body.decode()
+    assert stranger.subject not in str(_members(client, tenant))
+    joined = client.add_member(tenant, "viewer", "emma")
+    assert _members(client, tenant)[joined.user_id]["email"] == joined.email
+    assert _members(client, tenant)[joined.user_id]["role"] == "viewer"
 
 
 def test_nobody_grants_above_their_own_role_or_touches_a_higher_role(client, tenant):
@@ -49,10 +28,12 @@ def test_nobody_grants_above_their_own_role_or_touches_a_higher_role(client, ten
     member = client.add_member(tenant, "member")
     as_admin = {"auth": admin.auth, "org": tenant.org_id}
     newcomer = client.new_user("newcomer")
-    denied = client.post("/v1/members", json_body={"email": newcomer.email, "role": "owner"}, **as_admin)
+    denied = client.post("/v1/invitations", json_body={"email": newcomer.email, "role": "owner"}, **as_admin)
     assert (denied.status, denied.json()["code"]) == (403, "role_above_yours")
     assert (
-        client.post("/v1/members", json_body={"email": newcomer.email, "role": "admin"}, **as_admin).status
+        client.post(
+            "/v1/invitations", json_body={"email": newcomer.email, "role": "admin"}, **as_admin
+        ).status
         == 201
     )
     owner_path = f"/v1/members/{tenant.owner.user_id}"

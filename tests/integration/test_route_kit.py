@@ -237,9 +237,7 @@ def test_etag_and_if_match(client, tenant):
 def test_org_selection_is_safe_under_the_authorizer_cache(client, tenant, other_tenant):
     cached = ApiClient(Gateway(TEMPLATE, authorizer_cache=True))
     user = client.add_member(tenant, "viewer")
-    client.post(
-        "/v1/members", auth=other_tenant.key_auth, json_body={"user_id": user.user_id, "role": "admin"}
-    )
+    client.join(other_tenant, user, "admin")
     first = cached.get("/v1/orgs/current", auth=user.auth, org=tenant.org_id)
     assert first.json()["id"] == tenant.org_id
     assert first.json()["role"] == "viewer"

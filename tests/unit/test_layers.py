@@ -27,7 +27,9 @@ LAYERS: dict[str, int] = {
     **dict.fromkeys(("outbox", "auth"), 2),
     "http": 3,
     **dict.fromkeys(("listing", "records"), 4),
-    **dict.fromkeys(("orgs", "members", "api_keys", "audit_logs", "users", "events", "crm", "webhooks"), 5),
+    **dict.fromkeys(
+        ("orgs", "members", "invitations", "api_keys", "audit_logs", "users", "events", "crm", "webhooks"), 5
+    ),
 }
 #: Only the development tooling and the tests use these.
 DEVELOPMENT_ONLY = ("hearth_dev", "fastapi", "uvicorn", "moto", "pgserver", "yaml", "samtranslator", "pytest")

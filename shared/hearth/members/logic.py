@@ -1,5 +1,6 @@
 """Member rules: admins and owners manage members; nobody grants a role above their own or
-changes someone ranked above them; anyone may leave; the org always keeps an owner."""
+changes someone ranked above them; anyone may leave; the org always keeps an owner. People join
+only by accepting an invitation (``hearth.invitations``)."""
 
 from __future__ import annotations
 
@@ -9,33 +10,13 @@ from uuid import UUID
 from hearth import rbac
 from hearth.http import RequestContext
 from hearth.members import store
-from hearth.members.models import Member, MemberAdd, MemberUpdate
-from hearth.problems import Conflict, Forbidden, NotFound, PreconditionFailed, Unprocessable, field_error
-from hearth.users import store as users_store
+from hearth.members.models import Member, MemberUpdate
+from hearth.problems import Conflict, Forbidden, NotFound, PreconditionFailed
 
 
 def _may_grant(ctx: RequestContext, role: rbac.Role) -> None:
     if not rbac.at_most(role, ctx.role):
         raise Forbidden("role_above_yours", f"You ({ctx.role}) cannot grant the {role} role.")
-
-
-def add(ctx: RequestContext, body: MemberAdd) -> Member:
-    _may_grant(ctx, body.role)
-    user = users_store.find_for_membership(user_id=body.user_id, email=body.email)
-    if user is None:
-        field = "user_id" if body.user_id is not None else "email"
-        raise Unprocessable(
-            "user_not_found",
-            "No user with that identity has signed in yet.",
-            errors=[field_error(field, "no such user", "user_not_found")],
-        )
-    if store.get(ctx.db, user["id"]) is not None:
-        raise Conflict("already_a_member", "This user is already a member of the org.")
-    store.insert(ctx.db, user["id"], body.role)
-    ctx.audit("member.add", "member", user["id"], changes={"role": body.role.value})
-    row = store.get(ctx.db, user["id"])
-    assert row is not None
-    return Member(**row)
 
 
 def _lock_membership(ctx: RequestContext) -> None:

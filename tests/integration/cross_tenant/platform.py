@@ -1,4 +1,4 @@
-"""Cross-tenant cases: orgs, members, API keys, audit log."""
+"""Cross-tenant cases: orgs, members, invitations, API keys, audit log."""
 
 from __future__ import annotations
 
@@ -40,17 +40,55 @@ def list_members(client, victim, intruder):
     )
 
 
-@case("POST /v1/members")
-def add_member(client, victim, intruder):
-    # Adding a user by id or email is allowed (users are global), but the answer carries nothing
-    # of the victim org, and the victim's members are unchanged.
-    added = client.post(
-        "/v1/members", auth=intruder.key_auth, json_body={"user_id": victim.owner.user_id, "role": "viewer"}
+@case("POST /v1/invitations")
+def create_invitation(client, victim, intruder):
+    # Inviting the victim's owner by address: the answer is the one any address gets (nothing
+    # says the address has an account, nothing of the victim org), and the victim is unchanged.
+    made = client.post(
+        "/v1/invitations",
+        auth=intruder.owner.auth,
+        org=intruder.org_id,
+        json_body={"email": victim.owner.email, "role": "viewer"},
     )
-    assert added.status == 201
-    assert_not_leaked(added, victim.org_id)
-    victims = client.get("/v1/members", auth=victim.key_auth).json()["data"]
-    assert len(victims) == 1
+    assert made.status == 201
+    assert_not_leaked(made, victim.org_id, victim.owner.user_id)
+    assert sorted(made.json()) == sorted(client.invite(intruder, "nobody-at-all@example.com", "viewer"))
+    own = client.get("/v1/invitations", auth=victim.owner.auth, org=victim.org_id).json()["data"]
+    assert own == []
+
+
+@case("GET /v1/invitations")
+def list_invitations(client, victim, intruder):
+    invited = client.invite(victim, "victim-invitee@example.com")
+    listed = client.get("/v1/invitations", auth=intruder.owner.auth, org=intruder.org_id)
+    assert listed.status == 200
+    assert_not_leaked(listed, invited["id"], "victim-invitee@example.com")
+
+
+@case("DELETE /v1/invitations/{invitation_id}")
+def revoke_invitation(client, victim, intruder):
+    invited = client.invite(victim, "keep-me@example.com")
+    path = f"/v1/invitations/{invited['id']}"
+    assert_hidden(client.delete(path, auth=intruder.owner.auth, org=intruder.org_id), "keep-me@example.com")
+    mine = client.get("/v1/invitations", auth=victim.owner.auth, org=victim.org_id).json()["data"]
+    assert [(i["id"], i["status"]) for i in mine] == [(invited["id"], "pending")]
+
+
+@case("POST /v1/invitations/accept")
+def accept_invitation(client, victim, intruder):
+    # The victim's token in another identity's hands makes no member; nor does a token naming
+    # the victim org with a made-up secret.
+    token = client.invite(victim, "only-for-them@example.com", "admin")["token"]
+    stolen = client.post("/v1/invitations/accept", auth=intruder.owner.auth, json_body={"token": token})
+    assert stolen.status == 403
+    assert_not_leaked(stolen, victim.org_id, "only-for-them@example.com")
+    forged = "hi_" + token[3:25] + "A" * (len(token) - 25)
+    assert_hidden(
+        client.post("/v1/invitations/accept", auth=intruder.owner.auth, json_body={"token": forged}),
+        victim.org_id,
+    )
+    members = client.get("/v1/members", auth=victim.owner.auth, org=victim.org_id).json()["data"]
+    assert [m["user_id"] for m in members] == [victim.owner.user_id]
 
 
 @case("PATCH /v1/members/{user_id}", "DELETE /v1/members/{user_id}")
