@@ -314,8 +314,8 @@ class Listing:
             )
         fields = [*(k.field for k in query.sort), self.key_field]
         try:
-            values = [from_cursor(f.kind, v) for f, v in zip(fields, raw[1:], strict=True)]
-        except (ValueError, TypeError, AttributeError) as exc:
+            values = [from_cursor(f.kind, v, f.choices) for f, v in zip(fields, raw[1:], strict=True)]
+        except (ValueError, TypeError, AttributeError, OverflowError) as exc:
             raise query_problem("cursor", "Not a cursor returned by this list.", "invalid_cursor") from exc
         for f, value in zip(fields, values, strict=True):
             if value is None and not f.nullable:

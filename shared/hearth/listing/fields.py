@@ -14,6 +14,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from psycopg import sql
 from pydantic import BaseModel
 
+from hearth.http.pagination import cursor_value
 from hearth.problems import Unprocessable, field_error
 
 Kind = Literal["text", "int", "bool", "uuid", "date", "datetime", "choice", "tags", "json"]
@@ -216,22 +217,29 @@ def to_cursor(kind: Kind, value: Any) -> Any:
     return str(value)
 
 
-def from_cursor(kind: Kind, value: Any) -> Any:
+_CURSOR_KINDS: dict[str, type] = {"datetime": datetime, "uuid": UUID, "int": int, "text": str}
+
+
+def from_cursor(kind: Kind, value: Any, choices: Sequence[str] = ()) -> Any:
+    """A sort-key value of ``kind`` read back from a cursor, checked so that it binds as what
+    the column is (a tampered cursor is a ``ValueError``, never an error of the database)."""
     if value is None:
         return None
-    if kind == "datetime":
-        return datetime.fromisoformat(value)
+    if kind in _CURSOR_KINDS:
+        return cursor_value(_CURSOR_KINDS[kind], value)
     if kind == "date":
+        if not isinstance(value, str):
+            raise ValueError("not a date")
         return date.fromisoformat(value)
-    if kind == "uuid":
-        return UUID(value)
-    if kind == "int" and not isinstance(value, int):
-        raise ValueError("not an integer")
-    if kind == "bool" and not isinstance(value, bool):
-        raise ValueError("not a boolean")
-    if kind in ("text", "choice") and not isinstance(value, str):
-        raise ValueError("not text")
-    return value
+    if kind == "bool":
+        if not isinstance(value, bool):
+            raise ValueError("not a boolean")
+        return value
+    if kind == "choice":
+        if not isinstance(value, str) or value not in choices:
+            raise ValueError("not one of the choices")
+        return value
+    raise ValueError(f"a {kind} field is not a sort key")
 
 
 def _escape_like(text: str) -> str:

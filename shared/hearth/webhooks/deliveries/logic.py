@@ -10,7 +10,7 @@ from uuid import UUID
 from hearth import clock
 from hearth.events.types import EVENT_TYPE
 from hearth.http import Page, RequestContext
-from hearth.http.pagination import decode_cursor, paginate
+from hearth.http.pagination import decode_typed_cursor, paginate
 from hearth.problems import Conflict, NotFound, invalid
 from hearth.webhooks.deliveries.models import (
     Status,
@@ -37,7 +37,7 @@ def list_for_endpoint(
         raise NotFound("webhook endpoint", endpoint_id, code="webhook_endpoint_not_found")
     if event_type is not None and not EVENT_TYPE.match(event_type):
         raise invalid("event_type", "An event type like `deal.won`.", location="query")
-    before = decode_cursor(cursor, 2) if cursor else None
+    before = decode_typed_cursor(cursor, (datetime, UUID)) if cursor else None
     rows = store.page_for_endpoint(
         ctx.db, endpoint_id, limit, before, status=status, event_type=event_type, since=since
     )
