@@ -141,7 +141,6 @@ def test_sensitive_grants_go_only_to_functions_that_declare_them():
     assert holders("sqs:SendMessage", "EventDispatchQueueArn") == declaring[needs.EVENTS]
     assert holders("ssm:GetParameter", "ApiKeyPepperParameter") == declaring[needs.API_KEY_PEPPER]
     assert declaring[needs.SYSTEM_DB] == {
-        "MembersAddFunction",
         "OutboxSweepFunction",
         "WebhookDispatcherFunction",
     }
