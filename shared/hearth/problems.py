@@ -23,6 +23,7 @@ _TITLES = {
     409: "Conflict",
     412: "Precondition Failed",
     413: "Content Too Large",
+    415: "Unsupported Media Type",
     422: "Unprocessable Content",
     428: "Precondition Required",
     429: "Too Many Requests",

@@ -16,6 +16,7 @@ import contextvars
 import functools
 import inspect
 import json
+import random
 import threading
 import time
 import typing
@@ -27,16 +28,20 @@ from uuid import UUID
 
 import psycopg
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
 from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
 
 from hearth import audit, db, needs, outbox, rbac
 from hearth.auth import membership, org_header
-from hearth.http import idempotency, ratelimit
+from hearth.http import idempotency, intake, ratelimit
 from hearth.http.context import Caller, RequestContext, RequestInfo
 from hearth.http.responses import (
     JSON,
     database_problem,
+    is_transaction_conflict,
     problem_response,
     raw_problem,
     shape,
@@ -58,7 +63,14 @@ class _Invocation:
     tx: db.Transaction | None = None
     ran: bool = False
     failed: bool = False
+    #: The route failed on a deadlock or serialization failure: nothing it did was kept.
+    conflict: bool = False
     emitted: list[UUID] = field(default_factory=list)
+
+
+#: How many times the kit runs a tenant route whose transaction lost a deadlock or a
+#: serialization failure before answering 409 ``concurrent_update``.
+MAX_ATTEMPTS = 3
 
 
 _current: contextvars.ContextVar[_Invocation] = contextvars.ContextVar("hearth_invocation")
@@ -101,6 +113,10 @@ def register_error_handlers(resolver: APIGatewayHttpResolver) -> None:
     def _invalid(exc: RequestValidationError) -> Response[Any]:
         return problem_response(validation_problem(exc), current_request_id())
 
+    @resolver.exception_handler(RequestUnsupportedContentType)  # type: ignore[untyped-decorator]
+    def _unsupported(exc: RequestUnsupportedContentType) -> Response[Any]:
+        return problem_response(intake.unsupported_media_type(), current_request_id())
+
     @resolver.exception_handler(Problem)  # type: ignore[untyped-decorator]
     def _problem(exc: Problem) -> Response[Any]:
         return problem_response(exc, current_request_id())
@@ -129,7 +145,8 @@ def request_info(event: dict[str, Any]) -> RequestInfo:
     http = ctx.get("http") or {}
     headers = {str(k).lower(): str(v) for k, v in (event.get("headers") or {}).items()}
     raw = event.get("body") or ""
-    body = base64.b64decode(raw) if event.get("isBase64Encoded") else raw.encode()
+    # A body that is not UTF-8 is kept as sent (and refused by the intake check).
+    body = base64.b64decode(raw) if event.get("isBase64Encoded") else raw.encode("utf-8", "surrogatepass")
     query = tuple(parse_qsl(str(event.get("rawQueryString") or ""), keep_blank_values=True))
     return RequestInfo(
         request_id=str(ctx.get("requestId") or ""),
@@ -137,7 +154,7 @@ def request_info(event: dict[str, Any]) -> RequestInfo:
         path=str(event.get("rawPath") or http.get("path") or ""),
         headers=headers,
         source_ip=http.get("sourceIp"),
-        user_agent=http.get("userAgent") or headers.get("user-agent"),
+        user_agent=(http.get("userAgent") or headers.get("user-agent") or "").replace("\x00", "") or None,
         body=body,
         query=query,
     )
@@ -155,14 +172,20 @@ def handle(
     try:
         invocation = _authorize(spec, event, request)
         extra_headers.update(_count_and_open(spec, invocation))
-        token = _current.set(invocation)
-        try:
-            with _POWERTOOLS_LOCK:
-                response = resolver.resolve(event, context)
-        finally:
-            _current.reset(token)
-        if invocation.tx is not None:
-            response = _finish(invocation.tx, invocation, response)
+        _check_input(event, request)
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            token = _current.set(invocation)
+            try:
+                with _POWERTOOLS_LOCK:
+                    response = resolver.resolve(event, context)
+            finally:
+                _current.reset(token)
+            if invocation.tx is not None:
+                response = _finish(invocation.tx, invocation, response)
+            if not invocation.conflict or attempt == MAX_ATTEMPTS:
+                break
+            _forget_attempt(invocation, attempt)
+            extra_headers.update(_count_and_open(spec, invocation))
     except Problem as problem:
         response = raw_problem(problem, request.request_id)
     except psycopg.Error as exc:
@@ -216,6 +239,30 @@ def _count_and_open(spec: RouteSpec, invocation: _Invocation) -> dict[str, str]:
     return ratelimit.check(invocation.tx.prelude_row, principal.rate_limit).headers()
 
 
+def _check_input(event: dict[str, Any], request: RequestInfo) -> None:
+    """413/415/400/422 for a body or parameter no route can take (``hearth.http.intake``)."""
+    intake.check_parameters(request.query, "query")
+    intake.check_parameters((event.get("pathParameters") or {}).items(), "path")
+    intake.check(request.headers.get("content-type"), request.body)
+    headers = event.get("headers")
+    if isinstance(headers, dict):
+        # The body is JSON: say so the way Powertools compares it (case-sensitively).
+        for name in [k for k in headers if str(k).lower() == "content-type"]:
+            headers[name] = intake.JSON_MEDIA_TYPE
+
+
+def _forget_attempt(invocation: _Invocation, attempt: int) -> None:
+    """After a route's transaction lost a deadlock or a serialization failure (rolled back, in
+    the route or at commit), so that it runs again in a new one (each attempt counts against
+    the rate limit). Safe because the kit owns the transaction and a route hands nothing on
+    (events, replies) before its commit."""
+    logger.warning("transaction conflict; running the route again", extra={"attempt": attempt})
+    time.sleep(random.uniform(0.005, 0.02) * attempt)  # noqa: S311 (jitter, not a secret)
+    invocation.tx = None
+    invocation.ran = invocation.failed = invocation.conflict = False
+    invocation.emitted = []
+
+
 def _finish(tx: db.Transaction, invocation: _Invocation, response: dict[str, Any]) -> dict[str, Any]:
     """End the route's transaction: commit what a route that ran and answered below 500 did,
     then hand its events to the outbox relay; roll back everything else."""
@@ -225,7 +272,11 @@ def _finish(tx: db.Transaction, invocation: _Invocation, response: dict[str, Any
     try:
         tx.commit()
     except psycopg.Error as exc:
-        logger.exception("commit failed")
+        invocation.conflict = is_transaction_conflict(exc)
+        if invocation.conflict:
+            logger.warning("commit lost a transaction conflict")
+        else:
+            logger.exception("commit failed")
         return raw_problem(database_problem(exc), invocation.request.request_id)
     if invocation.emitted and invocation.org_id is not None:
         outbox.after_commit(invocation.org_id, invocation.emitted)
@@ -326,8 +377,9 @@ def bind(fn: Callable[..., Any], spec: RouteSpec, resolver: APIGatewayHttpResolv
         )
         try:
             return _run_in_transaction(ctx, kwargs)
-        except BaseException:
+        except BaseException as exc:
             inv.failed = True
+            inv.conflict = is_transaction_conflict(exc)
             raise
         finally:
             inv.ran = True

@@ -49,8 +49,11 @@ _PROBLEM_DESCRIPTIONS = {
     401: "No valid credentials.",
     403: "The caller's role does not allow this.",
     404: "No such resource in this org.",
-    409: "Conflict (duplicate, last owner, or the same Idempotency-Key still in progress).",
+    409: "Conflict (duplicate, last owner, a concurrent update, or the same Idempotency-Key still in"
+    " progress).",
     412: "If-Match names a stale version.",
+    413: "The request body is too large.",
+    415: "The request body is not JSON (send Content-Type: application/json).",
     422: "Invalid fields (see errors[]), or an Idempotency-Key reused with another body.",
     429: "Rate limit reached; see Retry-After.",
     500: "Unexpected error; nothing internal is shown.",
@@ -80,6 +83,8 @@ def documented_responses(spec: RouteSpec) -> dict[int, Any]:
         statuses.append(412)
     if spec.tenant:
         statuses.append(429)
+    if spec.body_model is not None:
+        statuses.extend((413, 415))
     responses: dict[int, Any] = {
         spec.status_code: {"description": "No content.", "content": {}}
         if spec.status_code == 204
@@ -147,10 +152,6 @@ _DATABASE_PROBLEMS: list[tuple[type[psycopg.Error], Callable[[], Problem]]] = [
     ),
     (psycopg.errors.InsufficientPrivilege, NotFound),
     (
-        psycopg.errors.TransactionRollback,  # deadlock or serialization failure: nothing was changed
-        lambda: Conflict("concurrent_update", "Another request changed this at the same time; retry."),
-    ),
-    (
         psycopg.errors.QueryCanceled,
         lambda: Problem(
             "query_timeout", "The request took too long.", status=503, headers={"Retry-After": "1"}
@@ -165,8 +166,27 @@ _DATABASE_PROBLEMS: list[tuple[type[psycopg.Error], Callable[[], Problem]]] = [
 ]
 
 
+#: SQLSTATEs of a transaction that lost a deadlock or a serialization failure: nothing it did was
+#: kept, and running it again may succeed. (psycopg's DeadlockDetected and SerializationFailure
+#: are not subclasses of its TransactionRollback, so they are told by their SQLSTATE.)
+_CONFLICT_STATES = frozenset({"40001", "40P01"})
+
+
+def is_transaction_conflict(exc: BaseException) -> bool:
+    """Whether ``exc`` is a deadlock or a serialization failure (worth running the whole
+    transaction again)."""
+    return isinstance(exc, psycopg.Error) and exc.sqlstate in _CONFLICT_STATES
+
+
 def database_problem(exc: psycopg.Error) -> Problem:
     """Integrity errors that slipped past domain checks, as client errors that change nothing."""
+    if exc.sqlstate is not None and exc.sqlstate.startswith("40"):
+        # Transaction rollback (deadlock, serialization failure): nothing was changed.
+        return Conflict(
+            "concurrent_update",
+            "Another request changed this at the same time; retry.",
+            headers={"Retry-After": "1"},
+        )
     for kind, make in _DATABASE_PROBLEMS:
         if isinstance(exc, kind):
             return make()

@@ -34,8 +34,14 @@ LISTING = Listing(
 
 def lock_org(conn: Connection) -> None:
     """Lock the org's row (row-level security shows only the transaction's org): membership
-    changes of one org take turns."""
-    conn.execute("SELECT 1 FROM orgs FOR UPDATE")
+    changes of one org take turns.
+
+    ``FOR NO KEY UPDATE``, not ``FOR UPDATE``: every insert in the org checks its foreign key to
+    the org with a key-share lock, which ``FOR UPDATE`` blocks. A write that had appended its audit
+    row (holding the org's chain head) and then inserted another row would wait for a membership
+    change that waits for the chain head: a deadlock. The lock order in an org is: the org row
+    (membership and org changes only), the rows a write changes, then the audit chain head."""
+    conn.execute("SELECT 1 FROM orgs FOR NO KEY UPDATE")
 
 
 def insert(conn: Connection, user_id: UUID, role: Role) -> None:
@@ -48,7 +54,7 @@ def insert(conn: Connection, user_id: UUID, role: Role) -> None:
 
 def get(conn: Connection, user_id: UUID, *, lock: bool = False) -> dict[str, Any] | None:
     return conn.execute(
-        _SELECT + " WHERE r.user_id = %s" + (" FOR UPDATE OF r" if lock else ""), (user_id,)
+        _SELECT + " WHERE r.user_id = %s" + (" FOR NO KEY UPDATE OF r" if lock else ""), (user_id,)
     ).fetchone()
 
 

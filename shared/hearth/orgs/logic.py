@@ -56,7 +56,9 @@ def get_current(ctx: RequestContext) -> Org:
 
 
 def update_current(ctx: RequestContext, body: OrgUpdate) -> Org:
-    before = store.current(ctx.db)
+    # Locked: a concurrent update waits here and this one applies on top of it, so a request
+    # without If-Match never fails on a version it did not name.
+    before = store.current(ctx.db, lock=True)
     if before is None:
         raise NotFound("org", ctx.org_id)
     ctx.check_if_match(before["version"])

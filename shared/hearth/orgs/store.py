@@ -22,7 +22,9 @@ def insert(conn: Connection, org_id: UUID, name: str, timezone: str) -> dict[str
 
 
 def current(conn: Connection, *, lock: bool = False) -> dict[str, Any] | None:
-    return conn.execute(f"SELECT {_COLUMNS} FROM orgs" + (" FOR UPDATE" if lock else "")).fetchone()
+    """The org; ``lock`` holds its row for an update (``FOR NO KEY UPDATE``, which the key-share
+    locks of foreign-key checks do not wait for; see ``members.store.lock_org``)."""
+    return conn.execute(f"SELECT {_COLUMNS} FROM orgs" + (" FOR NO KEY UPDATE" if lock else "")).fetchone()
 
 
 def update(conn: Connection, version: int, changes: dict[str, Any]) -> dict[str, Any] | None:
