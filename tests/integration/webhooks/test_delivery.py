@@ -23,7 +23,8 @@ def test_an_event_reaches_the_endpoint_signed_the_standard_webhooks_way(client, 
     body = standardwebhooks.Webhook(endpoint["secret"]).verify(request.body, request.headers)
     assert body["type"] == "company.created"
     assert body["timestamp"].endswith("Z")
-    assert body["data"]["object"] == {"name": "Acme", "domain": "acme.test"}
+    assert body["data"]["name"] == "Acme"  # the event's data, with the envelope fields
+    assert body["data"]["domain"] == "acme.test"
     assert body["data"]["event_id"] == str(event_id)
     assert body["data"]["org_id"] == tenant.org_id
     assert body["data"]["resource_type"] == "company"
@@ -109,3 +110,60 @@ def test_a_record_that_cannot_be_processed_is_reported_alone(client, tenant, aws
     result = aws.pump("delivery", messages)
     assert result["batchItemFailures"] == [{"itemIdentifier": poison["MessageId"]}]
     assert len(receiver.requests) == 1
+
+
+def test_a_receiver_reads_the_record_at_data_object_as_the_readme_and_the_event_api_say(
+    client, tenant, aws, receivers
+):
+    """A write through the API, delivered: a receiver verifies the raw body and finds the record
+    at `data.object`, the change at `data.changed_fields` / `data.previous_attributes`, and the
+    same `data` as `GET /v1/events/{id}` (plus the envelope fields)."""
+    receiver = receivers()
+    endpoint = create_endpoint(client, tenant, receiver.url(), event_types=["company.*"])
+    made = client.post(
+        "/v1/companies", auth=tenant.key_auth, json_body={"name": "Acme", "domain": "acme.test"}
+    )
+    assert made.status == 201, made.body
+    company_id = made.json()["id"]
+    changed = client.patch(
+        f"/v1/companies/{company_id}", auth=tenant.key_auth, json_body={"name": "Acme Corp"}
+    )
+    assert changed.status == 200, changed.body
+    aws.drain()
+
+    verifier = standardwebhooks.Webhook(endpoint["secret"])
+    bodies = {}
+    for request in receiver.requests:
+        body = verifier.verify(request.body, request.headers)
+        bodies[body["type"]] = body
+    assert sorted(bodies) == ["company.created", "company.updated"]
+
+    created, updated = bodies["company.created"]["data"], bodies["company.updated"]["data"]
+    assert created["object"] == made.json()  # the record itself, not wrapped once more
+    assert updated["object"] == changed.json()
+    assert updated["object"]["name"] == "Acme Corp"
+    assert updated["changed_fields"] == ["name"]
+    assert updated["previous_attributes"] == {"name": "Acme"}
+    assert "object" not in updated["object"]
+    for data in (created, updated):
+        assert (data["org_id"], data["resource_type"], data["resource_id"]) == (
+            tenant.org_id,
+            "company",
+            company_id,
+        )
+        published = client.get(f"/v1/events/{data['event_id']}", auth=tenant.key_auth)
+        assert published.status == 200, published.body
+        event = published.json()
+        envelope = {
+            k: data[k]
+            for k in ("event_id", "org_id", "resource_type", "resource_id", "actor_type", "actor_id")
+        }
+        assert envelope == {
+            "event_id": event["id"],
+            "org_id": tenant.org_id,
+            "resource_type": event["resource_type"],
+            "resource_id": event["resource_id"],
+            "actor_type": event["actor_type"],
+            "actor_id": event["actor_id"],
+        }
+        assert {k: v for k, v in data.items() if k not in envelope} == event["data"]

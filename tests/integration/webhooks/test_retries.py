@@ -109,8 +109,14 @@ def test_after_the_eighth_failure_the_delivery_is_exhausted(client, tenant, aws,
     exhausted = client.get("/v1/events", auth=tenant.key_auth, query="type=webhook.delivery_exhausted").json()
     [event] = exhausted["data"]
     assert event["resource_id"] == str(delivery["id"])
-    assert event["data"]["attempts"] == 8
+    assert event["data"]["object"]["attempt_count"] == 8
+    assert event["data"]["object"]["status"] == "failed"
     assert [r.json()["type"] for r in watcher.requests] == ["webhook.delivery_exhausted"]
+    # Its own id is the delivery's event_id; the failed delivery (and its event) is the object.
+    notice = watcher.requests[0].json()["data"]
+    assert notice["event_id"] == event["id"]
+    assert notice["object"]["id"] == str(delivery["id"])
+    assert notice["object"]["event_id"] == str(delivery["event_id"])
     # ... and the message is in the dead-letter queue.
     [dead] = aws.bodies("dead_letter")
     assert dead["delivery_id"] == str(delivery["id"])

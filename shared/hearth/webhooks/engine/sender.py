@@ -32,6 +32,7 @@ from uuid import UUID
 from hearth import clock, db, outbox, queues
 from hearth.observability import logger
 from hearth.settings import settings
+from hearth.webhooks.deliveries.models import WebhookDelivery
 from hearth.webhooks.engine import schedule, secrets, signing, ssrf, transport
 from hearth.webhooks.engine.messages import DeliveryMessage
 from hearth.webhooks.store import deliveries as store
@@ -73,21 +74,26 @@ def _iso(value: datetime) -> str:
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
+#: The fields every delivery's ``data`` carries besides the event's own data; an event's data
+#: never replaces them.
+ENVELOPE = ("event_id", "org_id", "resource_type", "resource_id", "actor_type", "actor_id")
+
+
 def body_of(row: dict[str, Any]) -> bytes:
-    """The Standard Webhooks body: ``{"type", "timestamp", "data"}``."""
-    document = {
-        "type": row["event_type"],
-        "timestamp": _iso(row["occurred_at"]),
-        "data": {
-            "event_id": str(row["event_id"]),
-            "org_id": str(row["org_id"]),
-            "resource_type": row["resource_type"],
-            "resource_id": row["resource_id"],
-            "actor_type": row["actor_type"],
-            "actor_id": row["actor_id"],
-            "object": row["payload"],
-        },
+    """The Standard Webhooks body: ``{"type", "timestamp", "data"}``, where ``data`` is the
+    event's data as ``GET /v1/events/{id}`` shows it (a record event's ``object`` and, on
+    updates, ``changed_fields`` and ``previous_attributes``) with the :data:`ENVELOPE` fields."""
+    data: dict[str, Any] = {
+        "event_id": str(row["event_id"]),
+        "org_id": str(row["org_id"]),
+        "resource_type": row["resource_type"],
+        "resource_id": row["resource_id"],
+        "actor_type": row["actor_type"],
+        "actor_id": row["actor_id"],
     }
+    for key, value in (row["payload"] or {}).items():
+        data.setdefault(key, value)
+    document = {"type": row["event_type"], "timestamp": _iso(row["occurred_at"]), "data": data}
     return json.dumps(document, separators=(",", ":"), ensure_ascii=False, default=str).encode()
 
 
@@ -384,7 +390,9 @@ def _after_attempt(
     """The endpoint's health and disable rules, and the exhausted event (in the record's
     transaction); returns the events emitted."""
     emitted = _endpoint_health(conn, row, result, step, slow, now)
-    if step.exhausted and row["event_type"] != EXHAUSTED:
+    delivery = store.get(conn, row["id"]) if step.exhausted and row["event_type"] != EXHAUSTED else None
+    if delivery is not None:
+        # Like a record's event: the delivery as GET /v1/webhook-deliveries/{id} shows it.
         emitted.append(
             outbox.emit(
                 conn,
@@ -393,15 +401,7 @@ def _after_attempt(
                 type=EXHAUSTED,
                 resource_type="webhook_delivery",
                 resource_id=row["id"],
-                data={
-                    "delivery_id": str(row["id"]),
-                    "endpoint_id": str(row["endpoint_id"]),
-                    "event_id": str(row["event_id"]),
-                    "event_type": row["event_type"],
-                    "attempts": row["attempts"] + 1,
-                    "last_status_code": result.status,
-                    "last_error": result.error,
-                },
+                data={"object": WebhookDelivery(**delivery).model_dump(mode="json")},
             )
         )
     return emitted
