@@ -41,18 +41,20 @@ def _run_in_thread(fn: Callable[[], Any]) -> tuple[threading.Thread, dict[str, A
     return thread, out
 
 
-def _wait_until_blocked(admin: psycopg.Connection[dict[str, Any]], org_id: str, timeout: float = 10) -> None:
-    """Until a backend of the app role waits on a row lock (the route reached its lock)."""
+def _wait_until_blocked(
+    admin: psycopg.Connection[dict[str, Any]], org_id: str, timeout: float = 10, *, count: int = 1
+) -> None:
+    """Until ``count`` backends of the app role wait on a lock (the routes reached theirs)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         row = admin.execute(
             "SELECT count(*) AS n FROM pg_stat_activity"
             " WHERE usename = 'hearth_app' AND wait_event_type = 'Lock'"
         ).fetchone()
-        if row and row["n"] > 0:
+        if row and row["n"] >= count:
             return
         time.sleep(0.02)
-    raise AssertionError(f"no request of org {org_id} ever waited on a lock")
+    raise AssertionError(f"fewer than {count} requests of org {org_id} ever waited on a lock")
 
 
 @pytest.fixture
@@ -91,6 +93,36 @@ def test_membership_change_and_an_audited_write_do_not_deadlock(
     response = out["result"]
     assert response.status == 200, response.body
     assert response.json()["role"] == "viewer"
+
+
+def test_two_owners_leaving_at_once_leave_one_owner(
+    client: ApiClient, tenant: Tenant, admin_db: Any, locker: Any
+) -> None:
+    """Leaving is a membership change like any other: it takes the org's turn, so the second of
+    two owners leaving at once sees the first gone and is refused (409 last_owner)."""
+    org = tenant.org_id
+    second = client.add_member(tenant, "owner", "second-owner")
+    # Hold the chain head: the first to leave stops at its audit row, its delete not committed.
+    locker.execute("SELECT 1 FROM audit_chain_heads WHERE org_id = %s FOR UPDATE", (org,))
+    leaving = []
+    for user in (tenant.owner, second):
+        leaving.append(
+            _run_in_thread(
+                lambda user=user: client.delete(f"/v1/members/{user.user_id}", auth=user.auth, org=org)
+            )
+        )
+        _wait_until_blocked(admin_db, org, count=len(leaving))
+    locker.commit()
+    statuses = []
+    for thread, out in leaving:
+        thread.join(30)
+        assert "error" not in out, out.get("error")
+        statuses.append(out["result"].status)
+    assert sorted(statuses) == [204, 409], [out["result"].body for _t, out in leaving]
+    owners = admin_db.execute(
+        "SELECT count(*) AS n FROM org_members WHERE org_id = %s AND role = 'owner'", (org,)
+    ).fetchone()
+    assert owners["n"] == 1
 
 
 def test_patch_without_if_match_waits_for_a_concurrent_update_instead_of_412(

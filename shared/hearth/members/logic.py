@@ -67,9 +67,12 @@ def remove(ctx: RequestContext, user_id: UUID) -> None:
         if store.get(ctx.db, user_id) is None:
             raise NotFound("member", user_id)
         raise Forbidden("permission_denied", "You may only remove yourself.")
-    target = (
-        _target(ctx, user_id) if str(user_id) != str(ctx.user_id) else store.get(ctx.db, user_id, lock=True)
-    )
+    if str(user_id) != str(ctx.user_id):
+        target = _target(ctx, user_id)
+    else:
+        # Leaving takes its turn too: two owners leaving at once must not both pass the check.
+        _lock_membership(ctx)
+        target = store.get(ctx.db, user_id, lock=True)
     if target is None:
         raise NotFound("member", user_id)
     ctx.check_if_match(target["version"])
