@@ -120,12 +120,12 @@ def test_only_the_verified_holder_of_the_address_accepts(client, tenant):
     assert len(_members(client, tenant)) == len(before) + 1
 
 
-def test_unknown_malformed_and_forged_tokens_are_not_found(client, tenant):
+def test_unknown_malformed_and_forged_tokens_are_refused_alike(client, tenant):
     user = _signed_in(client, f"u-{uuid.uuid4().hex[:8]}@example.com")
     real = client.invite(tenant, "someone@example.com")["token"]
     forged = real[:25] + ("B" if real[25] != "B" else "C") + real[26:]
     for token in ("nonsense", "hi_" + "A" * 54, "hi_!!", forged, real + "x"):
-        assert _code(_accept(client, user, token)) == (404, "invitation_not_found"), token
+        assert _code(_accept(client, user, token)) == (422, "invitation_not_found"), token
     assert _code(client.post(ACCEPT, auth=user, json_body={})) == (422, "validation_failed")
 
 

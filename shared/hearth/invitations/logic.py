@@ -31,7 +31,7 @@ from hearth.invitations.models import (
     InvitationCreated,
 )
 from hearth.members import store as members_store
-from hearth.problems import Conflict, Forbidden, NotFound
+from hearth.problems import Conflict, Forbidden, NotFound, Unprocessable, field_error
 
 TOKEN_PREFIX = "hi_"  # noqa: S105 - a prefix, not a secret
 _SECRET_BYTES = 24
@@ -85,8 +85,14 @@ def revoke(ctx: RequestContext, invitation_id: UUID) -> None:
         ctx.audit("invitation.revoke", "invitation", invitation_id, changes={"email": row["email"]})
 
 
-def _not_found() -> NotFound:
-    return NotFound("invitation")
+def _not_found() -> Unprocessable:
+    # 422 on the field, not 404: the route's path names no resource (and the answer is one for
+    # every token that is not an invitation of ours, another org's included).
+    return Unprocessable(
+        "invitation_not_found",
+        "No invitation has this token.",
+        errors=[field_error("token", "No invitation has this token.", "invitation_not_found")],
+    )
 
 
 def accept(caller: Caller, body: InvitationAccept) -> InvitationAccepted:
