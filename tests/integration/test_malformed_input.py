@@ -209,3 +209,23 @@ def test_nul_in_a_query_parameter_is_422_naming_it(
     response = client.get(path, query=query, auth=tenant.owner.auth, org=tenant.org_id)
     doc = _assert_problem(response, 422, "nul_character", field)
     assert doc["errors"][0]["in"] == "query"
+
+
+def test_a_nul_in_the_user_agent_is_dropped_not_a_500(
+    client: ApiClient, tenant: Tenant, admin_db: Any
+) -> None:
+    """The user agent is recorded with the audit row; a NUL in it is not the caller's field to fix."""
+    made = client.post(
+        "/v1/companies",
+        json_body={"name": "Agent"},
+        headers={"user-agent": "curl\u0000/8"},
+        auth=tenant.owner.auth,
+        org=tenant.org_id,
+    )
+    assert made.status == 201, made.body
+    row = admin_db.execute(
+        "SELECT user_agent FROM audit_logs WHERE org_id = %s AND resource_id = %s",
+        (tenant.org_id, made.json()["id"]),
+    ).fetchone()
+    assert row["user_agent"].endswith("curl/8")
+    assert "\x00" not in row["user_agent"]
