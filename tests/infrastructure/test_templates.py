@@ -259,3 +259,129 @@ def test_a_provider_sdk_need_brings_its_layer_to_the_functions_that_declare_it(m
     assert {"Ref": "ExampleSdkLayer"} in with_sdk
     assert "Layers" not in resources[functions[1].logical_id]["Properties"]  # the Globals' two only
     assert stack.budget == len(transform(long_form(stack.template))["Resources"])
+
+
+# -- abuse limits: throttles, access log, concurrency ----------------------------------------------
+
+#: Routes whose one request costs the database much: batches of up to 100 writes, whole-chain
+#: checks, rescheduling a period's failed deliveries.
+EXPENSIVE = re.compile(r"^(POST /v1/.+/batch/(create|update)|GET /v1/audit-logs/verify|POST .+/recover)$")
+
+
+def _stage(template) -> dict[str, Any]:
+    (stage,) = template.of_type("AWS::ApiGatewayV2::Stage").values()
+    return stage
+
+
+def _number_parameter(template, name: str) -> int:
+    parameter = template.parameters[name]
+    assert parameter["Type"] == "Number", name
+    return int(parameter["Default"])
+
+
+def test_the_stage_throttles_every_route_from_its_parameters(template, transformed):
+    stage = _stage(template)
+    assert stage["Properties"]["ApiId"] == {"Ref": "HttpApi"}
+    defaults = stage["Properties"]["DefaultRouteSettings"]
+    assert defaults["ThrottlingRateLimit"] == {"Ref": "ApiThrottlingRateLimit"}
+    assert defaults["ThrottlingBurstLimit"] == {"Ref": "ApiThrottlingBurstLimit"}
+    assert _number_parameter(template, "ApiThrottlingRateLimit") > 0
+    assert _number_parameter(template, "ApiThrottlingBurstLimit") > 0
+    (after,) = [r for r in transformed[None].values() if r["Type"] == "AWS::ApiGatewayV2::Stage"]
+    assert after["Properties"]["DefaultRouteSettings"] == defaults
+
+
+def test_expensive_routes_declare_a_throttle_below_the_stages():
+    expensive = {fn.route.route_key: fn.route for fn in DECLARED.values() if fn.route is not None}
+    expensive = {key: route for key, route in expensive.items() if EXPENSIVE.match(key)}
+    assert len(expensive) >= 18  # 8 resources' two batch routes, verify, recover
+    for key, route in expensive.items():
+        assert route.throttle is not None, f"{key} declares no throttle"
+        assert route.throttle.rate <= 10, key
+        assert route.throttle.burst <= 20, key
+
+
+def test_every_declared_throttle_is_a_route_setting_applied_after_its_route_exists(template):
+    stage = _stage(template)
+    declared = {
+        fn.route.route_key: (fn.stack + "Stack", fn.route.throttle)
+        for fn in DECLARED.values()
+        if fn.route is not None and fn.route.throttle is not None
+    }
+    settings = stage["Properties"]["RouteSettings"]
+    assert set(settings) == set(declared)
+    served = template.routes()
+    for key, (stack, throttle) in declared.items():
+        assert settings[key] == {"ThrottlingBurstLimit": throttle.burst, "ThrottlingRateLimit": throttle.rate}
+        # API Gateway refuses a route setting for a route it does not have yet.
+        assert served[key].stack == stack
+        assert stack in stage["DependsOn"], key
+
+
+def test_a_throttle_declared_on_a_route_reaches_the_stage():
+    from hearth.http import Api
+
+    api = Api()
+    api.route("POST", "/v1/things/batch/create", permission="things:create")(lambda: None)
+    api.throttled(rate=3, burst=7)
+    plain = _synthetic("things", 4)
+    throttled = Declared(**{**plain[1].__dict__, "route": api.spec})
+    stacks = [
+        generator.build_stack("things", [plain[0], throttled]),
+        generator.build_stack("other", plain[2:]),
+    ]
+    stage = long_form(generator.http_api_stage(stacks))
+    assert stage["DependsOn"] == ["ThingsStack"]
+    assert stage["Properties"]["RouteSettings"] == {
+        "POST /v1/things/batch/create": {"ThrottlingBurstLimit": 7, "ThrottlingRateLimit": 3.0}
+    }
+    assert "DependsOn" not in generator.http_api_stage(stacks[1:])
+    with pytest.raises(ValueError):
+        api.throttled(rate=0, burst=1)
+
+
+def test_the_stage_writes_an_access_log_with_the_request_id_to_a_kept_log_group(template, transformed):
+    settings = _stage(template)["Properties"]["AccessLogSettings"]
+    assert settings["DestinationArn"] == {"Fn::GetAtt": ["HttpApiAccessLogs", "Arn"]}
+    group = template.resources["HttpApiAccessLogs"]
+    assert group["Type"] == "AWS::Logs::LogGroup"
+    assert group["Properties"]["RetentionInDays"] == {"Ref": "AccessLogRetentionDays"}
+    assert _number_parameter(template, "AccessLogRetentionDays") >= 30
+    line = json.loads(settings["Format"])  # one JSON object per request
+    # The id the functions log as their correlation id, and who called, as the authorizer found.
+    assert line["requestId"] == "$context.requestId"
+    assert {"$context.status", "$context.routeKey", "$context.identity.sourceIp"} <= set(line.values())
+    assert "$context.authorizer.org_id" in line.values()
+    assert not any("authorization" in v.lower() or "header" in v.lower() for v in line.values())
+
+
+def test_the_concurrency_budget_fits_the_database(template, transformed):
+    """What may hold a connection to the RDS Proxy at once, with the template's defaults: the
+    authorizer (reserved), every consumer and schedule (reserved), and the API's functions
+    (at most the stage's burst in flight at once). README ("Concurrency budget") states the sum."""
+    authorizer = template.resources["AuthorizerFunction"]["Properties"]
+    assert authorizer["ReservedConcurrentExecutions"] == {"Ref": "AuthorizerReservedConcurrency"}
+    (function,) = [
+        r
+        for k, r in transformed[None].items()
+        if k == "AuthorizerFunction" and r["Type"] == "AWS::Lambda::Function"
+    ]
+    assert function["Properties"]["ReservedConcurrentExecutions"] == {"Ref": "AuthorizerReservedConcurrency"}
+    background = 0
+    for fn in DECLARED.values():
+        deployment = fn.consumer or fn.schedule
+        if deployment is not None:
+            assert deployment.reserved_concurrency, fn.logical_id
+            background += deployment.reserved_concurrency
+    budget = (
+        _number_parameter(template, "AuthorizerReservedConcurrency")
+        + background
+        + _number_parameter(template, "ApiThrottlingBurstLimit")
+    )
+    assert budget <= BUDGET_CONNECTIONS, budget
+    readme = (ROOT / "README.md").read_text()
+    assert f"{BUDGET_CONNECTIONS} connections" in readme
+
+
+#: The proxy connections the defaults are sized for (README, "Concurrency budget").
+BUDGET_CONNECTIONS = 300

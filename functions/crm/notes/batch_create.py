@@ -8,6 +8,6 @@ api = routes.batch_create_records(
     NOTES,
     logic.create,
     doc="Create notes; each item succeeds or fails on its own (see `results[].status`).",
-)
+).throttled(rate=10, burst=20)  # up to 100 writes a request: all callers, 1,000 a second
 
 handler = api.handler

@@ -8,6 +8,6 @@ api = routes.batch_update_records(
     TIME_ENTRIES,
     logic.update,
     doc="Change time entries by id; each item succeeds or fails on its own (a stale `version` is 412).",
-)
+).throttled(rate=10, burst=20)  # up to 100 writes a request: all callers, 1,000 a second
 
 handler = api.handler

@@ -7,6 +7,7 @@ from uuid import UUID
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from hearth.http import Api, RequestContext
+from hearth.http.spec import Throttle
 from hearth.webhooks.endpoints import logic
 from hearth.webhooks.endpoints.models import RecoverAccepted
 
@@ -14,7 +15,10 @@ api = Api()
 
 
 @api.post(
-    "/v1/webhook-endpoints/{endpoint_id}/recover", permission="webhook_deliveries:retry", status_code=202
+    "/v1/webhook-endpoints/{endpoint_id}/recover",
+    permission="webhook_deliveries:retry",
+    status_code=202,
+    throttle=Throttle(rate=2, burst=5),  # reschedules every failed delivery of a period
 )
 def recover_webhook_endpoint(
     ctx: RequestContext,

@@ -23,6 +23,7 @@ module's ``api.spec`` (method, path, and ``needs``) to write its template sectio
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import json
 import typing
@@ -36,7 +37,7 @@ from pydantic import BaseModel
 from hearth import needs as needs_
 from hearth.http import invocation
 from hearth.http.responses import documented_responses, security_schemes
-from hearth.http.spec import RouteSpec
+from hearth.http.spec import RouteSpec, Throttle
 from hearth.observability import logger, tracer
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
@@ -79,6 +80,7 @@ class Api:
         also_returns: tuple[int, ...] = (),
         needs: Iterable[needs_.Need] = (),
         operation_id: str | None = None,
+        throttle: Throttle | None = None,
     ) -> Decorator:
         """Declare this function's route. ``permission=None`` only for routes without a tenant.
         ``description`` is appended to the docstring in the OpenAPI document (e.g. the filter and
@@ -87,7 +89,8 @@ class Api:
         ``also_returns`` names other success statuses the route answers with the same body (an
         upsert's 201), for the OpenAPI document. ``needs`` names what the function needs from its
         deployment besides the app database (``hearth.needs``); they are checked now, at cold
-        start, and ``hearth template`` grants exactly them."""
+        start, and ``hearth template`` grants exactly them. ``throttle`` limits an expensive route
+        at the gateway (see :meth:`throttled`)."""
         method = method.upper()
         if tenant and permission is None:
             raise ValueError("a tenant route needs a permission")
@@ -113,6 +116,7 @@ class Api:
                 reveals_secret=reveals_secret,
                 also_returns=also_returns,
                 needs=needs_.declared([*implied, *needs]),
+                throttle=throttle,
             )
             self.spec = spec
             doc = "\n\n".join(part for part in (inspect.getdoc(fn), description) if part)
@@ -130,6 +134,18 @@ class Api:
             return fn
 
         return register
+
+    def throttled(self, *, rate: float, burst: int) -> Api:
+        """Limit this route at the gateway to ``rate`` requests per second (``burst`` at once),
+        for every caller together: for routes whose one request costs the database much (batches,
+        whole-chain checks). For a route declared by a family of the kit::
+
+            api = routes.batch_create_records(COMPANIES, logic.create, doc=...).throttled(rate=20, burst=40)
+        """
+        if self.spec is None:
+            raise RuntimeError("declare the route before its throttle")
+        self.spec = dataclasses.replace(self.spec, throttle=Throttle(rate=rate, burst=burst))
+        return self
 
     def get(self, path: str, **kwargs: Any) -> Decorator:
         return self.route("GET", path, **kwargs)

@@ -11,6 +11,21 @@ from hearth import needs as needs_
 
 
 @dataclass(frozen=True, slots=True)
+class Throttle:
+    """API Gateway's limit on one route, below the stage's: a token bucket refilled at ``rate``
+    requests per second holding at most ``burst``. It counts every caller together (the
+    per-credential limit is the kit's rate limiter); excess requests answer 429 at the gateway,
+    before any function runs. ``hearth template`` writes it into the stage's ``RouteSettings``."""
+
+    rate: float
+    burst: int
+
+    def __post_init__(self) -> None:
+        if not self.rate > 0 or self.burst < 1:
+            raise ValueError("a throttle needs rate > 0 and burst >= 1")
+
+
+@dataclass(frozen=True, slots=True)
 class RouteSpec:
     method: str
     path: str  # as in the templates: /v1/members/{user_id}
@@ -23,6 +38,8 @@ class RouteSpec:
     also_returns: tuple[int, ...] = ()
     #: What the function needs from its deployment (``hearth.needs``), the implied ones included.
     needs: tuple[needs_.Need, ...] = ()
+    #: The gateway's limit on this route (expensive routes), if any.
+    throttle: Throttle | None = None
 
     @property
     def route_key(self) -> str:

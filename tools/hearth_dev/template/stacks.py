@@ -9,16 +9,22 @@ the root's HTTP API and authorizer. A route is four resources besides its role: 
 an integration, the route and the permission for API Gateway to invoke it (SAM's own ``HttpApi``
 events only attach to an API of the same template). Every function gets the environment, IAM
 statements and layers of the needs it declares, and nothing else (``grants``).
+
+The API's stage is written into the root's section too: its ``RouteSettings`` carry the throttles
+routes declare (``throttle=`` or ``Api.throttled``), and a route setting may only name a route
+that exists, so the stage depends on the stacks that create those routes.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from hearth.http.spec import Throttle
 from hearth_dev.template.cfn import Fn, GetAtt, Ref, Sub, dump_yaml
 from hearth_dev.template.declarations import Declared, camel, discover
 from hearth_dev.template.grants import (
@@ -43,6 +49,30 @@ HEADER = (
     "# Add or change a function in its module, then run `./hearth.sh template`.\n"
 )
 STACK_TEMPLATE = "template.yaml"
+
+#: The stage's access log: one JSON line per request, keyed by API Gateway's request id (the
+#: correlation id every function logs), with the caller's ids as the authorizer resolved them.
+ACCESS_LOG_FORMAT = json.dumps(
+    {
+        "requestId": "$context.requestId",
+        "requestTime": "$context.requestTimeEpoch",
+        "ip": "$context.identity.sourceIp",
+        "userAgent": "$context.identity.userAgent",
+        "routeKey": "$context.routeKey",
+        "path": "$context.path",
+        "status": "$context.status",
+        "responseLength": "$context.responseLength",
+        "responseLatency": "$context.responseLatency",
+        "integrationLatency": "$context.integrationLatency",
+        "integrationStatus": "$context.integrationStatus",
+        "integrationError": "$context.integrationErrorMessage",
+        "authorizerError": "$context.authorizer.error",
+        "orgId": "$context.authorizer.org_id",
+        "userId": "$context.authorizer.user_id",
+        "apiKeyId": "$context.authorizer.api_key_id",
+    },
+    separators=(",", ":"),
+)
 
 
 def stack_logical_id(area: str) -> str:
@@ -216,6 +246,7 @@ class Stack:
     template: dict[str, Any]
     parameters: tuple[str, ...]  # the stack parameters it takes, in order
     budget: int  # resources after the SAM transform
+    throttles: tuple[tuple[str, Throttle], ...] = ()  # (route key, throttle) of its routes
 
     @property
     def logical_id(self) -> str:
@@ -270,16 +301,53 @@ def build_stack(area: str, functions: list[Declared]) -> Stack:
         "Globals": _globals(),
         "Resources": resources,
     }
-    return Stack(area, template, ordered, budget)
+    throttles = tuple(
+        (fn.route.route_key, fn.route.throttle)
+        for fn in functions
+        if fn.route is not None and fn.route.throttle is not None
+    )
+    return Stack(area, template, ordered, budget, throttles)
 
 
 def build(root: Path) -> list[Stack]:
     return [build_stack(area, fns) for area, fns in discover(root / "functions").items()]
 
 
+def http_api_stage(stacks: list[Stack]) -> dict[str, Any]:
+    """The HTTP API's stage: the default throttle and the access log from the root's parameters
+    and log group, a route setting per declared throttle (after the stacks that create those
+    routes)."""
+    route_settings = {
+        route_key: {"ThrottlingBurstLimit": throttle.burst, "ThrottlingRateLimit": float(throttle.rate)}
+        for stack in stacks
+        for route_key, throttle in stack.throttles
+    }
+    stage: dict[str, Any] = {"Type": "AWS::ApiGatewayV2::Stage"}
+    creators = [stack.logical_id for stack in stacks if stack.throttles]
+    if creators:
+        stage["DependsOn"] = creators
+    stage["Properties"] = {
+        "ApiId": Ref("HttpApi"),
+        "StageName": Ref("Stage"),
+        "AutoDeploy": True,
+        "DefaultRouteSettings": {
+            "ThrottlingBurstLimit": Ref("ApiThrottlingBurstLimit"),
+            "ThrottlingRateLimit": Ref("ApiThrottlingRateLimit"),
+        },
+        "AccessLogSettings": {
+            "DestinationArn": GetAtt("HttpApiAccessLogs", "Arn"),
+            "Format": ACCESS_LOG_FORMAT,
+        },
+        **({"RouteSettings": dict(sorted(route_settings.items()))} if route_settings else {}),
+    }
+    return stage
+
+
 def root_section(stacks: list[Stack]) -> str:
-    """The root template's resources that nest the stacks (between the markers)."""
-    resources = {
+    """The root template's resources that nest the stacks, and the API's stage (between the
+    markers)."""
+    resources: dict[str, Any] = {"HttpApiStage": http_api_stage(stacks)}
+    resources |= {
         stack.logical_id: {
             "Type": "AWS::Serverless::Application",
             "Properties": {
