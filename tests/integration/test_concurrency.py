@@ -210,7 +210,12 @@ def test_parallel_membership_changes_and_record_writes_in_one_org(client: ApiCli
                     f"/v1/members/{member.user_id}", auth=owner, org=org, json_body={"role": role}
                 )
             elif kind == 1:
-                r = client.post("/v1/companies", auth=owner, org=org, json_body={"name": f"Co {i}"})
+                r = client.post(
+                    "/v1/companies",
+                    auth=owner,
+                    org=org,
+                    json_body={"name": f"Co {i}", "owner_id": members[i % len(members)].user_id},
+                )
             elif kind == 2:
                 r = client.patch(
                     f"/v1/companies/{company_id}", auth=owner, org=org, json_body={"name": f"Shared {i}"}
