@@ -36,6 +36,11 @@ class Tenant:
     def key_auth(self) -> str:
         return f"Bearer {self.api_key}"
 
+    @property
+    def as_owner(self) -> dict[str, str]:
+        """The owner's signed-in session (for what API keys may not do: keys, membership)."""
+        return {"auth": self.owner.auth, "org": self.org_id}
+
 
 class ApiClient:
     def __init__(self, gateway: Gateway) -> None:

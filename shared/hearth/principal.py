@@ -28,6 +28,9 @@ class Principal:
     rate_limit: int
     requested_org: str = ""  # the X-Hearth-Org header the authorizer saw ("" when absent)
     org_claim: str = ""  # the token's org_id claim ("" when absent)
+    #: When this credential stops being accepted (Unix time): the token's ``exp``, or the API
+    #: key's expiry; ``None`` for a key that does not expire. Nothing it creates may outlive it.
+    expires_at: int | None = None
 
     @property
     def actor(self) -> tuple[Kind, str]:
@@ -50,10 +53,11 @@ class Principal:
             "api_key_id": str(self.api_key_id or ""),
             "org_id": str(self.org_id or ""),
             "role": role,
-            "permissions": ",".join(rbac.permissions(role)) if role else "",
+            "permissions": ",".join(rbac.permissions(role, credential=self.kind)) if role else "",
             "rate_limit": self.rate_limit,
             "requested_org": self.requested_org,
             "org_claim": self.org_claim,
+            "expires_at": "" if self.expires_at is None else self.expires_at,
         }
 
     @classmethod
@@ -77,4 +81,5 @@ class Principal:
             rate_limit=int(ctx.get("rate_limit") or 0),
             requested_org=str(ctx.get("requested_org") or ""),
             org_claim=str(ctx.get("org_claim") or ""),
+            expires_at=int(ctx["expires_at"]) if ctx.get("expires_at") not in (None, "") else None,
         )

@@ -6,6 +6,13 @@ denied::
 
     scope = rbac.scope("member", "api_keys:delete")   # "own"
     rbac.allows("viewer", "members:update")           # False
+
+An API key acts for the user who created it, with at most that user's role, but never holds the
+permissions that decide who can act for the org: creating keys, and changing membership (adding,
+changing or removing members; invitations). Those need a signed-in user, whatever the role::
+
+    rbac.scope("owner", "api_keys:create", credential="api_key")   # None
+    rbac.scope("owner", "members:read", credential="api_key")      # "all"
 """
 
 from __future__ import annotations
@@ -14,6 +21,8 @@ from enum import StrEnum
 from typing import Literal
 
 Scope = Literal["all", "own"]
+#: The kind of credential a request came with (``Principal.kind``).
+Credential = Literal["user", "api_key"]
 
 
 class Role(StrEnum):
@@ -99,10 +108,23 @@ _TABLE: dict[str, tuple[Scope | None, Scope | None, Scope | None, Scope | None]]
 
 _ORDER = (Role.OWNER, Role.ADMIN, Role.MEMBER, Role.VIEWER)
 
+#: Resources whose every action but ``read`` changes who belongs to the org (a resource added
+#: here later, or an action added to one, is covered without a route of its own saying so).
+MEMBERSHIP_RESOURCES = ("members", "invitations")
+#: Other permissions only a signed-in user holds: a key minting keys would outlive its parent.
+_USERS_ONLY = frozenset({"api_keys:create"})
 
-def scope(role: Role | str | None, permission: str) -> Scope | None:
-    """The scope ``role`` holds ``permission`` with, or ``None`` when denied."""
-    if role is None:
+
+def users_only(permission: str) -> bool:
+    """True for a permission no API key holds, whatever its role (see the module docstring)."""
+    resource, _, action = permission.partition(":")
+    return permission in _USERS_ONLY or (resource in MEMBERSHIP_RESOURCES and action != "read")
+
+
+def scope(role: Role | str | None, permission: str, *, credential: Credential = "user") -> Scope | None:
+    """The scope ``role`` holds ``permission`` with, or ``None`` when denied (an API key is
+    denied the :func:`users_only` permissions)."""
+    if role is None or (credential != "user" and users_only(permission)):
         return None
     try:
         row = _TABLE[permission]
@@ -111,14 +133,25 @@ def scope(role: Role | str | None, permission: str) -> Scope | None:
         return None
 
 
-def allows(role: Role | str | None, permission: str) -> bool:
-    return scope(role, permission) is not None
+def allows(role: Role | str | None, permission: str, *, credential: Credential = "user") -> bool:
+    return scope(role, permission, credential=credential) is not None
 
 
-def permissions(role: Role | str) -> dict[str, Scope]:
+def refusal(role: Role | str | None, permission: str, *, credential: Credential = "user") -> str:
+    """Why :func:`scope` denies ``permission`` (the 403's detail)."""
+    if credential != "user" and users_only(permission) and scope(role, permission) is not None:
+        return f"API keys cannot {permission}: creating keys and changing membership need a signed-in user."
+    return f"Your role ({role}) does not allow {permission}."
+
+
+def permissions(role: Role | str, *, credential: Credential = "user") -> dict[str, Scope]:
     """Every permission ``role`` holds, with its scope."""
     idx = _ORDER.index(Role(role))
-    return {perm: row[idx] for perm, row in sorted(_TABLE.items()) if row[idx] is not None}  # type: ignore[misc]
+    return {
+        perm: row[idx]  # type: ignore[misc]
+        for perm, row in sorted(_TABLE.items())
+        if row[idx] is not None and not (credential != "user" and users_only(perm))
+    }
 
 
 def table() -> dict[str, dict[str, Scope | None]]:

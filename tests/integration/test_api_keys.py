@@ -5,15 +5,17 @@ from __future__ import annotations
 import hashlib
 import hmac
 import uuid
+from datetime import UTC, datetime, timedelta
 
 from tests.conftest import PEPPER
 
 
 def test_the_secret_is_shown_once_and_stored_as_a_keyed_hash(client, tenant, admin_db):
+    soon = (datetime.now(UTC) + timedelta(minutes=30)).isoformat()
     made = client.post(
         "/v1/api-keys",
-        auth=tenant.key_auth,
-        json_body={"name": "deploy", "role": "admin", "expires_at": "2999-01-01T00:00:00Z"},
+        **tenant.as_owner,
+        json_body={"name": "deploy", "role": "admin", "expires_at": soon},
     )
     assert made.status == 201
     body = made.json()
@@ -42,7 +44,7 @@ def test_a_key_cannot_exceed_its_creators_role(client, tenant):
         "/v1/api-keys", auth=member.auth, org=tenant.org_id, json_body={"name": "x", "role": "viewer"}
     )
     assert ok.status == 201
-    # A key made by a key: capped by that key's role, and owned by the same user.
+    # A key cannot make keys at all (test_api_key_privilege.py), whatever its role.
     viewer_key = f"Bearer {ok.json()['secret']}"
     assert client.post("/v1/api-keys", auth=viewer_key, json_body={"name": "y"}).status == 403
 
@@ -77,8 +79,8 @@ def test_viewers_cannot_create_keys_and_users_only_create_orgs(client, tenant):
 
 def test_an_idempotent_replay_returns_the_secret_which_is_stored_only_sealed(client, tenant, admin_db):
     headers = {"idempotency-key": "make-deploy-key"}
-    first = client.post("/v1/api-keys", auth=tenant.key_auth, json_body={"name": "deploy"}, headers=headers)
-    replay = client.post("/v1/api-keys", auth=tenant.key_auth, json_body={"name": "deploy"}, headers=headers)
+    first = client.post("/v1/api-keys", **tenant.as_owner, json_body={"name": "deploy"}, headers=headers)
+    replay = client.post("/v1/api-keys", **tenant.as_owner, json_body={"name": "deploy"}, headers=headers)
     assert replay.header("idempotent-replayed") == "true"
     assert replay.json()["secret"] == first.json()["secret"]
     stored = admin_db.execute(
@@ -94,7 +96,7 @@ def test_an_idempotent_replay_returns_the_secret_which_is_stored_only_sealed(cli
     )
     moved = client.post(
         "/v1/api-keys",
-        auth=tenant.key_auth,
+        **tenant.as_owner,
         json_body={"name": "deploy"},
         headers={"idempotency-key": "moved"},
     )

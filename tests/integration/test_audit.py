@@ -171,7 +171,7 @@ def test_verify_route_reports_the_chain(client, tenant, admin_db):
 
 
 def test_secrets_never_reach_the_audit_log(client, tenant, admin_db):
-    made = client.post("/v1/api-keys", auth=tenant.key_auth, json_body={"name": "ci", "role": "member"})
+    made = client.post("/v1/api-keys", **tenant.as_owner, json_body={"name": "ci", "role": "member"})
     secret = made.json()["secret"]
     rows = admin_db.execute(
         "SELECT changes::text AS c FROM audit_logs WHERE org_id = %s", (tenant.org_id,)
@@ -189,7 +189,7 @@ def test_secrets_never_reach_the_audit_log(client, tenant, admin_db):
 
 def test_audit_log_route_lists_filters_and_pages(client, tenant):
     for i in range(3):
-        client.post("/v1/api-keys", auth=tenant.key_auth, json_body={"name": f"k{i}"})
+        client.post("/v1/api-keys", **tenant.as_owner, json_body={"name": f"k{i}"})
     page1 = client.get("/v1/audit-logs", auth=tenant.key_auth, query="limit=2&action=api_key.create")
     assert page1.status == 200
     body = page1.json()
@@ -206,7 +206,7 @@ def test_audit_log_route_lists_filters_and_pages(client, tenant):
     one = body["data"][0]
     assert one["ip"] == "127.0.0.1"
     assert one["user_agent"] == "hearth-tests"
-    assert one["actor_type"] == "api_key"
+    assert (one["actor_type"], one["actor_id"]) == ("user", tenant.owner.user_id)
     assert one["request_id"]
     by_resource = client.get(
         "/v1/audit-logs",

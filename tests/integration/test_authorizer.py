@@ -216,9 +216,7 @@ def test_org_claim_and_header_must_agree(client, tenant, other_tenant):
 
 
 def test_revoked_and_expired_api_keys_are_denied(client, tenant, admin_db):
-    made = client.post(
-        "/v1/api-keys", auth=tenant.key_auth, json_body={"name": "short-lived", "role": "viewer"}
-    )
+    made = client.post("/v1/api-keys", **tenant.as_owner, json_body={"name": "short-lived", "role": "viewer"})
     secret, key_id = made.json()["secret"], made.json()["id"]
     assert authorizer.authorize({"authorization": f"Bearer {secret}"}).role == "viewer"
     admin_db.execute("UPDATE api_keys SET expires_at = now() - interval '1 second' WHERE id = %s", (key_id,))
@@ -248,10 +246,10 @@ def test_an_api_key_never_acts_above_its_creators_current_role(client, tenant):
     assert made.status == 201
     key = made.json()["secret"]
     assert authorizer.authorize({"authorization": f"Bearer {key}"}).role == "admin"
-    demoted = client.patch(f"/v1/members/{admin.user_id}", auth=tenant.key_auth, json_body={"role": "viewer"})
+    demoted = client.patch(f"/v1/members/{admin.user_id}", **tenant.as_owner, json_body={"role": "viewer"})
     assert demoted.status == 200
     assert authorizer.authorize({"authorization": f"Bearer {key}"}).role == "viewer"
-    assert client.delete(f"/v1/members/{admin.user_id}", auth=tenant.key_auth).status == 204
+    assert client.delete(f"/v1/members/{admin.user_id}", **tenant.as_owner).status == 204
     assert _reason(key) == "api_key_creator_not_a_member"
 
 

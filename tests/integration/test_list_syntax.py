@@ -90,7 +90,7 @@ def test_members_see_only_their_org(client, tenant, other_tenant, members):
 def test_api_keys_filter_sort_search_and_page(client, tenant):
     made = {}
     for name, role in [("gamma", "viewer"), ("alpha", "admin"), ("beta", "viewer")]:
-        response = client.post("/v1/api-keys", auth=tenant.key_auth, json_body={"name": name, "role": role})
+        response = client.post("/v1/api-keys", **tenant.as_owner, json_body={"name": name, "role": role})
         assert response.status == 201, response.body
         made[name] = response.json()
     assert client.delete(f"/v1/api-keys/{made['beta']['id']}", auth=tenant.key_auth).status == 204
@@ -135,7 +135,7 @@ def test_audit_logs_filter_sort_page_and_plain_parameters(client, tenant):
     start = datetime.now(UTC)
     keys = []
     for name in ("one", "two", "three"):
-        response = client.post("/v1/api-keys", auth=tenant.key_auth, json_body={"name": name})
+        response = client.post("/v1/api-keys", **tenant.as_owner, json_body={"name": name})
         assert response.status == 201
         keys.append(response.json()["id"])
     time.sleep(0.01)
@@ -371,7 +371,7 @@ def test_malformed_list_parameters(client, tenant, path, query, param, code):
 @pytest.mark.parametrize("path", LISTS)
 def test_a_cursor_belongs_to_its_sort(client, tenant, path):
     # Enough rows for two pages on every list: a second API key, and its audit row and event.
-    assert client.post("/v1/api-keys", auth=tenant.key_auth, json_body={"name": "more"}).status == 201
+    assert client.post("/v1/api-keys", **tenant.as_owner, json_body={"name": "more"}).status == 201
     client.add_member(tenant, "viewer")
     emit(tenant.org_id, "deal.won")
     emit(tenant.org_id, "deal.lost")

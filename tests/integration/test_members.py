@@ -53,15 +53,13 @@ def test_nobody_grants_above_their_own_role_or_touches_a_higher_role(client, ten
 
 def test_the_org_keeps_an_owner(client, tenant):
     owner_path = f"/v1/members/{tenant.owner.user_id}"
-    demote = client.patch(owner_path, auth=tenant.key_auth, json_body={"role": "admin"})
+    demote = client.patch(owner_path, **tenant.as_owner, json_body={"role": "admin"})
     assert (demote.status, demote.json()["code"]) == (409, "last_owner")
     leave = client.delete(owner_path, auth=tenant.owner.auth, org=tenant.org_id)
     assert (leave.status, leave.json()["code"]) == (409, "last_owner")
     second = client.add_member(tenant, "member")
     assert (
-        client.patch(
-            f"/v1/members/{second.user_id}", auth=tenant.key_auth, json_body={"role": "owner"}
-        ).status
+        client.patch(f"/v1/members/{second.user_id}", **tenant.as_owner, json_body={"role": "owner"}).status
         == 200
     )
     assert client.delete(owner_path, auth=tenant.owner.auth, org=tenant.org_id).status == 204
@@ -102,15 +100,13 @@ def test_two_owners_demoting_each_other_at_once_leave_one_owner(client, tenant, 
 def test_member_updates_use_etags(client, tenant):
     user = client.add_member(tenant, "viewer")
     path = f"/v1/members/{user.user_id}"
-    first = client.patch(path, auth=tenant.key_auth, json_body={"role": "member"})
+    first = client.patch(path, **tenant.as_owner, json_body={"role": "member"})
     etag = first.header("etag")
     assert etag == f'"{first.json()["version"]}"'
-    stale = client.patch(path, auth=tenant.key_auth, json_body={"role": "admin"}, headers={"if-match": '"1"'})
+    stale = client.patch(path, **tenant.as_owner, json_body={"role": "admin"}, headers={"if-match": '"1"'})
     assert stale.status == 412
     assert (
-        client.patch(
-            path, auth=tenant.key_auth, json_body={"role": "admin"}, headers={"if-match": etag}
-        ).status
+        client.patch(path, **tenant.as_owner, json_body={"role": "admin"}, headers={"if-match": etag}).status
         == 200
     )
 
@@ -131,8 +127,8 @@ def test_members_list_pages(client, tenant):
 
 def test_member_changes_are_audited(client, tenant):
     user = client.add_member(tenant, "viewer")
-    client.patch(f"/v1/members/{user.user_id}", auth=tenant.key_auth, json_body={"role": "member"})
-    client.delete(f"/v1/members/{user.user_id}", auth=tenant.key_auth)
+    client.patch(f"/v1/members/{user.user_id}", **tenant.as_owner, json_body={"role": "member"})
+    client.delete(f"/v1/members/{user.user_id}", **tenant.as_owner)
     actions = [
         r["action"]
         for r in client.get(

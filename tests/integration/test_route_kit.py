@@ -35,7 +35,7 @@ def _problem(response, status, code):
 
 def test_malformed_json_is_a_400(client, tenant):
     response = client.post(
-        "/v1/api-keys", auth=tenant.key_auth, body=b'{"name": ', headers={"content-type": "application/json"}
+        "/v1/api-keys", **tenant.as_owner, body=b'{"name": ', headers={"content-type": "application/json"}
     )
     _problem(response, 400, "malformed_json")
 
@@ -46,7 +46,7 @@ def test_invalid_fields_are_a_422_naming_each_field_and_change_nothing(client, t
     ).fetchone()
     response = client.post(
         "/v1/api-keys",
-        auth=tenant.key_auth,
+        **tenant.as_owner,
         json_body={"name": "", "role": "emperor", "expires_at": "2000-01-01T00:00:00Z", "x": 1},
     )
     doc = _problem(response, 422, "validation_failed")
@@ -61,7 +61,7 @@ def test_invalid_fields_are_a_422_naming_each_field_and_change_nothing(client, t
     assert after == before
     bad_query = client.get("/v1/members", auth=tenant.key_auth, query="limit=0")
     assert _problem(bad_query, 422, "validation_failed")["errors"][0]["in"] == "query"
-    bad_path = client.patch("/v1/members/not-a-uuid", auth=tenant.key_auth, json_body={"role": "viewer"})
+    bad_path = client.patch("/v1/members/not-a-uuid", **tenant.as_owner, json_body={"role": "viewer"})
     assert _problem(bad_path, 422, "validation_failed")["errors"][0]["in"] == "path"
 
 
@@ -129,8 +129,8 @@ def test_rate_limit_headers_and_429(client, tenant, admin_db):
 
 def test_idempotency_key_replays_and_refuses_reuse(client, tenant, admin_db):
     headers = {"idempotency-key": "create-ci-key-1"}
-    first = client.post("/v1/api-keys", auth=tenant.key_auth, json_body={"name": "ci"}, headers=headers)
-    again = client.post("/v1/api-keys", auth=tenant.key_auth, json_body={"name": "ci"}, headers=headers)
+    first = client.post("/v1/api-keys", **tenant.as_owner, json_body={"name": "ci"}, headers=headers)
+    again = client.post("/v1/api-keys", **tenant.as_owner, json_body={"name": "ci"}, headers=headers)
     assert first.status == again.status == 201
     assert again.json() == first.json()
     assert again.header("idempotent-replayed") == "true"
@@ -139,34 +139,35 @@ def test_idempotency_key_replays_and_refuses_reuse(client, tenant, admin_db):
         "SELECT count(*) AS n FROM api_keys WHERE org_id = %s AND name = 'ci'", (tenant.org_id,)
     ).fetchone()
     assert count["n"] == 1
-    reused = client.post("/v1/api-keys", auth=tenant.key_auth, json_body={"name": "other"}, headers=headers)
+    reused = client.post("/v1/api-keys", **tenant.as_owner, json_body={"name": "other"}, headers=headers)
     _problem(reused, 422, "idempotency_key_reused")
     # Keys are scoped to the credential: the same key from another credential is a new request.
+    admin = client.add_member(tenant, "admin")
     other = client.post(
-        "/v1/api-keys", auth=tenant.owner.auth, org=tenant.org_id, json_body={"name": "ci"}, headers=headers
+        "/v1/api-keys", auth=admin.auth, org=tenant.org_id, json_body={"name": "ci"}, headers=headers
     )
     assert other.status == 201
     assert other.json()["id"] != first.json()["id"]
     too_long = client.post(
-        "/v1/api-keys", auth=tenant.key_auth, json_body={"name": "x"}, headers={"idempotency-key": "k" * 300}
+        "/v1/api-keys", **tenant.as_owner, json_body={"name": "x"}, headers={"idempotency-key": "k" * 300}
     )
     _problem(too_long, 400, "invalid_idempotency_key")
 
 
 def test_idempotency_key_in_flight_is_a_409(client, tenant, database):
     key = "in-flight-1"
-    credential = f"key:{tenant.api_key_id}"
+    credential = f"user:{tenant.owner.user_id}"
     with psycopg.connect(database["admin"], autocommit=True) as holder:
         holder.execute(
             "SELECT pg_advisory_lock(hashtextextended(%s, 0))", (f"{tenant.org_id}:{credential}:{key}",)
         )
         busy = client.post(
-            "/v1/api-keys", auth=tenant.key_auth, json_body={"name": "x"}, headers={"idempotency-key": key}
+            "/v1/api-keys", **tenant.as_owner, json_body={"name": "x"}, headers={"idempotency-key": key}
         )
         _problem(busy, 409, "idempotency_key_in_use")
         holder.execute("SELECT pg_advisory_unlock_all()")
     done = client.post(
-        "/v1/api-keys", auth=tenant.key_auth, json_body={"name": "x"}, headers={"idempotency-key": key}
+        "/v1/api-keys", **tenant.as_owner, json_body={"name": "x"}, headers={"idempotency-key": key}
     )
     assert done.status == 201
 
@@ -180,7 +181,7 @@ def test_concurrent_posts_with_one_key_execute_once(client, tenant, admin_db):
         results.append(
             client.post(
                 "/v1/api-keys",
-                auth=tenant.key_auth,
+                **tenant.as_owner,
                 json_body={"name": "race"},
                 headers={"idempotency-key": "race-1"},
             )
@@ -315,10 +316,9 @@ def test_failed_requests_count_and_change_nothing(client, tenant, admin_db):
     keys_before = admin_db.execute(
         "SELECT count(*) AS n FROM api_keys WHERE org_id = %s", (tenant.org_id,)
     ).fetchone()
-    assert client.post("/v1/api-keys", auth=tenant.key_auth, json_body={"name": ""}).status == 422
+    assert client.post("/v1/api-keys", **tenant.as_owner, json_body={"name": ""}).status == 422
     assert (
-        client.post("/v1/api-keys", auth=tenant.key_auth, json_body={"name": "x", "role": "nope"}).status
-        == 422
+        client.post("/v1/api-keys", **tenant.as_owner, json_body={"name": "x", "role": "nope"}).status == 422
     )
     hits = admin_db.execute(
         "SELECT sum(hits) AS n FROM rate_limit_counters WHERE org_id = %s", (tenant.org_id,)
@@ -340,7 +340,7 @@ def test_a_route_that_fails_after_writing_leaves_nothing_behind(client, tenant, 
         raise RuntimeError("failure after the insert")
 
     monkeypatch.setattr(logic, "create", create_then_fail)
-    response = client.post("/v1/api-keys", auth=tenant.key_auth, json_body={"name": "ghost"})
+    response = client.post("/v1/api-keys", **tenant.as_owner, json_body={"name": "ghost"})
     assert response.status == 500
     ghosts = admin_db.execute(
         "SELECT count(*) AS n FROM api_keys WHERE org_id = %s AND name = 'ghost'", (tenant.org_id,)

@@ -1,8 +1,11 @@
-"""API key rules: a key's role never exceeds its creator's; members see and revoke their own
-keys; the secret is shown once and only its keyed hash is stored."""
+"""API key rules: a key's role never exceeds its creator's, and it never outlives the credential
+that created it (the signed-in user's token; API keys cannot create keys at all, see
+``hearth.rbac``); members see and revoke their own keys; the secret is shown once and only its
+keyed hash is stored."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from uuid import UUID
 
 from hearth import rbac
@@ -10,7 +13,7 @@ from hearth.api_keys import store
 from hearth.api_keys.models import ApiKeyCreate, ApiKeyCreated
 from hearth.auth import api_keys as secrets
 from hearth.http import RequestContext
-from hearth.problems import Forbidden, NotFound
+from hearth.problems import Forbidden, NotFound, Unauthorized, invalid
 
 
 def visible_keys(ctx: RequestContext) -> list[tuple[str, list[object]]]:
@@ -18,10 +21,34 @@ def visible_keys(ctx: RequestContext) -> list[tuple[str, list[object]]]:
     return [("r.created_by = %s", [ctx.user_id])] if ctx.scope == "own" else []
 
 
+def expiry(ctx: RequestContext, wanted: datetime | None) -> datetime | None:
+    """The new key's expiry: ``wanted``, at most the creating credential's own (its default).
+
+    A key made in a session ends with that session's token; one made by a key (should a role
+    ever allow it), no later than that key. So a stolen short-lived credential cannot be turned
+    into a lasting one."""
+    limit = ctx.principal.expires_at
+    if limit is None:
+        if ctx.principal.kind == "user":  # every token has an expiry; a context without one is stale
+            raise Unauthorized("session_expiry_unknown", "Sign in again to create an API key.")
+        return wanted
+    ceiling = datetime.fromtimestamp(limit, UTC)
+    if wanted is None:
+        return ceiling
+    if wanted > ceiling:
+        raise invalid(
+            "expires_at",
+            f"Must not be later than {ceiling.isoformat()}, when the credential creating the key expires.",
+            "after_credential_expiry",
+        )
+    return wanted
+
+
 def create(ctx: RequestContext, body: ApiKeyCreate) -> ApiKeyCreated:
     if not rbac.at_most(body.role, ctx.role):
         raise Forbidden("role_above_yours", f"A key cannot have a role above yours ({ctx.role}).")
     assert ctx.user_id is not None
+    expires_at = expiry(ctx, body.expires_at)
     secret, prefix = secrets.generate()
     row = store.insert(
         ctx.db,
@@ -30,7 +57,7 @@ def create(ctx: RequestContext, body: ApiKeyCreate) -> ApiKeyCreated:
         key_hash=secrets.digest(secret),
         role=body.role,
         created_by=ctx.user_id,
-        expires_at=body.expires_at,
+        expires_at=expires_at,
     )
     ctx.audit(
         "api_key.create",

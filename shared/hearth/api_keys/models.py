@@ -28,7 +28,11 @@ class ApiKeyCreate(BaseModel):
 
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
     role: Role = Role.MEMBER
-    expires_at: AwareDatetime | None = None
+    expires_at: AwareDatetime | None = Field(
+        default=None,
+        description="When the key stops working: at most, and by default, when the token of the"
+        " session creating it expires.",
+    )
 
     @field_validator("expires_at")
     @classmethod

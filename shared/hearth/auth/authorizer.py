@@ -74,6 +74,7 @@ def _api_key_principal(secret: str, requested_org: str) -> Principal:
         role=rbac.lesser(row["role"], row["creator_role"]),
         rate_limit=settings().rate_limit_for(row["plan"]),
         requested_org=requested_org,
+        expires_at=int(row["expires_at"].timestamp()) if row["expires_at"] is not None else None,
     )
 
 
@@ -120,4 +121,5 @@ def _user_principal(token: str, requested_org: str) -> Principal:
         rate_limit=settings().rate_limit_for(row["plan"] or "free"),
         requested_org=requested_org,
         org_claim=org if claims.org_id else "",
+        expires_at=claims.expires_at,
     )

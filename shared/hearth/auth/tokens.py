@@ -58,6 +58,7 @@ class Claims:
     email: str | None
     name: str | None
     org_id: str | None
+    expires_at: int | None = None  # the token's ``exp`` (Unix time)
     #: Whether the provider marks ``email`` as verified (the ``email_verified`` claim).
     email_verified: bool = False
 
@@ -151,6 +152,7 @@ def _claims(payload: dict[str, Any]) -> Claims:
         email=email,
         name=(name[:NAME_MAX].strip() or None) if name else None,
         org_id=str(org) if org else None,
+        expires_at=int(payload["exp"]),
         email_verified=_verified(payload.get("email_verified")),
     )
 

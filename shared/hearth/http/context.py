@@ -85,13 +85,15 @@ class RequestContext:
         return self.principal.user_id
 
     def can(self, permission: str) -> rbac.Scope | None:
-        return rbac.scope(self.role, permission)
+        return rbac.scope(self.role, permission, credential=self.principal.kind)
 
     def require(self, permission: str) -> rbac.Scope:
         """The scope of ``permission``, or 403."""
         scope = self.can(permission)
         if scope is None:
-            raise Forbidden("permission_denied", f"Your role ({self.role}) does not allow {permission}.")
+            raise Forbidden(
+                "permission_denied", rbac.refusal(self.role, permission, credential=self.principal.kind)
+            )
         return scope
 
     def owns(self, owner_id: UUID | str | None) -> bool:

@@ -216,9 +216,11 @@ def _authorize(spec: RouteSpec, event: dict[str, Any], request: RequestInfo) -> 
         logger.append_keys(org_id=str(org_id))
     scope: rbac.Scope | None = None
     if spec.permission is not None:
-        scope = rbac.scope(role, spec.permission)
+        scope = rbac.scope(role, spec.permission, credential=principal.kind)
         if scope is None:
-            raise Forbidden("permission_denied", f"Your role ({role}) does not allow {spec.permission}.")
+            raise Forbidden(
+                "permission_denied", rbac.refusal(role, spec.permission, credential=principal.kind)
+            )
     return _Invocation(request, principal, org_id, role, scope)
 
 

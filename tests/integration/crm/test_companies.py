@@ -261,7 +261,7 @@ def test_roles_viewers_read_members_delete_only_their_own(client, tenant, crm):
 def test_removing_the_owner_member_clears_the_owner_only(client, tenant, crm):
     member = client.add_member(tenant, "member")
     company = crm.company(owner_id=member.user_id)
-    assert client.delete(f"/v1/members/{member.user_id}", auth=tenant.key_auth).status == 204
+    assert client.delete(f"/v1/members/{member.user_id}", **tenant.as_owner).status == 204
     after = crm.get(f"/v1/companies/{company['id']}")
     assert after["owner_id"] is None
     assert after["name"] == company["name"]

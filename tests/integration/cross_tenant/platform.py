@@ -94,8 +94,8 @@ def accept_invitation(client, victim, intruder):
 def member_by_id(client, victim, intruder):
     target = client.add_member(victim, "member")
     path = f"/v1/members/{target.user_id}"
-    assert_hidden(client.patch(path, auth=intruder.key_auth, json_body={"role": "admin"}), target.email)
-    assert_hidden(client.delete(path, auth=intruder.key_auth), target.email)
+    assert_hidden(client.patch(path, **intruder.as_owner, json_body={"role": "admin"}), target.email)
+    assert_hidden(client.delete(path, **intruder.as_owner), target.email)
     still = client.get("/v1/members", auth=victim.key_auth).json()["data"]
     assert {m["user_id"]: m["role"] for m in still}[target.user_id] == "member"
 
@@ -104,7 +104,7 @@ def member_by_id(client, victim, intruder):
 def api_keys(client, victim, intruder):
     listed = client.get("/v1/api-keys", auth=intruder.key_auth)
     assert_not_leaked(listed, victim.api_key_id, victim.api_key[:10])
-    made = client.post("/v1/api-keys", auth=intruder.key_auth, json_body={"name": "x"})
+    made = client.post("/v1/api-keys", **intruder.as_owner, json_body={"name": "x"})
     assert made.status == 201
     assert_not_leaked(made, victim.org_id, victim.api_key_id)
 
