@@ -162,9 +162,13 @@ def test_a_key_made_by_a_key_would_end_no_later_than_its_parent():
         logic.expiry(parent, datetime.fromtimestamp(end + 1, UTC))  # type: ignore[arg-type]
     endless = _ctx(kind="api_key", api_key_id=uuid.uuid4(), expires_at=None)
     assert logic.expiry(endless, None) is None  # type: ignore[arg-type]
-    # A user's context always names its session's end; one that does not is refused.
+    # A user's context always names its session's end; one that does not is refused, and so is
+    # a token already past its end (accepted within the clock-skew leeway).
     with pytest.raises(Unauthorized):
         logic.expiry(_ctx(kind="user", expires_at=None), None)  # type: ignore[arg-type]
+    past = int(datetime.now(UTC).timestamp()) - 1
+    with pytest.raises(Unauthorized):
+        logic.expiry(_ctx(kind="user", expires_at=past), None)  # type: ignore[arg-type]
 
 
 def test_the_principal_carries_its_expiry_through_the_authorizer_context():

@@ -16,7 +16,9 @@ api = Api()
     needs=[needs.API_KEY_PEPPER],
 )
 def create_api_key(ctx: RequestContext, body: ApiKeyCreate) -> ApiKeyCreated:
-    """Create an API key with a role no higher than yours. Store the secret now."""
+    """Create an API key with a role no higher than yours, expiring no later than (and by default
+    when) your session's token does. Signed-in users only: API keys cannot create keys. Store the
+    secret now."""
     return logic.create(ctx, body)
 
 

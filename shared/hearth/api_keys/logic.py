@@ -33,6 +33,8 @@ def expiry(ctx: RequestContext, wanted: datetime | None) -> datetime | None:
             raise Unauthorized("session_expiry_unknown", "Sign in again to create an API key.")
         return wanted
     ceiling = datetime.fromtimestamp(limit, UTC)
+    if ceiling <= datetime.now(UTC):  # a token accepted within the clock-skew leeway
+        raise Unauthorized("credential_expired", "Your credential has expired; sign in again.")
     if wanted is None:
         return ceiling
     if wanted > ceiling:
