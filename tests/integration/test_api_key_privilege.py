@@ -61,6 +61,17 @@ def test_the_users_only_permissions_are_the_ones_that_mint_keys_or_change_member
             assert rbac.scope(role, perm, credential="api_key") is None
 
 
+def test_users_only_covers_membership_actions_not_yet_written():
+    for permission in ("members:transfer", "invitations:resend", "invitations:update", "api_keys:create"):
+        assert rbac.users_only(permission)
+        assert rbac.scope("owner", permission, credential="api_key") is None
+    readers = ("members:read", "invitations:read", "api_keys:read", "api_keys:delete", "companies:delete")
+    for permission in readers:
+        assert not rbac.users_only(permission)
+    assert rbac.scope("owner", "api_keys:delete", credential="api_key") == "all"
+    assert rbac.scope("member", "api_keys:create") == "all"  # users keep it
+
+
 @pytest.mark.parametrize(("route_key", "permission"), sorted(ROUTES))
 def test_route_permission_matrix_for_api_keys(client, keys, route_key, permission):
     _tenant, by_role = keys
