@@ -18,7 +18,9 @@ its own transaction (org creation, ``hearth seed``) names the actor, which binds
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -129,18 +131,57 @@ def record(
 
 
 @dataclass(frozen=True, slots=True)
+class Anchor:
+    """A chain head written outside the database (``hearth.audit_logs.anchors``): row ``seq`` of
+    the org's chain had ``hash`` when it was anchored."""
+
+    seq: int
+    hash: bytes
+    anchored_at: datetime | None = None
+
+    def describe(self) -> str:
+        when = f" written {self.anchored_at.isoformat(timespec='seconds')}" if self.anchored_at else ""
+        return f"the anchor{when} of row {self.seq}"
+
+
+@dataclass(frozen=True, slots=True)
 class ChainReport:
     valid: bool
     rows_checked: int
     first_invalid_seq: int | None = None
     reason: str | None = None
+    #: The anchors the chain was checked against and matched, in order of ``seq``.
+    matched: tuple[Anchor, ...] = ()
+    #: The anchor the chain contradicts, when that is what made it invalid.
+    contradicted: Anchor | None = None
 
 
-def verify_chain(conn: Connection) -> ChainReport:
-    """Check every link of the current org's chain (RLS scopes the rows to the org)."""
+def _link_problem(row: dict[str, Any], expected_seq: int, expected_prev: bytes) -> str | None:
+    """What is wrong with one row as the next link of the chain, if anything."""
+    if row["seq"] != expected_seq:
+        return f"expected seq {expected_seq}, found {row['seq']}"
+    if bytes(row["prev_hash"]) != expected_prev:
+        return "prev_hash does not match the previous row"
+    if bytes(row["hash"]) != bytes(row["recomputed"]):
+        return "row content does not match its hash"
+    return None
+
+
+def verify_chain(conn: Connection, anchors: Iterable[Anchor] = ()) -> ChainReport:
+    """Check every link of the current org's chain (RLS scopes the rows to the org), and that
+    it still holds every anchor of ``anchors``: a chain rewritten consistently (every hash
+    recomputed, the head moved) passes its own links but not an anchor written before."""
+    due: dict[int, list[Anchor]] = {}
+    for anchor in anchors:
+        due.setdefault(anchor.seq, []).append(anchor)
+    matched: list[Anchor] = []
     checked = 0
     expected_prev = b""
     expected_seq = 1
+
+    def broken(seq: int | None, reason: str, contradicted: Anchor | None = None) -> ChainReport:
+        return ChainReport(False, checked, seq, reason, tuple(matched), contradicted)
+
     with conn.cursor(name="audit_chain_verify") as cur:
         cur.itersize = 2000
         cur.execute(
@@ -149,17 +190,32 @@ def verify_chain(conn: Connection) -> ChainReport:
         for row in cur:
             checked += 1
             seq = row["seq"]
-            if seq != expected_seq:
-                return ChainReport(False, checked, seq, f"expected seq {expected_seq}, found {seq}")
-            if bytes(row["prev_hash"]) != expected_prev:
-                return ChainReport(False, checked, seq, "prev_hash does not match the previous row")
-            if bytes(row["hash"]) != bytes(row["recomputed"]):
-                return ChainReport(False, checked, seq, "row content does not match its hash")
+            problem = _link_problem(row, expected_seq, expected_prev)
+            if problem is not None:
+                return broken(seq, problem)
+            for anchor in due.pop(seq, ()):
+                if anchor.hash != bytes(row["hash"]):
+                    since = matched[-1].seq + 1 if matched else 1
+                    return broken(
+                        since,
+                        f"row {seq} does not match {anchor.describe()}: rows {since} to {seq}"
+                        " were rewritten after they were anchored",
+                        anchor,
+                    )
+                matched.append(anchor)
             expected_prev = bytes(row["hash"])
             expected_seq = seq + 1
     head = conn.execute("SELECT last_seq, last_hash FROM audit_chain_heads").fetchone()
     if head is not None and (
         head["last_seq"] != expected_seq - 1 or bytes(head["last_hash"]) != expected_prev
     ):
-        return ChainReport(False, checked, head["last_seq"], "rows are missing at the end of the chain")
-    return ChainReport(True, checked)
+        return broken(head["last_seq"], "rows are missing at the end of the chain")
+    if due:
+        beyond = due[min(due)][0]
+        return broken(
+            expected_seq,
+            f"the chain ends at row {expected_seq - 1}, but {beyond.describe()} says it had"
+            f" {beyond.seq} rows: rows were removed",
+            beyond,
+        )
+    return ChainReport(True, checked, matched=tuple(matched))

@@ -67,6 +67,16 @@ WEBHOOK_DEAD_LETTER_QUEUE = Need(
     ("webhook_dead_letter_queue_url",),
     "parks exhausted webhook deliveries in their dead-letter queue",
 )
+AUDIT_ANCHOR_WRITE = Need(
+    "audit_anchor_write",
+    ("audit_anchor_bucket",),
+    "writes audit chain anchors to the Object Lock bucket (s3:PutObject under its anchor prefix)",
+)
+AUDIT_ANCHOR_READ = Need(
+    "audit_anchor_read",
+    ("audit_anchor_bucket",),
+    "lists the audit chain anchors of the Object Lock bucket to verify a chain against them",
+)
 
 #: Every need, by name.
 ALL: dict[str, Need] = {
@@ -81,6 +91,8 @@ ALL: dict[str, Need] = {
         WEBHOOK_DELIVERY_QUEUE,
         WEBHOOK_RETRY_QUEUE,
         WEBHOOK_DEAD_LETTER_QUEUE,
+        AUDIT_ANCHOR_WRITE,
+        AUDIT_ANCHOR_READ,
     )
 }
 

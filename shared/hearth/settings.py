@@ -75,6 +75,9 @@ class Settings(BaseSettings):
     # locally a base64 32-byte key (or the built-in development key) stands in for KMS.
     secrets_kms_key_id: str | None = None
     local_secrets_key: str | None = None
+    # The audit chain's anchors: the S3 bucket (Object Lock, compliance mode) the hourly
+    # AuditAnchor schedule writes each org's chain head to, and GET /v1/audit-logs/verify reads.
+    audit_anchor_bucket: str | None = None
 
     @field_validator("webhook_allowed_networks", mode="before")
     @classmethod

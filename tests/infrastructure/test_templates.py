@@ -115,11 +115,18 @@ def test_every_function_is_granted_exactly_what_it_declares(template, transforme
     assert variables == long_form(generator.function_grant(fn).environment)
 
 
+#: The one wildcard a role may hold: S3 keys under the audit anchor prefix (keys name orgs).
+ANCHOR_OBJECTS = {"Fn::Sub": "${AuditAnchorBucketArn}/audit-anchors/*"}
+
+
 def test_no_statement_grants_a_wildcard(transformed):
     for stack, resources in transformed.items():
         for fn, role in _roles(resources).items():
             for statement in _statements(role):
                 assert statement["Effect"] == "Allow"
+                if statement["Resource"] == ANCHOR_OBJECTS:
+                    assert statement["Action"] == ["s3:PutObject"], (stack, fn, statement)
+                    continue
                 assert "*" not in json.dumps(statement["Resource"]), (stack, fn, statement)
                 assert all("*" not in action for action in statement["Action"]), (stack, fn, statement)
 
@@ -143,7 +150,30 @@ def test_sensitive_grants_go_only_to_functions_that_declare_them():
     assert declaring[needs.SYSTEM_DB] == {
         "OutboxSweepFunction",
         "WebhookDispatcherFunction",
+        "AuditAnchorFunction",
     }
+    assert holders("s3:PutObject", "AuditAnchorBucketArn") == {"AuditAnchorFunction"}
+    assert holders("s3:ListBucket", "AuditAnchorBucketArn") == {"AuditLogsVerifyFunction"}
+    assert not holders("s3:GetObject", "AuditAnchorBucketArn")
+    assert not holders("s3:DeleteObject", "AuditAnchorBucketArn")
+
+
+def test_the_audit_anchor_bucket_locks_anchors_for_the_audit_retention(template):
+    """Object Lock in compliance mode (nobody can shorten it or delete an anchor) for at least
+    the audit retention; versioned, private, kept when the stack goes."""
+    bucket = template.resources["AuditAnchorBucket"]
+    assert bucket["Type"] == "AWS::S3::Bucket"
+    assert bucket["DeletionPolicy"] == bucket["UpdateReplacePolicy"] == "Retain"
+    props = bucket["Properties"]
+    assert props["ObjectLockEnabled"] is True
+    rule = props["ObjectLockConfiguration"]["Rule"]["DefaultRetention"]
+    assert props["ObjectLockConfiguration"]["ObjectLockEnabled"] == "Enabled"
+    assert rule == {"Mode": "COMPLIANCE", "Days": {"Ref": "AuditRetentionDays"}}
+    retention = template.parameters["AuditRetentionDays"]
+    assert retention["Type"] == "Number"
+    assert int(retention["Default"]) >= 90
+    assert props["VersioningConfiguration"] == {"Status": "Enabled"}
+    assert all(props["PublicAccessBlockConfiguration"].values())
 
 
 def test_every_need_has_a_grant_whose_variables_are_its_settings():

@@ -202,6 +202,7 @@ def test_the_system_role_still_reads_what_its_jobs_need(as_system):
         " ORDER BY occurred_at LIMIT 1 FOR UPDATE SKIP LOCKED"
     )
     as_system.execute("SELECT org_id, credential, key FROM idempotency_keys WHERE expires_at < now()")
+    as_system.execute("SELECT org_id, last_seq, last_hash FROM audit_chain_heads")
 
 
 #: Every column the app role may UPDATE, per table: exactly what some route changes (the stores).
@@ -223,6 +224,7 @@ ROUTE_UPDATES = {
     "audit_chain_heads": set(),
     "project_members": set(),
     "domain_events": {"published_at"},
+    "audit_anchors": set(),
 }
 
 

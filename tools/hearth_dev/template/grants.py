@@ -65,8 +65,21 @@ STACK_PARAMETERS: dict[str, StackParameter] = {
         *_queue("WebhookDeliveryQueue"),
         *_queue("WebhookRetryQueue"),
         *_queue("WebhookRetryDeadLetterQueue"),
+        StackParameter(
+            "AuditAnchorBucket",
+            Ref("AuditAnchorBucket"),
+            description="The root stack's Object Lock bucket of audit chain anchors.",
+        ),
+        StackParameter(
+            "AuditAnchorBucketArn",
+            GetAtt("AuditAnchorBucket", "Arn"),
+            description="ARN of the root stack's audit anchor bucket.",
+        ),
     ]
 }
+
+#: Where in the anchor bucket the audit chain anchors are (``hearth.audit_logs.anchors.PREFIX``).
+AUDIT_ANCHOR_PREFIX = "audit-anchors/"
 
 #: What every function of a nested stack has (its Globals) and the parameters that takes.
 GLOBAL_PARAMETERS = (
@@ -137,6 +150,21 @@ GRANTS: dict[str, Grant] = {
     "webhook_retry_queue": _send_to("WebhookRetryQueue", "HEARTH_WEBHOOK_RETRY_QUEUE_URL"),
     "webhook_dead_letter_queue": _send_to(
         "WebhookRetryDeadLetterQueue", "HEARTH_WEBHOOK_DEAD_LETTER_QUEUE_URL"
+    ),
+    # Anchors are written (never read, replaced or deleted: Object Lock keeps each one) under the
+    # anchor prefix only; the verifier lists that prefix and reads nothing else.
+    "audit_anchor_write": Grant(
+        environment={"HEARTH_AUDIT_ANCHOR_BUCKET": Ref("AuditAnchorBucket")},
+        statements=[allow("s3:PutObject", Sub("${AuditAnchorBucketArn}/" + AUDIT_ANCHOR_PREFIX + "*"))],
+    ),
+    "audit_anchor_read": Grant(
+        environment={"HEARTH_AUDIT_ANCHOR_BUCKET": Ref("AuditAnchorBucket")},
+        statements=[
+            {
+                **allow("s3:ListBucket", Ref("AuditAnchorBucketArn")),
+                "Condition": {"StringLike": {"s3:prefix": AUDIT_ANCHOR_PREFIX + "*"}},
+            }
+        ],
     ),
 }
 
