@@ -225,6 +225,56 @@ ROUTE_UPDATES = {
     "project_members": set(),
     "domain_events": {"published_at"},
     "audit_anchors": set(),
+    # Records: the fields of their PATCH models, the columns their logic derives (a deal's
+    # closed_at, a task's completed_at) and soft delete; histories and links are append-only.
+    "companies": {
+        *("name", "domain", "industry", "employee_count", "annual_revenue", "annual_revenue_currency"),
+        *("address", "owner_id", "tags", "properties", "deleted_at", "deleted_by"),
+    },
+    "people": {
+        *("first_name", "last_name", "email", "other_emails", "phones", "job_title", "company_id"),
+        *("owner_id", "sms_opt_out", "tags", "properties", "deleted_at", "deleted_by"),
+    },
+    "deals": {
+        *("name", "amount", "currency", "pipeline_id", "stage_id", "expected_close_date", "company_id"),
+        *("primary_contact_id", "owner_id", "status", "lost_reason", "closed_at", "tags", "properties"),
+        *("deleted_at", "deleted_by"),
+    },
+    "pipelines": {"name", "is_default", "deleted_at", "deleted_by"},
+    "pipeline_stages": {"name", "position", "probability", "deleted_at", "deleted_by"},
+    "interactions": {
+        *("type", "direction", "occurred_at", "subject", "summary", "person_id", "company_id"),
+        *("deal_id", "external_ref", "deleted_at", "deleted_by"),
+    },
+    "projects": {
+        *("name", "description", "status", "company_id", "deal_id", "owner_id", "start_date"),
+        *("due_date", "budget_minutes", "tags", "deleted_at", "deleted_by"),
+    },
+    "tasks": {
+        *("title", "body", "due_date", "status", "priority", "assignee_id", "completed_at"),
+        *("deleted_at", "deleted_by"),
+    },
+    "notes": {"body", "deleted_at", "deleted_by"},
+    "time_entries": {
+        *("member_id", "project_id", "task_id", "minutes", "entry_date", "billable", "note"),
+        *("deleted_at", "deleted_by"),
+    },
+    "record_changes": set(),
+    "deal_stage_changes": set(),
+    "task_links": set(),
+    "note_links": set(),
+    "task_dependencies": set(),
+    # Webhooks: what the endpoint routes change, and the senders' delivery state and health marks.
+    "webhook_endpoints": {
+        *("url", "description", "event_types", "enabled", "disabled_reason", "disabled_at"),
+        *("secret_ciphertext", "previous_secret_ciphertext", "previous_secret_expires_at"),
+        *("secret_rotated_at", "degraded_at", "failing_since", "deleted_at"),
+    },
+    "webhook_deliveries": {
+        *("status", "pending_trigger", "lane", "attempts", "next_attempt_at", "enqueued_at"),
+        *("lease_until", "last_attempt_at", "last_status_code", "last_error", "updated_at"),
+    },
+    "webhook_delivery_attempts": set(),
 }
 
 
