@@ -141,3 +141,81 @@ def test_messages_that_are_not_ours_fail_alone_and_unknown_ids_are_dropped(clien
     aws.sqs.send_message(QueueUrl=aws.urls["delivery"], MessageBody=message.body())
     assert aws.pump("delivery")["batchItemFailures"] == []
     aws.clock.advance(timedelta(minutes=2))
+
+
+def test_a_batch_opens_an_endpoints_secrets_once_and_does_not_wait_for_its_bookkeeping_to_flush(
+    client, tenant, aws, receivers, admin_db, monkeypatch
+):
+    """The throughput of a batch: its endpoint's signing secret is opened once, not once per
+    delivery, and the lease and the success record are committed without waiting for the WAL
+    flush (what that risks is the next test's)."""
+    from hearth import db
+    from hearth.webhooks.engine import secrets
+
+    receiver = receivers()
+    endpoint = create_endpoint(client, tenant, receiver.url())
+    for i in range(10):
+        emit(tenant.org_id, "company.created", {"n": i})
+    aws.pump("dispatch")
+    messages = aws.receive("delivery")
+    assert len(messages) == 10
+
+    opened, commits = [], []
+    real_unseal, real_run_once = secrets.unseal, db.Database.run_once
+
+    def unseal(*args, **kwargs):
+        opened.append(args[1])
+        return real_unseal(*args, **kwargs)
+
+    def run_once(self, sql, params, org_id="", **kwargs):
+        commits.append(kwargs.get("durable", True))
+        return real_run_once(self, sql, params, org_id, **kwargs)
+
+    monkeypatch.setattr(secrets, "unseal", unseal)
+    monkeypatch.setattr(db.Database, "run_once", run_once)
+    assert aws.pump("delivery", messages)["batchItemFailures"] == []
+    assert len(receiver.requests) == 10
+    assert [str(e) for e in opened] == [endpoint["id"]]
+    assert commits == [False, False]  # the claim, then the ten successes in one statement
+    assert {d["status"] for d in delivery_rows(admin_db, endpoint["id"])} == {"succeeded"}
+
+
+def test_a_success_whose_record_a_database_crash_lost_is_sent_again(client, tenant, aws, receivers, admin_db):
+    """At least once, even when the claim or the success record (committed without waiting for
+    the WAL flush) is lost: the delivery is still pending, and the dispatcher releases it again
+    once its lease has run out (lease kept) or once its message counts as lost (lease lost too)."""
+    receiver = receivers()
+    endpoint = create_endpoint(client, tenant, receiver.url())
+    emit(tenant.org_id)
+    aws.drain()
+    [delivery] = delivery_rows(admin_db, endpoint["id"])
+    assert delivery["status"] == "succeeded"
+
+    def crash(lease_until, enqueued_at):
+        """The delivery as a database crash leaves it: the success and its attempt row gone."""
+        admin_db.execute("DELETE FROM webhook_delivery_attempts WHERE delivery_id = %s", (delivery["id"],))
+        admin_db.execute(
+            "UPDATE webhook_deliveries SET status = 'pending', attempts = 0, last_attempt_at = NULL,"
+            " last_status_code = NULL, next_attempt_at = created_at, lease_until = %s, enqueued_at = %s,"
+            " lane = 'main' WHERE id = %s",
+            (lease_until, enqueued_at, delivery["id"]),
+        )
+
+    # The claim survived, the record did not: sent again after the lease.
+    crash(aws.clock() + timedelta(seconds=31), None)
+    assert dispatcher.release_once().released == 0
+    aws.clock.advance(seconds=32)
+    assert dispatcher.release_once().released == 1
+    aws.drain()
+    # Both were lost: the message counts as lost after 20 minutes, and is sent again.
+    crash(None, aws.clock())
+    aws.clock.advance(minutes=19)
+    assert dispatcher.release_once().released == 0
+    aws.clock.advance(minutes=2)
+    assert dispatcher.release_once().released == 1
+    aws.drain()
+
+    assert len(receiver.requests) == 3
+    assert {r.headers["webhook-id"] for r in receiver.requests} == {str(delivery["event_id"])}
+    [again] = delivery_rows(admin_db, endpoint["id"])
+    assert (again["status"], again["attempts"]) == ("succeeded", 1)

@@ -119,15 +119,24 @@ def check_destination(url: str) -> Checked:
 
 
 def attempt(
-    row: dict[str, Any], config: SenderConfig, now: datetime, destination: Checked | None = None
+    row: dict[str, Any],
+    config: SenderConfig,
+    now: datetime,
+    destination: Checked | None = None,
+    keys: list[str] | Exception | None = None,
 ) -> transport.Result:
-    """Sign and POST to the checked destination (the connection pinned to the checked address)."""
+    """Sign and POST to the checked destination (the connection pinned to the checked address).
+    ``keys``: the row's signing secrets, if already opened (or why they could not be)."""
     if destination is None:
         destination = check_destination(row["url"])
     if not isinstance(destination, ssrf.Destination):
         return transport.Result(None, None, 0, error=f"destination not allowed: {destination}")
+    if keys is None:
+        keys = signing_secrets(row, now)
+    if isinstance(keys, Exception):
+        raise keys
     body = body_of(row)
-    headers = signing.sign_headers(str(row["event_id"]), int(time.time()), body, signing_secrets(row, now))
+    headers = signing.sign_headers(str(row["event_id"]), int(time.time()), body, keys)
     return transport.post(destination, body, headers, timeout=config.timeout)
 
 
@@ -199,14 +208,8 @@ def handle_batch(
         if results[i] is None and i not in claimed:
             results[i] = _guard(lambda m=message: _settle_unclaimed(m, now))
 
-    # Each URL of the batch is resolved and checked once, as the batch is sent; every connection
-    # goes to an address of that check.
-    destinations = {url: check_destination(url) for url in {row["url"] for row in claimed.values()}}
     order = list(claimed)
-    sent = _concurrently(
-        [lambda row=claimed[i]: attempt(row, config, now, destinations[row["url"]]) for i in order],
-        concurrency,
-    )
+    sent = _send(order, claimed, config, now, concurrency)
     done_at = clock.now()
     finished: dict[int, tuple[transport.Result, _Next]] = {}
     for i, outcome in zip(order, sent, strict=True):
@@ -214,9 +217,45 @@ def handle_batch(
             results[i] = outcome  # the lease runs out and the attempt is taken over
         else:
             finished[i] = (outcome, next_step(claimed[i], outcome, done_at, config.rng))
-    for i, outcome in _record(messages, claimed, finished, config, now, done_at).items():
-        results[i] = outcome
+    for i, recorded in _record(messages, claimed, finished, config, now, done_at).items():
+        results[i] = recorded
     return [r if r is not None else "unknown" for r in results]
+
+
+def _send(
+    order: list[int],
+    claimed: dict[int, dict[str, Any]],
+    config: SenderConfig,
+    now: datetime,
+    concurrency: int,
+) -> list[transport.Result | Exception]:
+    """The claimed attempts, sent at the same time. Each URL of the batch is resolved and checked
+    once, as the batch is sent (every connection goes to an address of that check), and each
+    endpoint's secrets are opened once: a batch is mostly one endpoint's."""
+    destinations = {url: check_destination(url) for url in {row["url"] for row in claimed.values()}}
+    keys: dict[tuple[Any, ...], list[str] | Exception] = {}
+    for row in claimed.values():
+        key = _secrets_key(row)
+        if key not in keys:
+            try:
+                keys[key] = signing_secrets(row, now)
+            except Exception as exc:  # that endpoint's attempts fail; the others go ahead
+                keys[key] = exc
+
+    def send(row: dict[str, Any]) -> transport.Result:
+        return attempt(row, config, now, destinations[row["url"]], keys[_secrets_key(row)])
+
+    return _concurrently([lambda row=claimed[i]: send(row) for i in order], concurrency)
+
+
+def _secrets_key(row: dict[str, Any]) -> tuple[Any, ...]:
+    return (
+        row["org_id"],
+        row["endpoint_id"],
+        row["secret_ciphertext"],
+        row["previous_secret_ciphertext"],
+        row["previous_secret_expires_at"],
+    )
 
 
 def _by_org(messages: list[DeliveryMessage]) -> dict[UUID, list[int]]:

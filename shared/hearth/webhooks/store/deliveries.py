@@ -224,7 +224,11 @@ def claim(
 ) -> dict[UUID, dict[str, Any]]:
     """Lease the pending attempts that are these messages' to make — ``(delivery_id,
     prior_attempts, lane)`` each — in a transaction of its own sent in one round trip (the claim
-    is the start of every batch); returns the claimed rows by delivery id."""
+    is the start of every batch); returns the claimed rows by delivery id.
+
+    The lease is committed without waiting for the WAL flush: it only keeps a second sender away
+    while this one sends, and losing it in a database crash costs at most a second send of the
+    same delivery (``webhook-id`` lets receivers drop it), never a lost one."""
     found = db.database("app").run_once(
         _CLAIM_ALONE,
         {
@@ -236,6 +240,7 @@ def claim(
             "lease": lease_until,
         },
         org_id=str(org_id),
+        durable=False,
     )
     rows = [_claimed(obj) for obj in (found["rows"] if found else [])]
     return {row["id"]: row for row in rows}
@@ -359,11 +364,17 @@ _RECORD_ALONE = (
 
 def record_alone(org_id: UUID, attempts: Sequence[AttemptRecord]) -> dict[UUID, str]:
     """:func:`record` as a transaction of its own, sent in one round trip (the common case:
-    nothing else changes with these attempts)."""
+    successful attempts that change nothing else).
+
+    Committed without waiting for the WAL flush, which the next batch's sends overlap: a success
+    lost in a database crash leaves its delivery pending under an expiring lease, so the
+    dispatcher sends it again (at least once, as every delivery; receivers drop the repeat by its
+    ``webhook-id``). Failures, which change the endpoint's health or disable it, are recorded
+    durably (:func:`record` in the sender's transaction)."""
     if not attempts:
         return {}
     found = db.database("app").run_once(
-        _RECORD_ALONE, {"rows": Jsonb([a.as_json() for a in attempts])}, org_id=str(org_id)
+        _RECORD_ALONE, {"rows": Jsonb([a.as_json() for a in attempts])}, org_id=str(org_id), durable=False
     )
     return {UUID(k): v for k, v in (found["statuses"] if found else {}).items()}
 
