@@ -59,6 +59,8 @@ class Settings(BaseSettings):
     # Requests per minute by plan; plans not listed get the default.
     rate_limit_per_minute: int = Field(default=60, ge=1)
     rate_limits: dict[str, int] = Field(default_factory=dict)
+    # Orgs one user may create per day (UTC): orgs are free, and each brings new budgets.
+    org_creations_per_day: int = Field(default=10, ge=1)
 
     # Events and webhooks. Queues: where committed events go, the two delivery lanes (fresh
     # deliveries; retries and endpoints that are failing) and where exhausted deliveries end.

@@ -106,9 +106,17 @@ def test_database_outage_is_a_503_with_retry_after(client, tenant, monkeypatch):
     assert response.header("retry-after") == "1"
 
 
-def test_rate_limit_headers_and_429(client, tenant, admin_db):
-    admin_db.execute("UPDATE orgs SET plan = 'tiny' WHERE id = %s", (tenant.org_id,))  # 3 per minute
+def _fresh_windows(admin_db, tenant, *users):
     admin_db.execute("DELETE FROM rate_limit_counters WHERE org_id = %s", (tenant.org_id,))
+    admin_db.execute(
+        "DELETE FROM user_rate_counters WHERE user_id = ANY(%s::uuid[])", ([u.user_id for u in users],)
+    )
+
+
+def test_rate_limit_headers_and_429(client, tenant, admin_db):
+    member = client.add_member(tenant, "member")
+    admin_db.execute("UPDATE orgs SET plan = 'tiny' WHERE id = %s", (tenant.org_id,))  # 3 per minute
+    _fresh_windows(admin_db, tenant, tenant.owner, member)
     remaining = []
     for _ in range(3):
         ok = client.get("/v1/orgs/current", auth=tenant.key_auth)
@@ -122,9 +130,13 @@ def test_rate_limit_headers_and_429(client, tenant, admin_db):
     assert 1 <= int(limited.header("retry-after")) <= 60
     assert limited.header("ratelimit-remaining") == "0"
     assert "3 requests" in doc["detail"]
-    # Limits are per credential: another credential of the same org has its own window.
-    other = client.get("/v1/orgs/current", auth=tenant.owner.auth, org=tenant.org_id)
+    # A key counts under the user who created it as well: the owner's own session shares the
+    # owner's window, while another user's credential has a window of its own.
+    owner = client.get("/v1/orgs/current", auth=tenant.owner.auth, org=tenant.org_id)
+    assert "across all orgs" in _problem(owner, 429, "rate_limited")["detail"]
+    other = client.get("/v1/orgs/current", auth=member.auth, org=tenant.org_id)
     assert other.status == 200
+    assert other.header("ratelimit-remaining") == "2"
 
 
 def test_idempotency_key_replays_and_refuses_reuse(client, tenant, admin_db):

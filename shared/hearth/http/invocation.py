@@ -20,7 +20,7 @@ import random
 import threading
 import time
 import typing
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
@@ -35,7 +35,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
 
 from hearth import audit, db, needs, outbox, rbac
-from hearth.auth import membership, org_header
+from hearth.auth import membership, org_header, standing
 from hearth.http import idempotency, intake, ratelimit
 from hearth.http.context import Caller, RequestContext, RequestInfo
 from hearth.http.responses import (
@@ -66,6 +66,10 @@ class _Invocation:
     #: The route failed on a deadlock or serialization failure: nothing it did was kept.
     conflict: bool = False
     emitted: list[UUID] = field(default_factory=list)
+    #: The rate-limit windows, once the count's answer is in (the RateLimit headers).
+    rate: ratelimit.RateState | None = None
+    #: Why the route's prelude refuses the request (429, or a revoked credential on a write).
+    refusal: Problem | None = None
 
 
 #: How many times the kit runs a tenant route whose transaction lost a deadlock or a
@@ -169,6 +173,7 @@ def handle(
     logger.append_keys(route=spec.route_key)
     extra_headers: dict[str, str] = {"X-Request-Id": request.request_id}
     invocation: _Invocation | None = None
+    refused_rate: ratelimit.RateState | None = None
     try:
         invocation = _authorize(spec, event, request)
         extra_headers.update(_count_and_open(spec, invocation))
@@ -188,12 +193,20 @@ def handle(
             extra_headers.update(_count_and_open(spec, invocation))
     except Problem as problem:
         response = raw_problem(problem, request.request_id)
+        if invocation is None:
+            refused_rate = _count_refused(event)
     except psycopg.Error as exc:
         logger.exception("database error before the route ran")
         response = raw_problem(database_problem(exc), request.request_id)
     finally:
         if invocation is not None and invocation.tx is not None and invocation.tx.open:
             invocation.tx.rollback()
+    if invocation is not None and invocation.refusal is not None:
+        # The prelude refuses what it would have refused before the route ran.
+        response = raw_problem(invocation.refusal, request.request_id)
+    rate = invocation.rate if invocation is not None else refused_rate
+    if rate is not None:
+        extra_headers.update(rate.headers())
     headers = response.setdefault("headers", {})
     for name, value in extra_headers.items():
         headers.setdefault(name, value)
@@ -225,20 +238,88 @@ def _authorize(spec: RouteSpec, event: dict[str, Any], request: RequestInfo) -> 
 
 
 def _count_and_open(spec: RouteSpec, invocation: _Invocation) -> dict[str, str]:
-    """Count the request against the rate limit (429 when spent) and, for a tenant route, open
-    its transaction in the same round trip. Returns the RateLimit headers."""
+    """Count the request, per credential and per user across orgs. A tenant route's count (and,
+    for a write, the credential's standing: ``hearth.auth.standing``) is the prelude of its
+    deferred transaction, sent with the route's first statements in one round trip; the answer
+    is checked before the route sees any result (:func:`_prelude_heard`). Returns the RateLimit
+    headers when already known (they are added to every answer once they are)."""
     org_id, principal = invocation.org_id, invocation.principal
-    if org_id is None:
-        return {}
     if not spec.tenant:
-        return ratelimit.hit(org_id, principal.credential, principal.rate_limit).headers()
-    invocation.tx = db.database("app").begin(
+        invocation.rate = ratelimit.hit(
+            org_id, principal.user_id, principal.credential, principal.rate_limit, enforce=False
+        )
+        invocation.refusal = invocation.rate.problem()
+        if invocation.refusal is not None:
+            raise invocation.refusal
+        return invocation.rate.headers()
+    write = spec.method not in _READS
+    more = (standing.statement(principal),) if write else ()
+    tx = db.database("app").begin(
         str(org_id),
         str(principal.user_id or ""),
-        prelude=ratelimit.prelude(org_id, principal.credential),
+        prelude=ratelimit.prelude(org_id, principal.user_id, principal.credential, more=more),
         audit_context=audit.context(principal.actor, invocation.request.meta),
+        defer=True,
+        read_only=not write,
     )
-    return ratelimit.check(invocation.tx.prelude_row, principal.rate_limit).headers()
+    tx.on_prelude = functools.partial(_prelude_heard, spec, invocation)
+    invocation.tx = tx
+    return {}
+
+
+#: Methods whose routes only read: their transaction commits with its first round trip (the
+#: count goes last in it), and they keep the authorizer cache's window for revocation (writes
+#: re-check the credential).
+_READS = frozenset({"GET", "HEAD"})
+
+
+def _prelude_heard(
+    spec: RouteSpec, invocation: _Invocation, rows: Sequence[dict[str, Any] | None], enforce: bool
+) -> None:
+    """The prelude's answer: the rate-limit windows, and for a write the credential's standing.
+    Raises the refusal (if any) when ``enforce`` (before the route sees a result, or commits)."""
+    principal = invocation.principal
+    invocation.rate = ratelimit.RateState.of(rows[0] if rows else None, principal.rate_limit)
+    refusal: Problem | None = None
+    if len(rows) > 1:
+        try:
+            _check_standing(spec, invocation, rows[1])
+        except Problem as problem:
+            refusal = problem
+    invocation.refusal = refusal or invocation.rate.problem()
+    if enforce and invocation.refusal is not None:
+        raise invocation.refusal
+
+
+def _check_standing(spec: RouteSpec, invocation: _Invocation, row: dict[str, Any] | None) -> None:
+    """401/403 when the credential lost what the (cached) principal says it holds."""
+    principal = invocation.principal
+    role = standing.current_role(principal, row)
+    if spec.permission is None:
+        return
+    scope = rbac.scope(role, spec.permission, credential=principal.kind)
+    if scope is None:
+        raise Forbidden("permission_denied", rbac.refusal(role, spec.permission, credential=principal.kind))
+    if scope != invocation.scope and scope == "own":
+        raise Forbidden(
+            "role_changed",
+            f"Your role in this org is now {role}; this request was refused. Send it again in a minute.",
+        )
+
+
+def _count_refused(event: dict[str, Any]) -> ratelimit.RateState | None:
+    """Count a request refused before it reached the count (400/403), per user, for its headers."""
+    try:
+        principal = _principal(event)
+    except Unauthorized:
+        return None
+    try:
+        return ratelimit.hit(
+            None, principal.user_id, principal.credential, principal.rate_limit, enforce=False
+        )
+    except psycopg.Error:
+        logger.exception("could not count a refused request")
+        return None
 
 
 def _check_input(event: dict[str, Any], request: RequestInfo) -> None:
@@ -273,10 +354,15 @@ def _finish(tx: db.Transaction, invocation: _Invocation, response: dict[str, Any
         return response
     try:
         tx.commit()
+    except Problem as problem:  # the prelude refused it (the transaction is still open)
+        tx.rollback()
+        return raw_problem(problem, invocation.request.request_id)
     except psycopg.Error as exc:
         invocation.conflict = is_transaction_conflict(exc)
         if invocation.conflict:
             logger.warning("commit lost a transaction conflict")
+        elif isinstance(exc, db.PreludeFailed):
+            logger.exception("the rate-limit count and credential check failed")
         else:
             logger.exception("commit failed")
         return raw_problem(database_problem(exc), invocation.request.request_id)
@@ -285,17 +371,26 @@ def _finish(tx: db.Transaction, invocation: _Invocation, response: dict[str, Any
     return response
 
 
+_metrics = threading.local()
+
+
 def _emit_metrics(route: str, org: str, status: int, seconds: float) -> None:
-    """One EMF record per request, with route and org as dimensions (no state shared between
-    invocations, so concurrent invocations in one process cannot mix)."""
-    metrics = EphemeralMetrics(namespace=NAMESPACE, service=SERVICE)
+    """One EMF record per request, with route and org as dimensions. Each thread (an execution
+    environment, locally) keeps one provider, which flushing empties: concurrent invocations in
+    one process cannot mix, and the provider's set-up is paid once, not per request."""
+    metrics: EphemeralMetrics | None = getattr(_metrics, "provider", None)
+    if metrics is None:
+        metrics = _metrics.provider = EphemeralMetrics(namespace=NAMESPACE, service=SERVICE)
     metrics.add_dimension(name="route", value=route)
     metrics.add_dimension(name="org_id", value=org)
     metrics.add_metric(name="Requests", unit=MetricUnit.Count, value=1)
     metrics.add_metric(name="ServerErrors", unit=MetricUnit.Count, value=int(status >= 500))
     metrics.add_metric(name="ClientErrors", unit=MetricUnit.Count, value=int(400 <= status < 500))
     metrics.add_metric(name="Latency", unit=MetricUnit.Milliseconds, value=seconds * 1000)
-    metrics.flush_metrics()
+    try:
+        metrics.flush_metrics()
+    finally:
+        metrics.clear_metrics()  # flushing does not empty it when metrics are disabled
 
 
 def _principal(event: dict[str, Any]) -> Principal:

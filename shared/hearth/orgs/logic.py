@@ -1,5 +1,5 @@
-"""Org rules: any signed-in user may create an org and becomes its owner; admins and owners
-edit it."""
+"""Org rules: any signed-in user may create an org (up to ``org_creations_per_day`` a day) and
+becomes its owner; admins and owners edit it."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ from hearth.http import Caller, RequestContext
 from hearth.members import store as members_store
 from hearth.orgs import store
 from hearth.orgs.models import Org, OrgCreate, OrgUpdate
-from hearth.problems import Forbidden, NotFound, PreconditionFailed
+from hearth.problems import Forbidden, NotFound, PreconditionFailed, TooManyRequests
 from hearth.rbac import Role
+from hearth.settings import settings
 
 #: Called with (conn, org_id, owner_user_id) inside the transaction that creates an org, so
 #: other areas can give a new org its defaults (the CRM's default pipeline, for example).
@@ -29,6 +30,7 @@ def create(caller: Caller, body: OrgCreate) -> Org:
         raise Forbidden("users_only", "Only a signed-in user can create an org; API keys cannot.")
     org_id = uuid.uuid4()
     with db.tenant_transaction(org_id, user_id=principal.user_id) as conn:
+        _count_creation(conn, principal.user_id)
         row = store.insert(conn, org_id, body.name, body.timezone)
         members_store.insert(conn, principal.user_id, Role.OWNER)
         for hook in on_create:
@@ -45,6 +47,19 @@ def create(caller: Caller, body: OrgCreate) -> Org:
         )
     caller.response_headers["Location"] = "/v1/orgs/current"
     return _org(row, Role.OWNER)
+
+
+def _count_creation(conn: db.Connection, user_id: uuid.UUID) -> None:
+    """429 once the user has created their day's orgs (counted in the creating transaction,
+    so a refused or failed creation does not count)."""
+    limit = settings().org_creations_per_day
+    count = store.count_creation(conn, user_id)
+    if count["hits"] > limit:
+        raise TooManyRequests(
+            "org_limit_reached",
+            f"You can create {limit} orgs a day. Retry after {count['reset_seconds']} s.",
+            headers={"Retry-After": str(count["reset_seconds"])},
+        )
 
 
 def get_current(ctx: RequestContext) -> Org:

@@ -21,6 +21,24 @@ def insert(conn: Connection, org_id: UUID, name: str, timezone: str) -> dict[str
     return row
 
 
+# The user's org creations of the current UTC day (its window ends at midnight).
+_COUNT_CREATION_SQL = """
+INSERT INTO user_rate_counters AS u (user_id, subject, window_start, hits)
+VALUES (%(user)s, 'org_creations', date_trunc('day', now(), 'UTC'), 1)
+ON CONFLICT (user_id, subject, window_start) DO UPDATE SET hits = u.hits + 1
+RETURNING u.hits,
+  GREATEST(1, ceil(extract(epoch FROM u.window_start + interval '1 day' - now())))::int AS reset_seconds
+"""
+
+
+def count_creation(conn: Connection, user_id: UUID) -> dict[str, Any]:
+    """Count one org creation by ``user_id`` today (the transaction names that user); returns
+    ``hits`` (this one included) and ``reset_seconds`` until the window ends."""
+    row = conn.execute(_COUNT_CREATION_SQL, {"user": user_id}).fetchone()
+    assert row is not None
+    return row
+
+
 def current(conn: Connection, *, lock: bool = False) -> dict[str, Any] | None:
     """The org; ``lock`` holds its row for an update (``FOR NO KEY UPDATE``, which the key-share
     locks of foreign-key checks do not wait for; see ``members.store.lock_org``)."""

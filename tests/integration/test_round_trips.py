@@ -1,0 +1,126 @@
+"""What a request costs in round trips to PostgreSQL, counted from libpq's protocol trace of the
+route's connection: the prelude (rate-limit count, and for a write the credential's standing),
+the tenant setting, the route's statements and the COMMIT travel together."""
+
+from __future__ import annotations
+
+import uuid
+
+import psycopg
+import pytest
+from hearth_dev.roundtrips import count_round_trips
+
+from hearth import db
+
+
+def _warm(client, tenant, path):
+    assert client.get(path, auth=tenant.key_auth).status == 200  # connection open, modules loaded
+
+
+def test_a_read_is_one_round_trip(client, tenant):
+    _warm(client, tenant, "/v1/orgs/current")
+    with count_round_trips(db.database("app").connection()) as counted:
+        response = client.get("/v1/orgs/current", auth=tenant.key_auth)
+    assert response.status == 200
+    assert response.json()["id"] == tenant.org_id
+    assert counted.trips == 1, counted.messages
+    # The count, the tenant setting, the read and its COMMIT went in that one trip.
+    assert counted.messages.count(("F", "Sync")) == 1
+    assert response.header("ratelimit-limit")
+
+
+def test_a_simple_write_is_two_round_trips(client, tenant, admin_db):
+    """Revoking a key: its read and the prelude (count, the caller's standing) in one trip; the
+    UPDATE, the audit row and the COMMIT in the other."""
+    made = client.post("/v1/api-keys", **tenant.as_owner, json_body={"name": "spare"})
+    assert made.status == 201, made.body
+    _warm(client, tenant, "/v1/orgs/current")
+    with count_round_trips(db.database("app").connection()) as counted:
+        response = client.delete(f"/v1/api-keys/{made.json()['id']}", **tenant.as_owner)
+    assert response.status == 204, response.body
+    assert counted.trips == 2, counted.messages
+    row = admin_db.execute("SELECT revoked_at FROM api_keys WHERE id = %s", (made.json()["id"],)).fetchone()
+    assert row["revoked_at"] is not None
+
+
+def test_a_read_with_several_statements_sees_its_tenant_in_each(client, tenant):
+    """A read commits with its first round trip; a later statement opens another implicit
+    transaction with the tenant set (row-level security would otherwise show nothing)."""
+    org = tenant.org_id
+    tx = db.database("app").begin(org, "", defer=True, read_only=True)
+    try:
+        first = tx.conn.execute("SELECT count(*) AS n FROM orgs").fetchone()
+        second = tx.conn.execute("SELECT current_setting('app.org_id', true) AS org").fetchone()
+    finally:
+        tx.rollback()
+    assert first == {"n": 1}
+    assert second == {"org": org}
+
+
+def test_a_read_whose_statement_fails_still_counts(client, tenant, admin_db):
+    """A read's count goes after its statements; when one of them fails, the count is sent on
+    its own, and the prelude is heard before the route's error is raised."""
+    from hearth.http import ratelimit
+
+    org, subject = tenant.org_id, f"test:{uuid.uuid4()}"
+    heard = []
+    tx = db.database("app").begin(
+        org, "", prelude=ratelimit.prelude(org, None, subject), defer=True, read_only=True
+    )
+    tx.on_prelude = lambda rows, enforce: heard.append(rows[0]["hits"])
+    try:
+        with pytest.raises(psycopg.errors.DivisionByZero):
+            tx.conn.execute("SELECT 1 / 0 AS boom").fetchone()
+    finally:
+        tx.rollback()
+    assert heard == [1]
+    row = admin_db.execute("SELECT hits FROM rate_limit_counters WHERE subject = %s", (subject,)).fetchone()
+    assert row == {"hits": 1}
+
+
+def test_the_route_sees_no_result_before_the_prelude_is_checked(client, tenant):
+    """A prelude that refuses stops the route at its first result, with the prelude's problem."""
+    from hearth.problems import TooManyRequests
+
+    org = tenant.org_id
+    seen = []
+
+    def refuse(rows, enforce):
+        seen.append((rows, enforce))
+        if enforce:
+            raise TooManyRequests("rate_limited", "no")
+
+    prelude = db.Prelude("SELECT 41 + 1 AS answer", {})
+    tx = db.database("app").begin(org, "", prelude=prelude, defer=True, read_only=True)
+    tx.on_prelude = refuse
+    try:
+        cur = tx.conn.execute("SELECT name FROM orgs")
+        with pytest.raises(TooManyRequests):
+            cur.fetchone()
+    finally:
+        tx.rollback()
+    assert seen == [([{"answer": 42}], True)]
+
+
+def test_a_failing_prelude_is_told_apart_from_a_failing_route_statement(client, tenant):
+    org = tenant.org_id
+    broken = db.Prelude("SELECT 1 / 0 AS never", {})
+    tx = db.database("app").begin(org, "", prelude=broken, defer=True, read_only=False)
+    try:
+        with pytest.raises(db.PreludeFailed):
+            tx.conn.execute("SELECT name FROM orgs").fetchone()
+    finally:
+        tx.rollback()
+    fine = db.Prelude("SELECT 1 AS fine", {})
+    tx = db.database("app").begin(org, "", prelude=fine, defer=True, read_only=False)
+    heard = []
+    tx.on_prelude = lambda rows, enforce: heard.append(rows)
+    try:
+        with pytest.raises(psycopg.errors.DivisionByZero):
+            tx.conn.execute("SELECT 1 / 0 AS route").fetchone()
+    finally:
+        tx.rollback()
+    assert heard == [[{"fine": 1}]]  # the prelude's answer was heard before the route's error
+    # The connection is clean afterwards.
+    with db.tenant_transaction(org) as conn:
+        assert conn.execute("SELECT count(*) AS n FROM orgs").fetchone() == {"n": 1}
