@@ -43,6 +43,24 @@ def test_a_simple_write_is_two_round_trips(client, tenant, admin_db):
     assert row["revoked_at"] is not None
 
 
+def test_a_record_write_sends_its_audit_row_event_and_commit_together(client, tenant, admin_db):
+    """Soft-deleting a company: the prelude with the locking read; the UPDATE with the re-read
+    of the record; then the audit row, the outbox event (its id made by the writer, so nothing
+    waits for it) and the COMMIT in one trip."""
+    made = client.post("/v1/companies", auth=tenant.key_auth, json_body={"name": "Doomed"})
+    assert made.status == 201, made.body
+    _warm(client, tenant, "/v1/orgs/current")
+    with count_round_trips(db.database("app").connection()) as counted:
+        response = client.delete(f"/v1/companies/{made.json()['id']}", auth=tenant.key_auth)
+    assert response.status == 204, response.body
+    assert counted.trips == 3, counted.messages
+    event = admin_db.execute(
+        "SELECT type FROM domain_events WHERE resource_id = %s ORDER BY occurred_at DESC LIMIT 1",
+        (made.json()["id"],),
+    ).fetchone()
+    assert event == {"type": "company.deleted"}
+
+
 def test_a_read_with_several_statements_sees_its_tenant_in_each(client, tenant):
     """A read commits with its first round trip; a later statement opens another implicit
     transaction with the tenant set (row-level security would otherwise show nothing)."""
