@@ -11,7 +11,9 @@ passed), invokes the consumer with a real SQS event, and then:
   redrive policy moves such a message to its dead-letter queue (moto does it, as SQS does);
 - the function raised, or named a message that is not in the batch: nothing is deleted.
 
-::
+Batches are delivered by up to ``concurrency`` threads at once (the source's
+``ScalingConfig.MaximumConcurrency``; one when it names none), as Lambda runs several batches of
+one queue concurrently; they are received by one long poll, in order::
 
     poller = SqsPoller(fn, source, queue_url, queue_arn, sqs_client, invoke=run)
     poller.start(); ...; poller.stop()
@@ -26,6 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from hearth_dev.local.workers import Deadline, Workers
 from hearth_dev.sam import events
 from hearth_dev.sam.template import FunctionSpec, SqsSource
 
@@ -69,8 +72,10 @@ class SqsPoller:
         *,
         invoke: Callable[[FunctionSpec, Any], Any],
         on_batch: Callable[[SqsPoller, BatchOutcome, float], None] | None = None,
+        concurrency: int = 1,
     ) -> None:
         self.function = function
+        self.concurrency = max(1, concurrency)
         self.source = source
         self.queue_url = queue_url
         self.queue_arn = queue_arn
@@ -80,14 +85,27 @@ class SqsPoller:
         self._on_batch = on_batch
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"sqs-{function.logical_id}", daemon=True)
+        # Batches are received one after another and delivered by up to `concurrency` threads
+        # (the event source's MaximumConcurrency): one long poll per source, however many run.
+        self._slots = threading.BoundedSemaphore(self.concurrency)
+        self._workers = Workers(self.concurrency, f"sqs-{function.logical_id}")
 
     def start(self) -> None:
         self._thread.start()
 
-    def stop(self, timeout: float = 30.0) -> None:
+    def request_stop(self) -> None:
+        """Receive no more batches (batches being delivered finish on their own)."""
+        self._stop.set()
+
+    def stop(self, timeout: float = 3.0) -> list[threading.Thread]:
+        """Stop and wait up to ``timeout`` seconds in all; returns the threads of deliveries
+        still running (daemons, left behind rather than waited for)."""
+        deadline = Deadline(timeout)
         self._stop.set()
         if self._thread.is_alive():
-            self._thread.join(timeout)
+            self._thread.join(deadline.left())
+        busy = self._workers.stop(deadline.left())
+        return busy + ([self._thread] if self._thread.is_alive() else [])
 
     def _receive(self, count: int, wait: int) -> list[dict[str, Any]]:
         response = self._sqs.receive_message(
@@ -142,17 +160,33 @@ class SqsPoller:
 
     def _run(self) -> None:
         while not self._stop.is_set():
+            if not self._slots.acquire(timeout=POLL_SECONDS):  # every delivery thread is busy
+                continue
             try:
                 batch = self.collect()
             except Exception:
+                self._slots.release()
                 if self._stop.is_set():
                     return
                 logger.exception("receiving from %s failed; retrying", self.queue_name)
                 self._stop.wait(1.0)
                 continue
             if not batch:
+                self._slots.release()
                 continue
+            try:
+                self._workers.submit(self._deliver_and_report, batch)
+            except RuntimeError:  # stopped meanwhile: the batch comes back after its visibility timeout
+                self._slots.release()
+                return
+
+    def _deliver_and_report(self, batch: list[dict[str, Any]]) -> None:
+        try:
             started = time.perf_counter()
             outcome = self.deliver(batch)
             if self._on_batch:
                 self._on_batch(self, outcome, time.perf_counter() - started)
+        except Exception:
+            logger.exception("delivering a batch from %s failed", self.queue_name)
+        finally:
+            self._slots.release()

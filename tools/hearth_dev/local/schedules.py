@@ -23,12 +23,12 @@ import re
 import threading
 import uuid
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
+from hearth_dev.local.workers import Deadline, Workers
 from hearth_dev.sam import events
 from hearth_dev.sam.template import FunctionSpec, ScheduleSource, Template
 
@@ -260,7 +260,7 @@ class Scheduler:
         self._invoke = invoke
         self._clock = clock
         self._stop = threading.Event()
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="schedule")
+        self._pool = Workers(workers, "schedule")
         self._thread = threading.Thread(target=self._run, name="scheduler", daemon=True)
         self.fired = 0
 
@@ -291,7 +291,10 @@ class Scheduler:
                 self._stop.wait(min(wait, 60.0))  # re-checks the clock at least every minute
                 continue
             heapq.heappop(queue)
-            self._pool.submit(self._fire, item, when)
+            try:
+                self._pool.submit(self._fire, item, when)
+            except RuntimeError:  # stopped meanwhile
+                return
             following = self._next(item, max(when, self._clock()) if self.every else when)
             if following is not None:
                 heapq.heappush(queue, (following, index, item))
@@ -303,8 +306,12 @@ class Scheduler:
         except Exception:
             logger.exception("scheduled invocation of %s failed", item.function.logical_id)
 
-    def stop(self, timeout: float = 10.0) -> None:
+    def stop(self, timeout: float = 3.0) -> list[threading.Thread]:
+        """Fire nothing more and wait up to ``timeout`` seconds in all for the invocations
+        under way; returns the threads of those still running (left behind: they are daemons,
+        so a long-running function does not hold up the stack's exit)."""
+        deadline = Deadline(timeout)
         self._stop.set()
         if self._thread.is_alive():
-            self._thread.join(timeout)
-        self._pool.shutdown(wait=True, cancel_futures=True)
+            self._thread.join(deadline.left())
+        return self._pool.stop(deadline.left())

@@ -14,6 +14,7 @@ in the reverse order, the embedded server included::
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -22,14 +23,13 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from hearth_dev.local import postgres
-from hearth_dev.local.aws import LocalAws, MotoServer, client
+from hearth_dev.local.aws import LocalAws, client
 from hearth_dev.local.consumers import BatchOutcome, SqsPoller
 from hearth_dev.local.environment import (
     DEV_AUDIENCE,
@@ -40,7 +40,9 @@ from hearth_dev.local.environment import (
     function_environment,
     local_overrides,
 )
+from hearth_dev.local.moto_process import MotoProcess
 from hearth_dev.local.schedules import Scheduler
+from hearth_dev.local.workers import Deadline, Workers
 from hearth_dev.sam.functions import LambdaContext, invoke
 from hearth_dev.sam.template import FunctionSpec, Template, load_template
 
@@ -48,6 +50,9 @@ logger = logging.getLogger("hearth_dev.local")
 
 STATE_FILE = "local-stack.json"
 DATABASE_NAME = "hearth"
+#: How long :meth:`LocalStack.stop` waits for invocations under way (then leaves them behind);
+#: stopping moto and PostgreSQL comes on top, so Ctrl-C ends the stack within ten seconds.
+STOP_SECONDS = 5.0
 Say = Callable[[str], None]
 
 
@@ -226,14 +231,14 @@ class LocalStack:
         self.log = InvocationLog(say)
         self.url = ""
         self.database: Database | None = None
-        self.moto: MotoServer | None = None
+        self.moto: MotoProcess | None = None
         self.aws: LocalAws | None = None
         self.env: FunctionEnvironment | None = None
         self.secrets: LocalSecrets | None = None
         self.pollers: list[SqsPoller] = []
         self.scheduler: Scheduler | None = None
         self.seed_summary = ""
-        self._executor: ThreadPoolExecutor | None = None
+        self._executor: Workers | None = None
         self._server: Any = None
         self._server_thread: threading.Thread | None = None
         self._openapi: dict[str, Any] | None = None
@@ -258,9 +263,10 @@ class LocalStack:
         opts.state.mkdir(parents=True, exist_ok=True)
         self.secrets = LocalSecrets.load(opts.state)
         sock = self._bind()  # fail early if the port is taken
+        self.moto = MotoProcess().launch()  # moto loads in its own process meanwhile
         self.database = open_database(opts.database_url, opts.state, opts.migrations, self.say)
 
-        self.moto = MotoServer().start()
+        self.moto.ready()
         self.aws = LocalAws(self.moto.endpoint, self.template, parameters=opts.parameters)
         self.aws.provision()
         self.env = configure(self.template, self.aws, self.database, self.secrets)
@@ -278,7 +284,7 @@ class LocalStack:
 
         from hearth_dev.sam.gateway import Gateway
 
-        self._executor = ThreadPoolExecutor(max_workers=opts.concurrency, thread_name_prefix="invoke")
+        self._executor = Workers(opts.concurrency, "invoke")
         gateway = Gateway(self.template, on_invoke=self.log.http)
         self._serve(gateway, sock)
         if opts.consumers:
@@ -289,8 +295,7 @@ class LocalStack:
         threading.Thread(target=self._warm, name="warm-up", daemon=True).start()
 
     def _bind(self) -> socket.socket:
-        sock = socket.socket(socket.AF_INET6 if ":" in self.options.host else socket.AF_INET)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock = listening_socket(self.options.host)
         try:
             sock.bind((self.options.host, self.options.port))
         except OSError as exc:
@@ -309,7 +314,9 @@ class LocalStack:
 
         assert self._executor is not None
         app = create_app(gateway, openapi=self.openapi, executor=self._executor)
-        config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
+        config = uvicorn.Config(
+            app, log_level="warning", access_log=False, lifespan="off", timeout_graceful_shutdown=2
+        )
         self._server = uvicorn.Server(config)
         self._server_thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [sock]}, name="http", daemon=True
@@ -341,6 +348,7 @@ class LocalStack:
                     sqs,
                     invoke=self._invoke_quietly,
                     on_batch=self.log.batch,
+                    concurrency=consumer_concurrency(self.template, fn),
                 )
                 poller.start()
                 self.pollers.append(poller)
@@ -385,6 +393,7 @@ class LocalStack:
             "pid": os.getpid(),
             "url": self.url,
             "aws_endpoint": self.moto.endpoint if self.moto else "",
+            "moto_pid": self.moto.pid if self.moto else None,
             "ready_seconds": round(self.ready_seconds, 3),
             "postgres_pid": self.database.embedded.pid if self.database and self.database.embedded else None,
             "consumers": [p.function.logical_id for p in self.pollers],
@@ -395,25 +404,21 @@ class LocalStack:
 
     # -- stop -----------------------------------------------------------------------------------
 
-    def stop(self) -> None:
-        """Take everything down, newest first; safe to call more than once."""
+    def stop(self) -> list[str]:
+        """Take everything down, newest first; safe to call more than once.
+
+        Everything that runs functions is told to stop at once, then waited for within
+        :data:`STOP_SECONDS` in all: an invocation still running then (a consumer retrying a slow
+        endpoint, a long request) is left behind on its daemon thread, and its name returned.
+        If anything is left behind, this process ends by itself a second after this returns, even
+        if a thread the interpreter joins at exit (a library's ``ThreadPoolExecutor``) is busy."""
         from hearth import db
 
-        if self._server is not None:
-            self._server.should_exit = True
-            if self._server_thread is not None:
-                self._server_thread.join(15)
-            self._server = None
-        if self.scheduler is not None:
-            self.scheduler.stop()
-            self.scheduler = None
-        for poller in self.pollers:
-            poller.stop()
-        self.pollers = []
-        if self._executor is not None:
-            self._executor.shutdown(wait=True, cancel_futures=True)
-            self._executor = None
-        db.reset()
+        left = self._stop_invocations(Deadline(STOP_SECONDS))
+        if left:
+            self.say(f"not waiting for invocations still running: {', '.join(left)}")
+        else:
+            db.reset()  # (connections in use by a thread left behind are not closed under it)
         if self.moto is not None:
             self.moto.stop()
             self.moto = None
@@ -421,6 +426,34 @@ class LocalStack:
             self.database.close()
             self.database = None
         (self.options.state / STATE_FILE).unlink(missing_ok=True)
+        if left:
+            _exit_after(1.0)
+        return left
+
+    def _stop_invocations(self, deadline: Deadline) -> list[str]:
+        """Stop the gateway, scheduler and pollers together; the threads still busy at the
+        deadline."""
+        if self._server is not None:
+            self._server.should_exit = True
+        for poller in self.pollers:
+            poller.request_stop()
+        left: list[str] = []
+        if self._server is not None and self._server_thread is not None:
+            self._server_thread.join(deadline.left(3.0))
+            if self._server_thread.is_alive():
+                self._server.force_exit = True
+                self._server_thread.join(deadline.left(0.5))
+        self._server = None
+        if self.scheduler is not None:
+            left += [t.name for t in self.scheduler.stop(deadline.left())]
+            self.scheduler = None
+        for poller in self.pollers:
+            left += [t.name for t in poller.stop(deadline.left())]
+        self.pollers = []
+        if self._executor is not None:
+            left += [t.name for t in self._executor.stop(deadline.left())]
+            self._executor = None
+        return left
 
     # -- the banner -----------------------------------------------------------------------------
 
@@ -490,6 +523,74 @@ def local_openapi(template: Template) -> dict[str, Any]:
                     "responses": {"default": {"description": "the function's response"}},
                 }
         return {"openapi": "3.1.0", "info": {"title": "Local stack", "version": "0"}, "paths": paths}
+
+
+#: The most batches of one queue a local consumer runs at once, whatever the template allows.
+MAX_CONSUMER_CONCURRENCY = 5
+
+
+def consumer_concurrency(template: Template, fn: FunctionSpec) -> int:
+    """How many batches of its queue ``fn`` handles at once locally: the ``ScalingConfig``
+    ``MaximumConcurrency`` its SQS event sources declare (SAM ``SQS`` events, or
+    ``AWS::Lambda::EventSourceMapping`` resources of its stack), at most
+    :data:`MAX_CONSUMER_CONCURRENCY`; one when they declare none."""
+    stack = template.stacks.get(fn.stack) if fn.stack else None
+    resources: dict[str, Any] = (stack.raw if stack else template.raw).get("Resources") or {}
+    configs: list[dict[str, Any]] = []
+    events = ((resources.get(fn.logical_id) or {}).get("Properties") or {}).get("Events") or {}
+    for event in events.values():
+        if isinstance(event, dict) and event.get("Type") == "SQS":
+            configs.append(event.get("Properties") or {})
+    for resource in resources.values():
+        if isinstance(resource, dict) and resource.get("Type") == "AWS::Lambda::EventSourceMapping":
+            props = resource.get("Properties") or {}
+            if _names(props.get("FunctionName"), fn.logical_id):
+                configs.append(props)
+    declared = [
+        int(config["ScalingConfig"]["MaximumConcurrency"])
+        for config in configs
+        if isinstance(config.get("ScalingConfig"), dict) and "MaximumConcurrency" in config["ScalingConfig"]
+    ]
+    return max(1, min([*declared, MAX_CONSUMER_CONCURRENCY])) if declared else 1
+
+
+def _names(value: Any, logical_id: str) -> bool:
+    """Whether a ``FunctionName`` value (a name, ``Ref`` or ``GetAtt``) is ``logical_id``."""
+    if isinstance(value, dict) and len(value) == 1:
+        ((key, arg),) = value.items()
+        if key == "Ref":
+            return bool(arg == logical_id)
+        if key == "Fn::GetAtt":
+            target = arg[0] if isinstance(arg, list) else str(arg).split(".", 1)[0]
+            return bool(target == logical_id)
+    return bool(value == logical_id)
+
+
+def listening_socket(host: str) -> socket.socket:
+    """A TCP socket for ``host`` (not yet bound) whose connections send small answers at once.
+
+    The socket is made with ``IPPROTO_TCP`` named: asyncio sets ``TCP_NODELAY`` only on
+    connections of such sockets, and without it every keep-alive answer written in two parts
+    (head, then body) waited ~40 ms for the client's delayed ACK (Nagle's algorithm)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return sock
+
+
+def _exit_after(seconds: float) -> None:
+    """End this process ``seconds`` from now if it has not ended by then: a busy thread the
+    interpreter joins at exit (a ``ThreadPoolExecutor``'s) must not hold it."""
+
+    def watchdog() -> None:
+        time.sleep(seconds)
+        with contextlib.suppress(Exception):
+            sys.stdout.flush()
+            sys.stderr.flush()
+        os._exit(0)
+
+    threading.Thread(target=watchdog, name="stop-watchdog", daemon=True).start()
 
 
 def _progress(say: Say) -> Callable[[str, int, int], None]:
