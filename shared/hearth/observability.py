@@ -2,7 +2,12 @@
 
 Every log line carries the request id (as ``correlation_id``) and the org id; every request
 emits EMF metrics with an ``org_id`` dimension. Tracing (X-Ray) is loaded only when it is
-enabled, because the X-Ray SDK costs a quarter of a second of cold start::
+enabled, because the X-Ray SDK costs a quarter of a second of cold start.
+
+The keys an invocation appends (``inject_lambda_context``, ``append_keys``, the correlation id)
+belong to the thread that appends them: on Lambda that is the execution environment's one
+thread, as before; locally, where each thread of one process stands for an execution
+environment, concurrent invocations no longer write each other's request id into their logs::
 
     from hearth.observability import logger, metrics
     logger.info("deal won", extra={"deal_id": deal_id})
@@ -11,10 +16,12 @@ enabled, because the X-Ray SDK costs a quarter of a second of cold start::
 from __future__ import annotations
 
 import os
+import threading
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 
 if TYPE_CHECKING:
     from aws_lambda_powertools import Tracer
@@ -22,7 +29,37 @@ if TYPE_CHECKING:
 SERVICE = os.environ.get("POWERTOOLS_SERVICE_NAME", "hearth")
 NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "Hearth")
 
-logger = Logger(service=SERVICE)
+
+class ThreadKeysFormatter(LambdaPowertoolsFormatter):
+    """Powertools' JSON formatter with its keys (``log_format``, which Powertools reads,
+    updates and replaces per invocation) kept per thread. A thread starts from the keys the
+    logger was configured with (service, level, location, timestamp...)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        self._keys = threading.local()
+        self._base: dict[str, Any] = {}
+        super().__init__(**kwargs)
+        self._base = dict(self.log_format)
+
+    @property
+    def log_format(self) -> dict[str, Any]:
+        keys: dict[str, Any] | None = getattr(self._keys, "format", None)
+        if keys is None:
+            keys = self._keys.format = dict(self._base)
+        return keys
+
+    @log_format.setter
+    def log_format(self, value: dict[str, Any]) -> None:
+        self._keys.format = value
+
+    def configured(self) -> None:
+        """Take this thread's keys as the ones every thread starts from."""
+        self._base = dict(self.log_format)
+
+
+_formatter = ThreadKeysFormatter()
+logger = Logger(service=SERVICE, logger_formatter=_formatter)
+_formatter.configured()
 metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
 
 
