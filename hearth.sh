@@ -76,6 +76,37 @@ run_checks() {
   echo "==> tests"; "$bin/python" -m pytest "$@"
 }
 
+usage() {
+  cat <<'USAGE'
+usage: ./hearth.sh COMMAND [ARGS...]
+
+Hearth's entry point on a machine that has only Python 3.11+ (set PYTHON=/path/to/python3.11
+to pick one). The first command sets up .venv (and .tools/sam for `test`), refreshed whenever
+pyproject.toml changes.
+
+commands:
+  local [OPTIONS]       run the whole stack locally: the API on http://localhost:3000, embedded
+                        PostgreSQL (or DATABASE_URL), AWS services from moto, queue consumers and
+                        schedules; Ctrl-C stops everything (`./hearth.sh local --help` for options)
+  test [PYTEST ARGS]    every check: lint, format, types, templates, OpenAPI drift, the test suite
+  bench NAME [ARGS]     run benchmarks/NAME.py (figures with same-run baselines); without NAME,
+                        lists the benchmarks
+  template [--check]    write (or check) the nested stacks from the function modules
+  openapi [--check]     write (or check) docs/openapi.json
+  samples [--force]     write the sample events of API routes and the authorizer
+  invoke FUNCTION       run one function once with its sample event and print its response
+  token [--user S]      a development JWT signed with the local secret
+  seed [--members N]    seed the demo tenant
+  migrate               apply pending migrations to DATABASE_URL
+  help                  this text
+
+examples:
+  ./hearth.sh local
+  ./hearth.sh test tests/unit -q
+  ./hearth.sh bench local_stack load --soak 300
+USAGE
+}
+
 cmd=${1:-help}
 case "$cmd" in
   local)
@@ -102,7 +133,7 @@ case "$cmd" in
     exec "$VENV/bin/python" "benchmarks/$name.py" "$@"
     ;;
   help|-h|--help)
-    sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
+    usage
     ;;
   *)
     ensure_venv local
