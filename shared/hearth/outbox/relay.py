@@ -6,6 +6,11 @@ effort: nothing is raised to the caller) and marks them published. Every minute
 the send, an SQS outage. An event published twice is fanned out once: deliveries are unique per
 (endpoint, event).
 
+The answer waits for the send (on Lambda nothing runs after the handler returns, so a send left
+for later would wait for the environment's next invocation or the sweep; docs/decisions.md). The
+mark is one round trip that does not wait for the WAL flush: a mark lost in a crash only makes
+the sweep publish the event again.
+
     relay.after_commit(org_id, [event_id])   # after commit
     relay.sweep()                       # the OutboxSweep schedule
 """
@@ -54,9 +59,17 @@ def publish(org_id: UUID, event_ids: Sequence[UUID]) -> int:
     accepted = queues.send(queue_url, [DispatchMessage(org_id, e) for e in event_ids])
     sent = [m.event_id for m in accepted]
     if sent:
-        with db.tenant_transaction(org_id) as conn:
-            store.mark_published(conn, sent, clock.now())
+        db.database("app").run_once(
+            _MARK_PUBLISHED, {"at": clock.now(), "ids": sent}, str(org_id), durable=False
+        )
     return len(sent)
+
+
+#: ``store.mark_published`` as one statement for :meth:`hearth.db.Database.run_once`.
+_MARK_PUBLISHED = (
+    "UPDATE domain_events SET published_at = %(at)s WHERE id = ANY(%(ids)s) AND published_at IS NULL"
+    " RETURNING id"
+)
 
 
 @dataclass(frozen=True, slots=True)
