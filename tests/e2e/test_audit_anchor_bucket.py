@@ -36,6 +36,12 @@ def test_the_local_anchor_bucket_is_locked_in_compliance_mode() -> None:
         )
         with pytest.raises(ClientError, match="AccessDenied"):
             s3.delete_object(Bucket=bucket, Key="audit-anchors/probe.json", VersionId=put["VersionId"])
+        # A stack provisioned again on the same server (its bucket now holds a locked anchor,
+        # which no configuration change may touch) keeps the bucket as it is.
+        again = LocalAws(moto.endpoint, template)
+        again.provision()
+        assert again.ref("AuditAnchorBucket") == bucket
+        assert s3.get_object_lock_configuration(Bucket=bucket)["ObjectLockConfiguration"] == lock
         env = function_environment(template, aws.resolver)
         assert env.variables["HEARTH_AUDIT_ANCHOR_BUCKET"] == bucket
         assert env.unresolved == []

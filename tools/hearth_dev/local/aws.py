@@ -252,7 +252,9 @@ class LocalAws:
         if versioning:
             s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": versioning})
         lock = props.get("ObjectLockConfiguration")
-        if locked and lock:
+        if locked and lock and _existing_retention(s3, name) != _retention(lock):
+            # Only a bucket without objects takes a new configuration; one this server already
+            # holds (anchors written in an earlier run) keeps its own.
             s3.put_object_lock_configuration(Bucket=name, ObjectLockConfiguration=_object_lock(lock))
         return Created(
             name,
@@ -312,6 +314,26 @@ def _object_lock(config: Mapping[str, Any]) -> dict[str, Any]:
                 default[unit] = int(retention[unit])
         result["Rule"] = {"DefaultRetention": default}
     return result
+
+
+def _retention(config: Mapping[str, Any]) -> tuple[str, str, int, int]:
+    """``(enabled, mode, days, years)`` of an Object Lock configuration, template or API form."""
+    rule = (config.get("Rule") or {}).get("DefaultRetention") or {}
+    return (
+        str(config.get("ObjectLockEnabled", "")),
+        str(rule.get("Mode", "")),
+        int(rule.get("Days") or 0),
+        int(rule.get("Years") or 0),
+    )
+
+
+def _existing_retention(s3: Any, bucket: str) -> tuple[str, str, int, int] | None:
+    from botocore.exceptions import ClientError
+
+    try:
+        return _retention(s3.get_object_lock_configuration(Bucket=bucket)["ObjectLockConfiguration"])
+    except ClientError:
+        return None
 
 
 def _generated_secret(spec: Mapping[str, Any]) -> str:
