@@ -400,7 +400,9 @@ class LocalStack:
             "schedules": [s.name for s in self.scheduler.schedules] if self.scheduler else [],
         }
         path = self.options.state / STATE_FILE
-        path.write_text(json.dumps(state, indent=2) + "\n", encoding="utf-8")
+        written = path.with_suffix(".tmp")
+        written.write_text(json.dumps(state, indent=2) + "\n", encoding="utf-8")
+        written.replace(path)  # at once: whoever sees the file can read it whole
 
     # -- stop -----------------------------------------------------------------------------------
 
