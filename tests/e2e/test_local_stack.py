@@ -10,9 +10,12 @@ import json
 import re
 import secrets
 import signal
+import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import httpx
 import pytest
 from hearth_dev import demo
 from hearth_dev.local import postgres
@@ -201,6 +204,39 @@ def test_invoke_with_the_sample_events(stack: RunningStack, database_url: str) -
     unknown = stack.hearth("invoke", "NoSuchFunction", "--database-url", database_url)
     assert unknown.returncode == 2
     assert "OrgsGetCurrentFunction" in unknown.stderr
+
+
+def test_concurrent_requests_log_their_own_request_ids(stack: RunningStack) -> None:
+    """The log line of each request names that request: its id (the X-Request-Id it answered
+    with), its function and its org, however many requests ran at once."""
+    paths = [f"/v1/{kind}/{uuid.uuid4()}" for kind in ("companies", "people") for _ in range(24)]
+
+    def get(path: str) -> tuple[str, str]:
+        response = httpx.get(f"{stack.url}{path}", headers=KEY, timeout=60)
+        assert response.status_code == 404, response.text
+        return path, response.headers["x-request-id"]
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        answered = dict(pool.map(get, paths))
+
+    def logged() -> dict[str, dict[str, Any]]:
+        lines = {}
+        for text in stack.log.splitlines():
+            if text.startswith("{") and '"message":"request"' in text.replace(" ", ""):
+                line = json.loads(text)
+                if line.get("path") in answered:
+                    lines[line["path"]] = line
+        return lines if len(lines) == len(answered) else {}
+
+    lines = wait_for(logged, 30, "a log line for every request")
+    wrong = [path for path, request_id in answered.items() if lines[path].get("correlation_id") != request_id]
+    assert not wrong, f"{len(wrong)} of {len(answered)} log lines name another request"
+    functions = {path.split("/")[2]: set() for path in answered}
+    for path, line in lines.items():
+        functions[path.split("/")[2]].add(line["function_name"])
+        assert line["org_id"] == str(demo.DEMO_ORG_ID)
+    assert len(functions["companies"]) == len(functions["people"]) == 1
+    assert functions["companies"] != functions["people"]
 
 
 def test_ctrl_c_stops_everything(stack: RunningStack) -> None:
