@@ -1,12 +1,12 @@
 """GET /v1/webhook-endpoints/{endpoint_id}/deliveries: an endpoint's deliveries, newest first."""
 
-from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from hearth.http import DEFAULT_LIMIT, Api, Cursor, Limit, Page, RequestContext
+from hearth.http.inputs import Time
 from hearth.webhooks.deliveries import logic
 from hearth.webhooks.deliveries.models import Status, WebhookDeliverySummary
 
@@ -21,7 +21,7 @@ def list_webhook_deliveries(
     cursor: Cursor = None,
     status: Annotated[Status | None, Query()] = None,
     event_type: Annotated[str | None, Query(description="Exact event type.")] = None,
-    since: Annotated[datetime | None, Query(description="Deliveries created at or after this time.")] = None,
+    since: Annotated[Time | None, Query(description="Deliveries created at or after this time.")] = None,
 ) -> Page[WebhookDeliverySummary]:
     """List an endpoint's deliveries with their latest attempt (status, response, timing)."""
     return logic.list_for_endpoint(

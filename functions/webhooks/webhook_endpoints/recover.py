@@ -1,12 +1,12 @@
 """POST /v1/webhook-endpoints/{endpoint_id}/recover: send failed deliveries again."""
 
-from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from hearth.http import Api, RequestContext
+from hearth.http.inputs import Time
 from hearth.http.spec import Throttle
 from hearth.webhooks.endpoints import logic
 from hearth.webhooks.endpoints.models import RecoverAccepted
@@ -23,8 +23,8 @@ api = Api()
 def recover_webhook_endpoint(
     ctx: RequestContext,
     endpoint_id: UUID,
-    since: Annotated[datetime, Query(description="Resend failed deliveries created at or after this time.")],
-    until: Annotated[datetime | None, Query(description="... and before this time.")] = None,
+    since: Annotated[Time, Query(description="Resend failed deliveries created at or after this time.")],
+    until: Annotated[Time | None, Query(description="... and before this time.")] = None,
 ) -> RecoverAccepted:
     """Resend every failed delivery since a time (one manual attempt each, within a minute)."""
     return logic.recover(ctx, endpoint_id, since, until)

@@ -12,23 +12,16 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    EmailStr,
-    Field,
-    StringConstraints,
-    model_validator,
-)
+from pydantic import AfterValidator, BeforeValidator, EmailStr, Field, StringConstraints
+from pydantic_core import PydanticCustomError
 
+from hearth.http.inputs import Schema, Text
 from hearth.problems import invalid
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Name = Annotated[str, Text(200)]
+ShortText = Annotated[str, Text(100)]
 MinorUnits = Annotated[
     int, Field(ge=0, le=10**15, description="An amount in the currency's minor unit (cents for EUR/USD).")
 ]
@@ -47,67 +40,114 @@ CURRENCIES = frozenset(
 )
 
 
+#: Upper or lower case, stored upper case.
+CURRENCY_CODES = (*sorted(CURRENCIES), *sorted(code.lower() for code in CURRENCIES))
+
+
 def _currency(value: str) -> str:
-    code = value.strip().upper()
-    if code not in CURRENCIES:
-        raise ValueError("not an ISO 4217 currency code (like EUR or USD)")
-    return code
+    if value not in CURRENCY_CODES:
+        raise PydanticCustomError("currency", "not an ISO 4217 currency code (like EUR or USD)")
+    return value.upper()
 
 
-Currency = Annotated[str, AfterValidator(_currency), Field(examples=["EUR"])]
+Currency = Annotated[
+    str,
+    AfterValidator(_currency),
+    Schema(enum=list(CURRENCY_CODES), description="An ISO 4217 currency code, like EUR.", examples=["EUR"]),
+]
 
-_LABEL = r"(?!-)[a-z0-9-]{1,63}(?<!-)"
-_DOMAIN = re.compile(rf"^(?:{_LABEL}\.)+(?:[a-z]{{2,63}}|xn--[a-z0-9-]{{1,59}})$")
+#: A domain name (any case, stored lower case): dot-separated labels of letters, digits and
+#: hyphens, no hyphen first or last, a top-level label of letters or an IDN (``xn--``) one.
+_LABEL = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+DOMAIN_PATTERN = rf"^(?:{_LABEL}\.)+(?:[A-Za-z]{{2,63}}|[Xx][Nn]--[A-Za-z0-9-]{{1,59}})\.?$"
 
 
 def _domain(value: str) -> str:
-    domain = value.strip().lower().rstrip(".")
-    if len(domain) > 253 or not _DOMAIN.match(domain):
-        raise ValueError("not a domain name (like example.com; no scheme or path)")
-    return domain
+    if not re.search(DOMAIN_PATTERN, value):
+        raise PydanticCustomError("domain", "not a domain name (like example.com; no scheme or path)")
+    return value.lower().rstrip(".")
 
 
-Domain = Annotated[str, AfterValidator(_domain), Field(examples=["acme.example"])]
+Domain = Annotated[
+    str,
+    StringConstraints(max_length=253),
+    AfterValidator(_domain),
+    Schema(pattern=DOMAIN_PATTERN, examples=["acme.example"]),
+]
 
 
 def _lower(value: str) -> str:
     return value.lower()
 
 
-Email = Annotated[EmailStr, AfterValidator(_lower)]
+_ATEXT = "[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]"
+_SPECIAL_USE = "|".join(
+    "".join(f"[{c.upper()}{c}]" for c in name)
+    for name in ("arpa", "invalid", "local", "localhost", "onion", "test")
+)
+#: The addresses taken: an ASCII dot-atom local part, a domain of letter-digit-hyphen labels whose
+#: last label ends in a letter and is not a special-use name (``.test``, ``.local``, ...).
+EMAIL_PATTERN = (
+    f"^{_ATEXT}+(?:\\.{_ATEXT}+)*@(?:{_LABEL}\\.)+(?!(?:{_SPECIAL_USE})$)"
+    "[A-Za-z](?:[A-Za-z0-9-]{0,61}[A-Za-z])?$"
+)
 
-_PHONE_PUNCTUATION = re.compile(r"[\s().\-]")
-_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+
+def _email_form(value: Any) -> Any:
+    if isinstance(value, str) and not re.search(EMAIL_PATTERN, value):
+        raise PydanticCustomError("email", "not an email address (like ada@acme.example)")
+    return value
+
+
+#: Checked by the pattern, then as an email address (a local part of at most 64 characters).
+Email = Annotated[
+    EmailStr,
+    BeforeValidator(_email_form),
+    AfterValidator(_lower),
+    Schema(pattern=EMAIL_PATTERN, maxLength=254),
+]
+
+#: An E.164 number (``+``, 7 to 15 digits, the first not 0), written with spaces, dots, hyphens
+#: or parentheses as one likes; stored as ``+`` and the digits.
+PHONE_PATTERN = r"^[ ().-]*\+[ ().-]*[1-9](?:[ ().-]*[0-9]){6,14}[ ().-]*$"
+_PHONE_PUNCTUATION = re.compile(r"[ ().-]")
 
 
 def _phone(value: str) -> str:
-    number = _PHONE_PUNCTUATION.sub("", value.strip())
-    if not _E164.match(number):
-        raise ValueError("not an E.164 phone number (like +4930123456)")
-    return number
+    if not re.search(PHONE_PATTERN, value):
+        raise PydanticCustomError("phone", "not an E.164 phone number (like +4930123456)")
+    return _PHONE_PUNCTUATION.sub("", value).strip()
 
 
-Phone = Annotated[str, AfterValidator(_phone), Field(examples=["+4930123456"])]
+Phone = Annotated[str, AfterValidator(_phone), Schema(pattern=PHONE_PATTERN, examples=["+4930123456"])]
 
-_TAG = re.compile(r"^[\w][\w .:/&+-]{0,49}$")
-
-
-def _tags(values: list[str]) -> list[str]:
-    seen: list[str] = []
-    for raw in values:
-        tag = raw.strip()
-        if not _TAG.match(tag):
-            raise ValueError(f"{tag!r} is not a tag (1 to 50 letters, digits, spaces or . : / & + - _)")
-        if tag not in seen:
-            seen.append(tag)
-    return seen
+#: 1 to 50 letters, digits, spaces or . : / & + - _, starting with a letter, digit or _;
+#: surrounding spaces are trimmed.
+TAG_PATTERN = r"^ *\w(?:[\w .:/&+-]{0,48}[\w.:/&+-])? *$"
 
 
-Tags = Annotated[list[str], Field(max_length=20), AfterValidator(_tags)]
+def _tag(value: str) -> str:
+    if not re.search(TAG_PATTERN, value):
+        raise PydanticCustomError("tag", "not a tag (1 to 50 letters, digits, spaces or . : / & + - _)")
+    return value.strip()
+
+
+Tag = Annotated[str, AfterValidator(_tag), Schema(pattern=TAG_PATTERN)]
+
+
+def _distinct(values: list[str]) -> list[str]:
+    return list(dict.fromkeys(values))
+
+
+Tags = Annotated[
+    list[Tag],
+    Field(max_length=20, description="Up to 20 tags; repeats are dropped."),
+    AfterValidator(_distinct),
+]
 
 MAX_PROPERTIES = 50
 MAX_PROPERTIES_BYTES = 8192
-_PROPERTY_KEY = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+PROPERTY_KEY_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
 Scalar = (
     Annotated[str, StringConstraints(max_length=1000)]
     | bool
@@ -129,12 +169,16 @@ def check_properties(properties: dict[str, Any], field: str = "properties") -> d
 
 def _properties(value: dict[str, Any]) -> dict[str, Any]:
     for key in value:
-        if not _PROPERTY_KEY.match(key):
-            raise ValueError(f"{key!r} is not a property name (lowercase letters, digits and _)")
+        if not re.search(PROPERTY_KEY_PATTERN, key):
+            raise PydanticCustomError(
+                "property_name",
+                "{key!r} is not a property name (lowercase letters, digits and _)",
+                {"key": key},
+            )
     if len(value) > MAX_PROPERTIES:
-        raise ValueError(f"at most {MAX_PROPERTIES} properties")
+        raise PydanticCustomError("too_many_properties", f"at most {MAX_PROPERTIES} properties")
     if len(json.dumps(value, separators=(",", ":")).encode()) > MAX_PROPERTIES_BYTES:
-        raise ValueError(f"at most {MAX_PROPERTIES_BYTES} bytes")
+        raise PydanticCustomError("properties_too_large", f"at most {MAX_PROPERTIES_BYTES} bytes")
     return value
 
 
@@ -148,6 +192,7 @@ Properties = Annotated[
     dict[str, PropertyValue],
     BeforeValidator(_object),
     AfterValidator(_properties),
+    Schema(propertyNames={"pattern": PROPERTY_KEY_PATTERN}, maxProperties=MAX_PROPERTIES),
     Field(
         description=f"Custom fields: up to {MAX_PROPERTIES} keys (lowercase, digits, _), scalar or list "
         f"values, {MAX_PROPERTIES_BYTES} bytes in all. On update, the keys sent are merged in; `null` "
@@ -172,24 +217,3 @@ def merge_properties(before: dict[str, Any], values: dict[str, Any]) -> dict[str
         merged = {**(before.get("properties") or {}), **values["properties"]}
         values["properties"] = check_properties({k: v for k, v in merged.items() if v is not None})
     return values
-
-
-class Patch(BaseModel):
-    """A partial update: only the fields sent change, ``null`` clears an optional field, and the
-    fields in ``required`` cannot be cleared."""
-
-    model_config = ConfigDict(extra="forbid")
-    required: ClassVar[frozenset[str]] = frozenset()
-
-    @model_validator(mode="after")
-    def _something_to_change(self) -> Patch:
-        if not self.model_fields_set:
-            raise ValueError("send at least one field to change")
-        cleared = sorted(f for f in self.model_fields_set & self.required if getattr(self, f) is None)
-        if cleared:
-            raise ValueError(f"{', '.join(cleared)} cannot be null")
-        return self
-
-    def changes(self) -> dict[str, Any]:
-        """The fields sent, as Python values (models as dicts)."""
-        return self.model_dump(exclude_unset=True)

@@ -10,6 +10,7 @@ from uuid import UUID
 
 from hearth.events import store
 from hearth.events.models import Event
+from hearth.events.types import PATTERN as TYPE_PATTERN
 from hearth.events.types import is_pattern, like_pattern
 from hearth.http import RequestContext
 from hearth.listing import Alias, Field, Listing, time_window
@@ -48,6 +49,8 @@ LISTING = Listing(
             "type",
             translate=_type_filter,
             description="Exact type (`deal.won`) or a wildcard (`deal.*`).",
+            pattern=TYPE_PATTERN.pattern.removeprefix("^").removesuffix("$"),
+            max_length=100,
         ),
         "resource_type": Alias("resource_type", description="Like `company`."),
         "resource_id": Alias("resource_id"),

@@ -35,7 +35,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from pydantic import BaseModel
 
 from hearth import needs as needs_
-from hearth.http import invocation
+from hearth.http import documented, invocation
 from hearth.http.responses import documented_responses, security_schemes
 from hearth.http.spec import RouteSpec, Throttle
 from hearth.observability import logger, tracer
@@ -53,6 +53,10 @@ class Api:
     def __init__(self) -> None:
         self.resolver = APIGatewayHttpResolver(enable_validation=True)
         self.spec: RouteSpec | None = None
+        #: More of the route's OpenAPI operation: parameters (and the component schemas they use)
+        #: that Powertools does not declare, e.g. a list's ``filter`` (``document_parameter``).
+        self.parameters: list[dict[str, Any]] = []
+        self.schemas: dict[str, Any] = {}
         invocation.register_error_handlers(self.resolver)
         handler: Callable[[dict[str, Any], Any], dict[str, Any]] = self._handle
         traced = tracer()
@@ -130,7 +134,7 @@ class Api:
                 operation_id=operation_id or fn.__name__,
                 security=[{"bearer": []}],
                 responses=documented_responses(spec),
-            )(invocation.bind(fn, spec, self.resolver))
+            )(documented.route_function(invocation.bind(fn, spec, self.resolver), spec, self._headers))
             return fn
 
         return register
@@ -167,7 +171,18 @@ class Api:
         schema = self.resolver.get_openapi_json_schema(
             title="Hearth API", security_schemes=security_schemes()
         )
-        return cast(dict[str, Any], json.loads(schema))
+        document = cast(dict[str, Any], json.loads(schema))
+        return documented.complete(document, self.spec) if self.spec is not None else document
+
+    def document_parameter(self, parameter: dict[str, Any], schemas: dict[str, Any] | None = None) -> Api:
+        """Document a parameter the route reads itself (from the raw query string); ``hearth
+        openapi`` adds it to the operation."""
+        self.parameters.append(parameter)
+        self.schemas.update(schemas or {})
+        return self
+
+    def _headers(self) -> dict[str, str]:
+        return dict(self.resolver.current_event.headers or {})
 
     # -- invocation --------------------------------------------------------------------------
 

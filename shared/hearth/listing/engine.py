@@ -106,8 +106,8 @@ class Listing:
             if op == "is_null":
                 value: Any = parse_bool(raw)
             elif op == "in":
-                parts = [part for part in raw.split(",") if part != ""]
-                if not parts or len(parts) > MAX_IN_VALUES:
+                parts = raw.split(",")
+                if "" in parts or len(parts) > MAX_IN_VALUES:
                     raise ValueError(f"give 1 to {MAX_IN_VALUES} comma-separated values")
                 value = [parse_value(value_kind, part, found.choices) for part in parts]
             elif op in ("contains", "starts_with"):

@@ -126,6 +126,10 @@ class Alias:
     translate: Callable[[str], tuple[str, str] | None] | None = None
     #: For the route's OpenAPI document (the parameter is declared there with its field's type).
     description: str | None = None
+    #: The form of the plain parameter's value (a regular expression, unanchored) when
+    #: ``translate`` takes other values than the field's kind.
+    pattern: str | None = None
+    max_length: int = MAX_VALUE_LENGTH
 
 
 def time_window(field: str) -> dict[str, Alias]:
@@ -164,43 +168,60 @@ class ListQuery:
         return ",".join(("-" if k.descending else "") + k.field.name for k in self.sort)
 
 
+#: The forms a filter value of each kind takes in a query string (the OpenAPI document states
+#: them; ``parse_value`` takes nothing else). Times are a date, or a date and a time with an
+#: optional fraction and offset (UTC when none is given).
+_YEAR = "(?:[0-9]{3}[1-9]|[0-9]{2}[1-9]0|[0-9][1-9]00|[1-9]000)"  # 0001 to 9999
+_LEAP_YEAR = "(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:[02468][48]|[2468]0|[13579][26])00)"
+_DAY = (
+    f"(?:{_YEAR}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)"
+    f"|02-(?:0[1-9]|1[0-9]|2[0-8]))|{_LEAP_YEAR}-02-29)"
+)
+_CLOCK = "(?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:\\.[0-9]{1,6})?)?"
+_OFFSET = "(?:Z|[+-](?:0[0-9]|1[0-5]):[0-5][0-9])"  # PostgreSQL takes offsets up to 15:59
+VALUE_FORMS: dict[str, str] = {
+    "int": "-?[0-9]{1,18}",
+    "bool": "true|false",
+    "uuid": "[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}",
+    "date": _DAY,
+    "datetime": f"{_DAY}(?:[T ]{_CLOCK}{_OFFSET}?)?",
+}
+
+
+def _form(kind: str, raw: str) -> str:
+    if not re.fullmatch(f"(?:{VALUE_FORMS[kind]})", raw):
+        raise ValueError(f"not a {kind} value")
+    return raw
+
+
 def parse_bool(raw: str) -> bool:
-    lowered = raw.strip().lower()
-    if lowered in ("true", "1"):
-        return True
-    if lowered in ("false", "0"):
-        return False
-    raise ValueError("expected true or false")
+    if raw not in ("true", "false"):
+        raise ValueError("expected true or false")
+    return raw == "true"
 
 
 def _parse_datetime(raw: str) -> datetime:
-    raw = raw.strip()
+    _form("datetime", raw)
     value = (
-        datetime.fromisoformat(raw)
-        if "T" in raw or " " in raw
+        datetime.fromisoformat(raw.replace(" ", "T"))
+        if len(raw) > 10
         else datetime.combine(date.fromisoformat(raw), datetime.min.time())
     )
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def _parse_int(raw: str) -> int:
-    number = int(raw.strip())
-    if not -(2**63) <= number < 2**63:
-        raise ValueError("out of range")
-    return number
-
-
 _PARSERS: dict[str, Callable[[str], Any]] = {
-    "int": _parse_int,
+    "int": lambda raw: int(_form("int", raw)),
     "bool": parse_bool,
-    "uuid": lambda raw: UUID(raw.strip()),
-    "date": lambda raw: date.fromisoformat(raw.strip()),
+    "uuid": lambda raw: UUID(_form("uuid", raw)),
+    "date": lambda raw: date.fromisoformat(_form("date", raw)),
     "datetime": _parse_datetime,
 }
 
 
 def parse_value(kind: Kind, raw: str, choices: Sequence[str] = ()) -> Any:
-    """One value of ``kind`` from its query-string form; ``ValueError`` when it is not one."""
+    """One value of ``kind`` from its query-string form (``VALUE_FORMS``); ``ValueError`` when it
+    is not one."""
     if len(raw) > MAX_VALUE_LENGTH:
         raise ValueError(f"at most {MAX_VALUE_LENGTH} characters")
     if kind == "choice" and raw not in choices:

@@ -1,24 +1,31 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, ClassVar
 from uuid import UUID
 from zoneinfo import available_timezones
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict
+from pydantic_core import PydanticCustomError
 
+from hearth.http.inputs import Patch, Schema, Text
 from hearth.rbac import Role
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Name = Annotated[str, Text(200)]
 
 
 def _known_timezone(value: str) -> str:
     if value not in available_timezones():
-        raise ValueError("not an IANA time zone name (like Europe/Berlin)")
+        raise PydanticCustomError("time_zone", "not an IANA time zone name (like Europe/Berlin)")
     return value
 
 
-TimeZone = Annotated[str, AfterValidator(_known_timezone)]
+#: Documented with the format ``time-zone``: a name of the IANA time zone database.
+TimeZone = Annotated[
+    str,
+    AfterValidator(_known_timezone),
+    Schema(format="time-zone", description="An IANA time zone name, like Europe/Berlin.", examples=["UTC"]),
+]
 
 
 class OrgCreate(BaseModel):
@@ -30,20 +37,12 @@ class OrgCreate(BaseModel):
     timezone: TimeZone = "UTC"
 
 
-class OrgUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"name": "Acme Europe"}]})
+class OrgUpdate(Patch):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"name": "Acme Europe"}]})
+    required: ClassVar[frozenset[str]] = frozenset({"name", "timezone"})
 
     name: Name | None = None
     timezone: TimeZone | None = None
-
-    @model_validator(mode="after")
-    def _something(self) -> OrgUpdate:
-        if not self.model_fields_set:
-            raise ValueError("send at least one field to change")
-        for field in self.model_fields_set:
-            if getattr(self, field) is None:
-                raise ValueError(f"{field} cannot be null")
-        return self
 
 
 class Org(BaseModel):

@@ -20,16 +20,20 @@ from __future__ import annotations
 import inspect
 import typing
 from collections.abc import Callable, Sequence
-from datetime import datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
-from pydantic import BaseModel
+from pydantic import BaseModel, GetJsonSchemaHandler
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 from hearth import needs
 from hearth.http import DEFAULT_LIMIT, Api, Cursor, Limit, Page, Reply, RequestContext
-from hearth.listing import IncludeDeleted, Listing, Search, Sort
+from hearth.http.inputs import drop_null
+from hearth.listing import IncludeDeleted, Listing, Search
+from hearth.listing.fields import VALUE_FORMS
+from hearth.listing.parameters import filter_parameter, filter_schema, sort_pattern
 from hearth.records.batching import BatchCreate, BatchResult, BatchUpdate, run_batch
 from hearth.records.resource import ListParams, Resource
 
@@ -105,14 +109,37 @@ def _body_model_at(operation: Callable[..., Any], index: int) -> type[BaseModel]
 
 def _alias_parameters(listing: Listing) -> list[inspect.Parameter]:
     """The list's plain parameters (``Listing.aliases``), declared so Powertools validates them
-    and OpenAPI documents them; the engine reads them from the query string."""
+    and OpenAPI documents them in the form the engine takes (a time is a date or an ISO 8601
+    time, not a number); the engine reads them from the query string."""
     params = []
     for name, alias in listing.aliases.items():
-        kind = listing.by_name[alias.field].kind
-        python = datetime if kind == "datetime" else str
-        query = Query(description=alias.description) if alias.description else Query()
-        params.append(param(name, Annotated[python | None, query], None))
+        field = listing.by_name[alias.field]
+        form = alias.pattern or (None if alias.translate else VALUE_FORMS.get(field.kind))
+        query = Query(
+            description=alias.description,
+            max_length=alias.max_length,
+            json_schema_extra={"pattern": f"^(?:{form})$"} if form else None,
+        )
+        params.append(param(name, Annotated[str | None, query], None))
     return params
+
+
+def _sort(listing: Listing) -> Any:
+    return Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            description="Up to 3 sortable fields, comma-separated, each once; `-` for descending, "
+            "e.g. `-amount,name`.",
+            json_schema_extra={"pattern": sort_pattern(listing)},
+        ),
+    ]
+
+
+def _document_list(api: Api, listing: Listing, name: str) -> Api:
+    """The list's ``filter`` parameter in its operation (the engine reads it from the query)."""
+    schema = f"{name}Filter"
+    return api.document_parameter(filter_parameter(listing, schema), {schema: filter_schema(listing)})
 
 
 def list_rows(
@@ -132,14 +159,15 @@ def list_rows(
         where = scope(ctx) if scope is not None else ()
         return listing.fetch(ctx, model, limit=limit, cursor=cursor, sort=sort, q=rest.get("q"), where=where)
 
-    params = [*PAGING, *_alias_parameters(listing), param("sort", Sort, None)]
+    params = [*PAGING, *_alias_parameters(listing), param("sort", _sort(listing), None)]
     if listing.search:
         search = Query(
             max_length=200, description=f"Case-insensitive text search over {listing.search_label}."
         )
         params.append(param("q", Annotated[str | None, search], None))
     function = route_function(operation_id, params, Page[model], call, doc)  # type: ignore[valid-type]
-    return _declare("GET", path, function, permission=permission, description=listing.describe())
+    api = _declare("GET", path, function, permission=permission, description=listing.describe())
+    return _document_list(api, listing, model.__name__)
 
 
 def list_records(resource: Resource[Any], *, doc: str) -> Api:
@@ -152,18 +180,19 @@ def list_records(resource: Resource[Any], *, doc: str) -> Api:
 
     params = [
         *PAGING,
-        param("sort", Sort, None),
+        param("sort", _sort(resource.listing), None),
         param("q", Search, None),
         param("include_deleted", IncludeDeleted, False),
     ]
     function = route_function(f"list_{resource.table}", params, Page[resource.model], call, doc)  # type: ignore[name-defined]
-    return _declare(
+    api = _declare(
         "GET",
         resource.path,
         function,
         permission=f"{resource.table}:read",
         description=resource.listing.describe(),
     )
+    return _document_list(api, resource.listing, resource.model.__name__)
 
 
 def get_record(resource: Resource[Any], *, doc: str) -> Api:
@@ -250,6 +279,22 @@ def restore_record(
     )
 
 
+def _matched_on(model: type[BaseModel], field: str) -> type[BaseModel]:
+    """``model`` for an upsert matching on ``field``: the field is required (and not null)."""
+
+    def schema(
+        cls: type[BaseModel], core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        json_schema = handler(core_schema)
+        target = handler.resolve_ref_schema(json_schema)
+        target["required"] = sorted({*target.get("required", []), field})
+        drop_null(target["properties"][field])
+        return json_schema
+
+    namespace = {"__get_pydantic_json_schema__": classmethod(schema), "__doc__": model.__doc__}
+    return type(f"{model.__name__}Upsert", (model,), namespace)
+
+
 def upsert_record(
     resource: Resource[Any],
     match: str,
@@ -261,7 +306,7 @@ def upsert_record(
     """``PUT /v1/<records>?match=<field>``: update the live record whose ``match`` field equals
     the body's (case-insensitively; the fields sent are written) or create one: 200 or 201.
     ``update(ctx, id, fields)`` writes the fields sent."""
-    body = _body_model_at(create, 1)
+    body = _matched_on(_body_model_at(create, 1), match)
 
     def call(ctx: RequestContext, body: BaseModel, match: str) -> Reply:
         return resource.upsert_fields(

@@ -17,15 +17,18 @@ DESCRIPTION = (
     "Hearth's HTTP API. Authenticate with `Authorization: Bearer <JWT or hk_ API key>`; a user "
     "names the org with `X-Hearth-Org` (or an `org_id` token claim). Errors are RFC 9457 "
     "`application/problem+json` with a stable `code`, `errors[]` per field and the `request_id`. "
-    "Lists take `limit` and `cursor` and answer `{data, next_cursor}`. POST takes "
-    "`Idempotency-Key`; reads return `ETag` and updates honour `If-Match`."
+    "Lists take `limit` and `cursor` and answer `{data, next_cursor}`, and filter with "
+    "`filter[<field>][<op>]=<value>`. POST takes `Idempotency-Key`; reads return `ETag` and updates "
+    "honour `If-Match`. Bodies are taken as their schemas say, strictly: `true` is not a number, a "
+    "number is not a time, and `null` only clears a field its schema calls nullable. No text may "
+    "hold U+0000 (422)."
 )
 
 
 def build_openapi(template: Template) -> dict[str, Any]:
     from aws_lambda_powertools.event_handler.openapi.merge import OpenAPIMerge
 
-    from hearth.http import Api
+    from hearth.http import Api, documented
     from hearth.http.responses import security_schemes
 
     merge = OpenAPIMerge(
@@ -35,6 +38,7 @@ def build_openapi(template: Template) -> dict[str, Any]:
         security_schemes=security_schemes(),
         on_conflict="error",
     )
+    apis: list[Api] = []
     for fn in sorted(template.functions.values(), key=lambda f: f.logical_id):
         if not fn.routes:
             continue
@@ -42,7 +46,13 @@ def build_openapi(template: Template) -> dict[str, Any]:
         if not isinstance(api, Api):
             raise TypeError(f"{fn.logical_id}: its module has no route kit `api`")
         merge.add_schema(api.openapi())
+        apis.append(api)
     document: dict[str, Any] = json.loads(merge.get_openapi_json_schema())
+    # Parameters routes read themselves (a list's `filter`), in JSON Schema Powertools' models
+    # do not take (a value or an object of operators).
+    for api in apis:
+        if api.spec is not None:
+            documented.add_parameters(document, api.spec, api.parameters, api.schemas)
     return document
 
 

@@ -5,13 +5,13 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from hearth.crm.fields import Currency, Domain, MinorUnits, Name, Patch, Properties, ShortText, Tags
+from hearth.crm.fields import Currency, Domain, MinorUnits, Name, Properties, ShortText, Tags
+from hearth.http.inputs import Patch, Text
 from hearth.records.resource import Record
 
-Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-CountryCode = Annotated[
-    str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Za-z]{2}$")
-]
+Line = Annotated[str, Text(200)]
+#: Two letters, any case; stored upper case.
+CountryCode = Annotated[str, StringConstraints(to_upper=True, pattern=r"^[A-Za-z]{2}$")]
 
 
 class Address(BaseModel):
@@ -21,9 +21,7 @@ class Address(BaseModel):
     line2: Line | None = None
     city: Line | None = None
     region: Line | None = None
-    postal_code: (
-        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)] | None
-    ) = None
+    postal_code: Annotated[str, Text(20)] | None = None
     country: CountryCode | None = Field(default=None, description="ISO 3166-1 alpha-2, like DE.")
 
 

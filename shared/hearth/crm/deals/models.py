@@ -4,13 +4,14 @@ from datetime import date, datetime
 from typing import Annotated, Any, ClassVar, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field
 
-from hearth.crm.fields import Currency, MinorUnits, Name, Patch, Properties, Tags
+from hearth.crm.fields import Currency, MinorUnits, Name, Properties, Tags
+from hearth.http.inputs import Day, Patch, Text
 from hearth.records.resource import Record
 
 Status = Literal["open", "won", "lost"]
-LostReason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+LostReason = Annotated[str, Text(500)]
 
 _EXAMPLE: dict[str, Any] = {
     "name": "Acme rollout",
@@ -29,7 +30,7 @@ class DealCreate(BaseModel):
     currency: Currency | None = Field(default=None, description="Required with amount.")
     pipeline_id: UUID | None = Field(default=None, description="Default: the org's default pipeline.")
     stage_id: UUID | None = Field(default=None, description="A stage of the pipeline; default: its first.")
-    expected_close_date: date | None = None
+    expected_close_date: Day | None = None
     company_id: UUID | None = None
     primary_contact_id: UUID | None = Field(default=None, description="A person.")
     owner_id: UUID | None = Field(default=None, description="A member of the org.")
@@ -57,7 +58,7 @@ class DealUpdate(Patch):
     currency: Currency | None = None
     pipeline_id: UUID | None = None
     stage_id: UUID | None = None
-    expected_close_date: date | None = None
+    expected_close_date: Day | None = None
     company_id: UUID | None = None
     primary_contact_id: UUID | None = None
     owner_id: UUID | None = None

@@ -4,18 +4,18 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, ClassVar, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic_core import PydanticCustomError
 
-from hearth.crm.fields import Patch
+from hearth.http.inputs import Patch, Text, Time
 from hearth.records.resource import Record
 
 Type = Literal["email", "sms", "call", "meeting", "note", "system"]
 Direction = Literal["inbound", "outbound"]
-Subject = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+Subject = Annotated[str, Text(300)]
 Summary = Annotated[str, StringConstraints(max_length=5000)]
 ExternalRef = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=255),
+    Annotated[str, Text(255)],
     Field(description="The provider's id (e.g. a message id); unique per org among live interactions."),
 ]
 
@@ -32,12 +32,23 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+#: An interaction is with a person, a company or a deal (one or more of them).
+_LINKED: dict[str, Any] = {
+    "anyOf": [
+        {"required": [name], "properties": {name: {"type": "string"}}}
+        for name in ("person_id", "company_id", "deal_id")
+    ]
+}
+
+
 class InteractionCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_EXAMPLE]})
+    """An interaction with a `person_id`, a `company_id` or a `deal_id` (one or more)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_EXAMPLE], **_LINKED})
 
     type: Type
     direction: Direction | None = None
-    occurred_at: AwareDatetime = Field(default_factory=_now, description="Default: now.")
+    occurred_at: Time = Field(default_factory=_now, description="Default: now.")
     subject: Subject | None = None
     summary: Summary | None = None
     person_id: UUID | None = None
@@ -48,7 +59,7 @@ class InteractionCreate(BaseModel):
     @model_validator(mode="after")
     def _linked(self) -> InteractionCreate:
         if self.person_id is None and self.company_id is None and self.deal_id is None:
-            raise ValueError("link a person_id, company_id or deal_id")
+            raise PydanticCustomError("link_required", "link a person_id, company_id or deal_id")
         return self
 
 
@@ -58,7 +69,7 @@ class InteractionUpdate(Patch):
 
     type: Type | None = None
     direction: Direction | None = None
-    occurred_at: AwareDatetime | None = None
+    occurred_at: Time | None = None
     subject: Subject | None = None
     summary: Summary | None = None
     person_id: UUID | None = None

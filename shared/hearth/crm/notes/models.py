@@ -3,13 +3,13 @@ from __future__ import annotations
 from typing import Annotated, ClassVar
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import BaseModel, ConfigDict
 
-from hearth.crm.fields import Patch
 from hearth.crm.links import Link, Links
+from hearth.http.inputs import Patch, Text
 from hearth.records.resource import Record
 
-Body = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000)]
+Body = Annotated[str, Text(10_000)]
 
 
 class NoteCreate(BaseModel):

@@ -3,12 +3,14 @@ from __future__ import annotations
 from typing import Annotated, Any, ClassVar
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
 
-from hearth.crm.fields import Email, Patch, Phone, Properties, ShortText, Tags
+from hearth.crm.fields import Email, Phone, Properties, ShortText, Tags
+from hearth.http.inputs import Patch, Text
 from hearth.records.resource import Record
 
-JobTitle = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+JobTitle = Annotated[str, Text(200)]
 OtherEmails = Annotated[list[Email], Field(max_length=10)]
 Phones = Annotated[list[Phone], Field(max_length=10, description="E.164 numbers, like +4930123456.")]
 
@@ -22,8 +24,18 @@ _EXAMPLE: dict[str, Any] = {
 }
 
 
+#: A person has a first or a last name (or both).
+_NAMED: dict[str, Any] = {
+    "anyOf": [
+        {"required": [name], "properties": {name: {"type": "string"}}} for name in ("first_name", "last_name")
+    ]
+}
+
+
 class PersonCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_EXAMPLE]})
+    """A person: a `first_name` or a `last_name` (or both), the rest optional."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_EXAMPLE], **_NAMED})
 
     first_name: ShortText | None = None
     last_name: ShortText | None = None
@@ -40,7 +52,7 @@ class PersonCreate(BaseModel):
     @model_validator(mode="after")
     def _named(self) -> PersonCreate:
         if self.first_name is None and self.last_name is None:
-            raise ValueError("give a first_name or a last_name")
+            raise PydanticCustomError("name_required", "give a first_name or a last_name")
         return self
 
 

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
-from typing import Annotated, ClassVar
+from typing import Annotated, ClassVar, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from hearth.crm.fields import Patch, ShortText
+from hearth.crm.fields import ShortText
+from hearth.http.inputs import Patch
 from hearth.records.resource import Record
 
 Probability = Annotated[int, Field(ge=0, le=100, description="Win probability in percent.")]
@@ -72,7 +73,7 @@ class PipelineUpdate(Patch):
     required: ClassVar[frozenset[str]] = frozenset({"name", "is_default"})
 
     name: ShortText | None = None
-    is_default: bool | None = Field(
+    is_default: Literal[True] | None = Field(
         default=None, description="Only `true`: to change the default, make another pipeline the default."
     )
 

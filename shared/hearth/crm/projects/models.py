@@ -5,8 +5,10 @@ from typing import Annotated, Any, ClassVar, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic_core import PydanticCustomError
 
-from hearth.crm.fields import Name, Patch, Tags
+from hearth.crm.fields import Name, Tags
+from hearth.http.inputs import Day, Patch
 from hearth.records.resource import Record
 
 Status = Literal["planned", "active", "on_hold", "completed", "cancelled"]
@@ -23,8 +25,16 @@ _EXAMPLE: dict[str, Any] = {
 }
 
 
+#: A project has a name, or a deal to take it from.
+_NAMED: dict[str, Any] = {
+    "anyOf": [{"required": [name], "properties": {name: {"type": "string"}}} for name in ("name", "deal_id")]
+}
+
+
 class ProjectCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_EXAMPLE]})
+    """A project: a `name` (or a won `deal_id` to take it from); `due_date` not before `start_date`."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_EXAMPLE], **_NAMED})
 
     name: Name | None = Field(default=None, description="Default (from a deal): the deal's name.")
     description: Description | None = None
@@ -32,17 +42,17 @@ class ProjectCreate(BaseModel):
     deal_id: UUID | None = Field(default=None, description="A won deal this project delivers (one per deal).")
     company_id: UUID | None = Field(default=None, description="Default (from a deal): the deal's company.")
     owner_id: UUID | None = Field(default=None, description="A member of the org.")
-    start_date: date | None = None
-    due_date: date | None = None
+    start_date: Day | None = None
+    due_date: Day | None = None
     budget_minutes: Budget | None = None
     tags: Tags = []
 
     @model_validator(mode="after")
     def _named(self) -> ProjectCreate:
         if self.name is None and self.deal_id is None:
-            raise ValueError("give a name (or a deal_id to take its name)")
+            raise PydanticCustomError("name_required", "give a name (or a deal_id to take its name)")
         if self.start_date and self.due_date and self.due_date < self.start_date:
-            raise ValueError("due_date is before start_date")
+            raise PydanticCustomError("due_before_start", "due_date is before start_date")
         return self
 
 
@@ -58,8 +68,8 @@ class ProjectUpdate(Patch):
     deal_id: UUID | None = None
     company_id: UUID | None = None
     owner_id: UUID | None = None
-    start_date: date | None = None
-    due_date: date | None = None
+    start_date: Day | None = None
+    due_date: Day | None = None
     budget_minutes: Budget | None = None
     tags: Tags | None = None
 

@@ -6,13 +6,13 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from hearth.crm.fields import Patch
 from hearth.crm.links import Link, Links
+from hearth.http.inputs import Day, Patch, Text
 from hearth.records.resource import Record
 
 Status = Literal["open", "in_progress", "done", "cancelled"]
 Priority = Literal["low", "normal", "high", "urgent"]
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+Title = Annotated[str, Text(300)]
 Body = Annotated[str, StringConstraints(max_length=10_000)]
 DependsOn = Annotated[
     list[UUID],
@@ -32,7 +32,7 @@ class TaskCreate(BaseModel):
 
     title: Title
     body: Body | None = None
-    due_date: date | None = None
+    due_date: Day | None = None
     status: Status = "open"
     priority: Priority = "normal"
     assignee_id: UUID | None = Field(default=None, description="A member of the org.")
@@ -48,7 +48,7 @@ class TaskUpdate(Patch):
 
     title: Title | None = None
     body: Body | None = None
-    due_date: date | None = None
+    due_date: Day | None = None
     status: Status | None = None
     priority: Priority | None = None
     assignee_id: UUID | None = None

@@ -6,7 +6,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from hearth.crm.fields import Patch
+from hearth.http.inputs import Day, Patch
 from hearth.records.resource import Record
 
 Minutes = Annotated[int, Field(ge=1, le=1440, description="1 to 1440 (one day).")]
@@ -32,7 +32,7 @@ class TimeEntryCreate(BaseModel):
     task_id: UUID | None = Field(default=None, description="A task linked to the project.")
     member_id: UUID | None = Field(default=None, description="Who worked (a member); default: you.")
     minutes: Minutes
-    entry_date: date
+    entry_date: Day
     billable: bool = True
     note: Note | None = None
 
@@ -45,7 +45,7 @@ class TimeEntryUpdate(Patch):
     task_id: UUID | None = None
     member_id: UUID | None = None
     minutes: Minutes | None = None
-    entry_date: date | None = None
+    entry_date: Day | None = None
     billable: bool | None = None
     note: Note | None = None
 

@@ -11,12 +11,19 @@ from uuid import UUID
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from hearth.crm.timeline import logic
-from hearth.crm.timeline.models import TimelineItem
+from hearth.crm.timeline.models import ITEM_TYPES, TimelineItem
 from hearth.http import Api, Page, RequestContext
 from hearth.records.resource import Resource
 from hearth.records.routes import PAGING, param, route_function
 
-Types = Annotated[str | None, Query(description="Comma-separated: interaction, note, task, field_change.")]
+_TYPE = "(?:" + "|".join(ITEM_TYPES) + ")"
+Types = Annotated[
+    str | None,
+    Query(
+        description="Comma-separated: interaction, note, task, field_change (empty: all).",
+        json_schema_extra={"pattern": f"^$|^(?:\\s*,)*\\s*{_TYPE}\\s*(?:,\\s*(?:{_TYPE}\\s*)?)*$"},
+    ),
+]
 
 
 def timeline_route(resource: Resource[Any], *, doc: str) -> Api:

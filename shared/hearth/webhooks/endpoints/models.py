@@ -1,16 +1,43 @@
 from __future__ import annotations
 
+import re
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic_core import PydanticCustomError
 
+from hearth.events.types import PATTERN as EVENT_PATTERN
 from hearth.events.types import is_pattern
+from hearth.http.inputs import Patch, Schema, Text, Time
 
-Url = Annotated[str, StringConstraints(strip_whitespace=True, min_length=8, max_length=2048)]
-Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
-EventTypes = Annotated[list[str], Field(min_length=1, max_length=50)]
+#: An http(s) URL: no spaces or control characters, no credentials, no fragment; the host a DNS
+#: name of letters, digits and hyphens (IDNs as ``xn--``) or an IP address; a port up to 65535.
+URL_PATTERN = (
+    "^[Hh][Tt][Tt][Pp][Ss]?://"
+    "(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\\.?"
+    "|\\[[0-9A-Fa-f:.]+\\])"
+    "(?::(?:[0-9]{1,4}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?"
+    "(?:[/?][^\\s#\\x00-\\x1f\\x7f]*)?$"
+)
+
+
+def _url(value: str) -> str:
+    if not re.fullmatch(URL_PATTERN, value):
+        raise PydanticCustomError("invalid_url", "not an http(s) URL without credentials or fragment")
+    return value
+
+
+Url = Annotated[
+    str,
+    StringConstraints(min_length=8, max_length=2048),
+    AfterValidator(_url),
+    Schema(format="uri", pattern=URL_PATTERN),
+]
+Description = Annotated[str, Text(500, blank=True)]
+EventType = Annotated[str, StringConstraints(max_length=100), Schema(pattern=EVENT_PATTERN.pattern)]
+EventTypes = Annotated[list[EventType], Field(min_length=1, max_length=50)]
 
 _TYPES_HELP = "Event types to deliver: exact (`deal.won`), prefix wildcards (`deal.*`) or `*` for all."
 
@@ -58,7 +85,7 @@ class WebhookEndpointCreate(BaseModel):
         },
     )
 
-    url: Url = Field(description="Where to POST (https).")
+    url: Url = Field(description="Where to POST: https (plain http only in local development and tests).")
     description: Description | None = None
     event_types: EventTypes = Field(default_factory=lambda: ["*"], description=_TYPES_HELP)
     enabled: bool = True
@@ -69,11 +96,9 @@ class WebhookEndpointCreate(BaseModel):
         return _check_types(value)
 
 
-class WebhookEndpointUpdate(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={"examples": [{"event_types": ["deal.*"], "enabled": True}]},
-    )
+class WebhookEndpointUpdate(Patch):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"event_types": ["deal.*"], "enabled": True}]})
+    required: ClassVar[frozenset[str]] = frozenset({"url", "event_types", "enabled"})
 
     url: Url | None = None
     description: Description | None = None
@@ -102,8 +127,8 @@ class SecretRotated(BaseModel):
 
 
 class RecoverQuery(BaseModel):
-    since: AwareDatetime
-    until: AwareDatetime | None = None
+    since: Time
+    until: Time | None = None
 
 
 class RecoverAccepted(BaseModel):
