@@ -175,6 +175,8 @@ class Listing:
                 match = FILTER_PARAM.match(param)
                 if match is None:
                     raise query_problem(param, "Write filters as filter[field][op]=value.", "invalid_filter")
+                if match.group(2) is None and raw == "":
+                    continue  # filter[<field>]= (an empty shorthand, or no operators): no condition
                 cond = self._condition(match.group(1), match.group(2) or "eq", raw, param)
             else:
                 continue

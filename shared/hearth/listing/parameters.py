@@ -67,7 +67,8 @@ def _operators(field: Field) -> dict[str, Any]:
 
 
 def _field_schema(field: Field) -> dict[str, Any]:
-    """A value (``filter[f]=v``: equals) or an object of operators (``filter[f][op]=v``)."""
+    """A value (``filter[f]=v``: equals) or an object of operators (``filter[f][op]=v``); an
+    empty ``filter[f]=`` (no operators) is no condition."""
     ops = _operators(field)
     by_op: dict[str, Any] = {"type": ["object"], "properties": ops, "additionalProperties": False}
     if "eq" in ops:
