@@ -67,6 +67,7 @@ def remove(ctx: RequestContext, user_id: UUID) -> None:
         if store.get(ctx.db, user_id) is None:
             raise NotFound("member", user_id)
         raise Forbidden("permission_denied", "You may only remove yourself.")
+    target: dict[str, Any] | None
     if str(user_id) != str(ctx.user_id):
         target = _target(ctx, user_id)
     else:
