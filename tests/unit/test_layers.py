@@ -28,7 +28,7 @@ LAYERS: dict[str, int] = {
     "http": 3,
     **dict.fromkeys(("listing", "records"), 4),
     **dict.fromkeys(
-        ("orgs", "members", "invitations", "api_keys", "audit_logs", "users", "events", "crm", "webhooks"), 5
+        ("orgs", "members", "invitations", "api_keys", "audit_logs", "events", "crm", "webhooks"), 5
     ),
 }
 #: Only the development tooling and the tests use these.
