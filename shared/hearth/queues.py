@@ -13,11 +13,11 @@ boto3 is imported on first send only: a function that never sends never loads it
 from __future__ import annotations
 
 import math
-import threading
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
+from hearth import aws
 from hearth.observability import logger
 
 if TYPE_CHECKING:
@@ -35,32 +35,17 @@ class Message(Protocol):
 
 M = TypeVar("M", bound=Message)
 
-_clients: dict[str, Any] = {}
-_client_lock = threading.Lock()
-
 
 def client() -> SQSClient:
     """The SQS client of this execution environment (short timeouts: the relay runs on the
     request path, after the commit)."""
-    with _client_lock:
-        if "sqs" not in _clients:
-            import boto3
-            from botocore.config import Config
-
-            _clients["sqs"] = boto3.client(
-                "sqs",
-                config=Config(
-                    connect_timeout=2, read_timeout=5, retries={"max_attempts": 3, "mode": "standard"}
-                ),
-            )
-        result: SQSClient = _clients["sqs"]
-        return result
+    result: SQSClient = aws.client("sqs", read_timeout=5)
+    return result
 
 
 def reset_client() -> None:
     """Forget the client (tests that start a new moto mock)."""
-    with _client_lock:
-        _clients.clear()
+    aws.reset("sqs")
 
 
 def delay_seconds(wait: timedelta) -> int:

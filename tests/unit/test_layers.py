@@ -23,7 +23,7 @@ LAYERS: dict[str, int] = {
     **dict.fromkeys(
         ("__init__", "settings", "observability", "problems", "rbac", "clock", "needs", "principal"), 0
     ),
-    **dict.fromkeys(("db", "crypto", "queues", "batch", "audit", "deployment"), 1),
+    **dict.fromkeys(("aws", "db", "crypto", "queues", "batch", "audit", "deployment"), 1),
     **dict.fromkeys(("outbox", "auth"), 2),
     "http": 3,
     **dict.fromkeys(("listing", "records"), 4),

@@ -20,7 +20,6 @@ The function that writes may only put objects under that prefix; the verifier ma
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -28,7 +27,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from hearth import clock, db
+from hearth import aws, clock, db
 from hearth.audit import Anchor
 from hearth.observability import logger
 from hearth.settings import settings
@@ -39,30 +38,15 @@ BATCH = 500
 #: Anchors written at once.
 WORKERS = 8
 
-_clients: dict[str, Any] = {}
-_client_lock = threading.Lock()
-
 
 def client() -> Any:
     """The S3 client of this execution environment."""
-    with _client_lock:
-        if "s3" not in _clients:
-            import boto3
-            from botocore.config import Config
-
-            _clients["s3"] = boto3.client(
-                "s3",
-                config=Config(
-                    connect_timeout=2, read_timeout=10, retries={"max_attempts": 3, "mode": "standard"}
-                ),
-            )
-        return _clients["s3"]
+    return aws.client("s3", read_timeout=10)
 
 
 def reset_client() -> None:
     """Forget the client (tests that start a new moto mock)."""
-    with _client_lock:
-        _clients.clear()
+    aws.reset("s3")
 
 
 def key(org_id: UUID | str, seq: int, hash_: bytes) -> str:
