@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import base64
 import json
-import threading
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 from hearth_dev.sam.functions import invoke
 from hearth_dev.sam.samples import authorizer_sample
 from hearth_dev.sam.template import load_template
@@ -21,49 +18,18 @@ from hearth_dev.sam.template import load_template
 from hearth.auth import authorizer, tokens
 from hearth.settings import settings
 from tests.conftest import DEV_SECRET, ROOT
+from tests.identity_provider import jwk, rsa_key, serving_jwks
 
 ISSUER, AUDIENCE = "hearth-local", "hearth"
-
-
-def _rsa_key() -> rsa.RSAPrivateKey:
-    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
-
-
-def _jwk(key: rsa.RSAPrivateKey, kid: str) -> dict[str, str]:
-    numbers = key.public_key().public_numbers()
-
-    def b64(n: int) -> str:
-        raw = n.to_bytes((n.bit_length() + 7) // 8, "big")
-        return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-
-    return {"kty": "RSA", "kid": kid, "use": "sig", "alg": "RS256", "n": b64(numbers.n), "e": b64(numbers.e)}
 
 
 @pytest.fixture(scope="module")
 def idp():
     """An identity provider on loopback: its JWKS document served over real HTTP."""
-    key = _rsa_key()
-    jwks = {"keys": [_jwk(key, "key-1")]}
-    hits = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):
-            hits.append(self.path)
-            body = json.dumps(jwks).encode()
-            self.send_response(200)
-            self.send_header("content-type", "application/json")
-            self.send_header("content-length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield {"key": key, "url": f"http://127.0.0.1:{server.server_port}/.well-known/jwks.json", "hits": hits}
-    server.shutdown()
+    key = rsa_key()
+    jwks = {"keys": [jwk(key, "key-1")]}
+    with serving_jwks(lambda: jwks, "/.well-known/jwks.json") as served:
+        yield {"key": key, "url": served.url, "hits": served.hits}
 
 
 @pytest.fixture
@@ -141,7 +107,7 @@ def test_rs256_claims_are_checked(with_jwks, overrides, reason):
 
 
 def test_rs256_signed_by_another_key_is_denied(with_jwks):
-    impostor = _rsa_key()
+    impostor = rsa_key()
     assert _reason(_rs256(impostor, kid="key-1")) == "bad_signature"
     assert _reason(_rs256(impostor, kid="unknown-kid")) == "unknown_signing_key"
 

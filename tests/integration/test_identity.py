@@ -4,20 +4,17 @@ hold never fail the authorizer; keys the provider withdraws stop verifying in a 
 
 from __future__ import annotations
 
-import base64
-import json
 import threading
 import time
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import jwt
 import pytest
-from cryptography.hazmat.primitives.asymmetric import rsa
 
 from hearth.auth import authorizer, tokens
 from hearth.auth.tokens import mint_dev_token
 from hearth.settings import settings
+from tests.identity_provider import jwk, rsa_key, serving_jwks
 
 ISSUER, AUDIENCE = "hearth-local", "hearth"
 
@@ -159,49 +156,23 @@ def test_through_the_gateway_a_300_character_claim_is_never_a_500(client):
 # -- withdrawn signing keys ------------------------------------------------------------------------
 
 
-def _jwk(key: rsa.RSAPrivateKey, kid: str) -> dict[str, str]:
-    numbers = key.public_key().public_numbers()
-
-    def b64(n: int) -> str:
-        return base64.urlsafe_b64encode(n.to_bytes((n.bit_length() + 7) // 8, "big")).rstrip(b"=").decode()
-
-    return {"kty": "RSA", "kid": kid, "use": "sig", "alg": "RS256", "n": b64(numbers.n), "e": b64(numbers.e)}
-
-
 @pytest.fixture
 def rotating_idp(monkeypatch):
     """A provider whose published keys the test changes; the authorizer pointed at it, with a
     short JWKS lifespan so expiry can be watched."""
-    keys = {"key-1": rsa.generate_private_key(public_exponent=65537, key_size=2048)}
+    keys = {"key-1": rsa_key()}
     published = {"kids": ["key-1"]}
-    hits: list[str] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):
-            hits.append(self.path)
-            body = json.dumps({"keys": [_jwk(keys[k], k) for k in published["kids"]]}).encode()
-            self.send_response(200)
-            self.send_header("content-type", "application/json")
-            self.send_header("content-length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    monkeypatch.setenv("HEARTH_JWKS_URL", f"http://127.0.0.1:{server.server_port}/jwks.json")
-    monkeypatch.setattr(tokens, "JWKS_LIFESPAN_SECONDS", 0.5, raising=False)
-    settings.cache_clear()
-    tokens._jwks_client.cache_clear()
-    try:
-        yield {"keys": keys, "published": published, "hits": hits}
-    finally:
-        server.shutdown()
-        monkeypatch.delenv("HEARTH_JWKS_URL")
+    with serving_jwks(lambda: {"keys": [jwk(keys[k], k) for k in published["kids"]]}) as served:
+        monkeypatch.setenv("HEARTH_JWKS_URL", served.url)
+        monkeypatch.setattr(tokens, "JWKS_LIFESPAN_SECONDS", 0.5, raising=False)
         settings.cache_clear()
         tokens._jwks_client.cache_clear()
+        try:
+            yield {"keys": keys, "published": published, "hits": served.hits}
+        finally:
+            monkeypatch.delenv("HEARTH_JWKS_URL")
+            settings.cache_clear()
+            tokens._jwks_client.cache_clear()
 
 
 def _rs256(key, kid: str, subject: str) -> str:
@@ -214,7 +185,7 @@ def test_a_key_the_provider_withdraws_stops_verifying_in_a_warm_authorizer(clien
     idp = rotating_idp
     old = _rs256(idp["keys"]["key-1"], "key-1", _subject("rotated"))
     assert _sign_in(old).kind == "user"  # warm: the key set is cached
-    idp["keys"]["key-2"] = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    idp["keys"]["key-2"] = rsa_key()
     idp["published"]["kids"] = ["key-2"]  # the provider withdraws key-1 (compromised, rotated)
     time.sleep(0.7)
     with pytest.raises(authorizer.Denied) as denied:
