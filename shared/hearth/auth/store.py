@@ -55,6 +55,10 @@ UPDATE users SET email = NULL, email_verified_at = NULL, updated_at = now()
 WHERE lower(email) = lower(%(email)s) AND idp_subject <> %(sub)s
 """
 
+# Claims of one address take turns (the lock ends with the transaction), so a burst of sign-ins
+# naming it settles in one pass instead of colliding on the unique index again and again.
+_CLAIM_EMAIL_SQL = "SELECT pg_advisory_xact_lock(hashtextextended(lower(%(email)s), 7001))"
+
 _REFRESH_SQL = """
 UPDATE users
 SET email = %(email)s,
@@ -95,6 +99,7 @@ def sign_in(
     if row is None:
         if email is None:
             return None  # a concurrent first sight of the same subject: the caller retries
+        conn.execute(_CLAIM_EMAIL_SQL, params)
         conn.execute(_RELEASE_EMAIL_SQL, params)
         return conn.execute(_USER_SQL, params).fetchone()
     wanted_email = email if refresh_email else row["email"]
@@ -102,6 +107,7 @@ def sign_in(
     if wanted_email == row["email"] and wanted_name == row["name"]:
         return row
     if wanted_email is not None and (row["email"] or "").lower() != wanted_email.lower():
+        conn.execute(_CLAIM_EMAIL_SQL, params)
         conn.execute(_RELEASE_EMAIL_SQL, params)
     conn.execute(_REFRESH_SQL, {"email": wanted_email, "name": wanted_name, "id": row["user_id"]})
     return {**row, "email": wanted_email, "name": wanted_name}
