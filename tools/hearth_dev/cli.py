@@ -182,7 +182,13 @@ def _local(args: argparse.Namespace) -> int:
         _say("stopping: gateway, scheduler, consumers, moto" + (", PostgreSQL" if embedded else ""))
         stack.stop()
         _say("stopped")
-    return 0
+    # Everything the stack started is down. End here rather than in the interpreter's
+    # finalization, which kills the stack's idle daemon threads (pollers, moto's output reader)
+    # where they stand: one caught inside a C library's frame aborts the process
+    # ("FATAL: exception not rethrown") after a clean stop.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 @contextlib.contextmanager
