@@ -81,6 +81,11 @@ class Settings(BaseSettings):
     # AuditAnchor schedule writes each org's chain head to, and GET /v1/audit-logs/verify reads.
     audit_anchor_bucket: str | None = None
 
+    # The provider edge. The public URL under which this deployment's routes are served (custom
+    # domain, or the execute-api URL with its stage): the URL a provider calls and signs (Twilio
+    # signs the full URL), so it is configured, never guessed from request headers.
+    public_base_url: str | None = None
+
     @field_validator("webhook_allowed_networks", mode="before")
     @classmethod
     def _parse_networks(cls, value: object) -> object:
