@@ -26,7 +26,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -97,11 +97,20 @@ def _samples(args: argparse.Namespace) -> int:
 
 
 def _say(text: str) -> None:
-    print(text, flush=True)
+    _line(sys.stdout, text)
 
 
 def _note(text: str) -> None:
-    print(text, file=sys.stderr, flush=True)
+    _line(sys.stderr, text)
+
+
+def _line(stream: TextIO, text: str) -> None:
+    """One line in ONE write: the stack's own lines and its functions' log lines (written by
+    the logging handler, also in one write each) come from many threads into the same stream,
+    and ``print`` writes the text and its newline separately, so another thread's line could
+    land between them."""
+    stream.write(text + "\n")
+    stream.flush()
 
 
 def _root(args: argparse.Namespace) -> tuple[Path, str]:
