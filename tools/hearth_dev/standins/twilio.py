@@ -1,0 +1,229 @@
+"""The Twilio REST API (2010-04-01) as Hearth uses it: fetch an account, send a message, and the
+signed status callbacks that follow.
+
+Point the real SDK at it::
+
+    client = twilio.rest.Client(account_sid, auth_token)
+    client.api.base_url = standin.url        # what HEARTH_TWILIO_API_BASE does
+    message = client.messages.create(to="+15551234567", from_="+15557654321", body="hi",
+                                     status_callback="http://localhost:3000/webhooks/twilio/status")
+
+It answers 201 with the Message resource (``SM…``, ``queued``), then POSTs the status callbacks
+``sent`` and ``delivered`` (``undelivered`` with error 30003 for a number in
+:attr:`TwilioStandIn.undeliverable`), each form-encoded and signed with
+``RequestValidator(auth_token).compute_signature(url, params)``, as Twilio does. Twilio's magic
+test number ``+15005550001`` is refused as invalid (21211). Wrong credentials are 401 code 20003.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from hearth_dev.standins.server import Answer, Request, StandIn
+
+API = "/2010-04-01"
+SID = r"(?P<account_sid>AC[0-9a-fA-F]{32})"
+#: The seconds between a message's answer and each of its status callbacks.
+CALLBACK_STEP_SECONDS = 0.2
+INVALID_NUMBER = "+15005550001"
+
+
+def _date() -> str:
+    return format_datetime(datetime.now(UTC), usegmt=True)
+
+
+def _error(status: int, code: int, message: str) -> Answer:
+    return Answer.json(
+        status,
+        {
+            "code": code,
+            "message": message,
+            "more_info": f"https://www.twilio.com/docs/errors/{code}",
+            "status": status,
+        },
+    )
+
+
+_CODES = {400: 21200, 401: 20003, 404: 20404, 405: 20004, 429: 20429, 500: 20500, 503: 20503}
+
+
+class TwilioStandIn(StandIn):
+    name = "twilio"
+
+    def __init__(self, accounts: dict[str, str], **kwargs: Any) -> None:
+        """``accounts``: account sid -> auth token."""
+        super().__init__(**kwargs)
+        self.accounts = dict(accounts)
+        self.messages: dict[str, dict[str, Any]] = {}
+        self.undeliverable: set[str] = set()
+        self._messages_lock = threading.Lock()
+        self.route("GET", rf"{API}/Accounts/{SID}\.json", self.fetch_account)
+        self.route("POST", rf"{API}/Accounts/{SID}/Messages\.json", self.create_message)
+        self.route(
+            "GET",
+            rf"{API}/Accounts/{SID}/Messages/(?P<message_sid>SM[0-9a-f]{{32}})\.json",
+            self.fetch_message,
+        )
+
+    def error(self, status: int, message: str) -> Answer:
+        return _error(status, _CODES.get(status, 20500 if status >= 500 else 21200), message)
+
+    def describe(self) -> dict[str, Any]:
+        return {"url": self.url, "accounts": sorted(self.accounts)}
+
+    # -- auth -------------------------------------------------------------------------------------
+
+    def _refused(self, request: Request, account_sid: str) -> Answer | None:
+        """401 unless the request carries the account's own credentials (Basic auth)."""
+        credentials = request.basic_auth()
+        if credentials is None:
+            return _error(401, 20003, "Authenticate")
+        user, password = credentials
+        token = self.accounts.get(user)
+        if token is None or not secrets.compare_digest(token, password):
+            return _error(401, 20003, "Authenticate")
+        if user != account_sid:
+            return _error(404, 20404, f"The requested resource {request.path} was not found")
+        return None
+
+    # -- accounts ---------------------------------------------------------------------------------
+
+    def fetch_account(self, request: Request, account_sid: str) -> Answer:
+        refused = self._refused(request, account_sid)
+        if refused:
+            return refused
+        uri = f"{API}/Accounts/{account_sid}.json"
+        return Answer.json(
+            200,
+            {
+                "sid": account_sid,
+                "owner_account_sid": account_sid,
+                "friendly_name": "Local stand-in account",
+                "status": "active",
+                "type": "Full",
+                "auth_token": self.accounts[account_sid],
+                "date_created": _date(),
+                "date_updated": _date(),
+                "uri": uri,
+                "subresource_uris": {"messages": f"{API}/Accounts/{account_sid}/Messages.json"},
+            },
+        )
+
+    # -- messages ---------------------------------------------------------------------------------
+
+    def create_message(self, request: Request, account_sid: str) -> Answer:
+        refused = self._refused(request, account_sid)
+        if refused:
+            return refused
+        form = {name: values[-1] for name, values in request.form().items()}
+        to = form.get("To", "")
+        sender = form.get("From", "")
+        service = form.get("MessagingServiceSid", "")
+        body = form.get("Body", "")
+        if not to:
+            return _error(400, 21604, "A 'To' phone number is required.")
+        if not sender and not service:
+            return _error(400, 21603, "A 'From' phone number is required.")
+        if not body and not form.get("MediaUrl"):
+            return _error(400, 21602, "Message body is required.")
+        if to == INVALID_NUMBER:
+            return _error(400, 21211, f"Invalid 'To' Phone Number: {to}")
+        sid = "SM" + secrets.token_hex(16)
+        uri = f"{API}/Accounts/{account_sid}/Messages/{sid}.json"
+        message = {
+            "account_sid": account_sid,
+            "api_version": "2010-04-01",
+            "body": body,
+            "date_created": _date(),
+            "date_sent": None,
+            "date_updated": _date(),
+            "direction": "outbound-api",
+            "error_code": None,
+            "error_message": None,
+            "from": sender or None,
+            "messaging_service_sid": service or None,
+            "num_media": "1" if form.get("MediaUrl") else "0",
+            "num_segments": str(max(1, -(-len(body) // 160))),
+            "price": None,
+            "price_unit": "USD",
+            "sid": sid,
+            "status": "accepted" if service and not sender else "queued",
+            "subresource_uris": {"media": f"{API}/Accounts/{account_sid}/Messages/{sid}/Media.json"},
+            "to": to,
+            "uri": uri,
+        }
+        with self._messages_lock:
+            self.messages[sid] = message
+        callback_url = form.get("StatusCallback")
+        if callback_url:
+            self.later(lambda: self._deliver(sid, callback_url), CALLBACK_STEP_SECONDS)
+        return Answer.json(201, message)
+
+    def fetch_message(self, request: Request, account_sid: str, message_sid: str) -> Answer:
+        refused = self._refused(request, account_sid)
+        if refused:
+            return refused
+        with self._messages_lock:
+            message = self.messages.get(message_sid)
+        if message is None or message["account_sid"] != account_sid:
+            return _error(404, 20404, f"The requested resource {request.path} was not found")
+        return Answer.json(200, message)
+
+    def _deliver(self, sid: str, url: str) -> None:
+        """The status callbacks of one message: sent, then delivered (or undelivered)."""
+        with self._messages_lock:
+            to = self.messages[sid]["to"]
+        final = "undelivered" if to in self.undeliverable else "delivered"
+        for status in ("sent", final):
+            with self._messages_lock:
+                message = self.messages[sid]
+                message["status"] = status
+                message["date_updated"] = _date()
+                if status == "sent":
+                    message["date_sent"] = _date()
+                if status == "undelivered":
+                    message["error_code"] = 30003
+                    message["error_message"] = "Unreachable destination handset"
+                params = self.status_params(message)
+            self.send_signed(url, params, message["account_sid"], label=f"message {sid} {status}")
+            if self._closing.wait(CALLBACK_STEP_SECONDS):
+                return
+
+    @staticmethod
+    def status_params(message: dict[str, Any]) -> dict[str, str]:
+        """The form Twilio POSTs to a message's ``StatusCallback``."""
+        params = {
+            "AccountSid": message["account_sid"],
+            "ApiVersion": "2010-04-01",
+            "MessageSid": message["sid"],
+            "SmsSid": message["sid"],
+            "MessageStatus": message["status"],
+            "SmsStatus": message["status"],
+            "To": message["to"],
+        }
+        if message.get("from"):
+            params["From"] = message["from"]
+        if message.get("messaging_service_sid"):
+            params["MessagingServiceSid"] = message["messaging_service_sid"]
+        if message.get("error_code"):
+            params["ErrorCode"] = str(message["error_code"])
+        return params
+
+    def send_signed(self, url: str, params: dict[str, str], account_sid: str, *, label: str = "") -> Any:
+        """POST ``params`` form-encoded to ``url``, signed with the account's auth token the way
+        Twilio signs (``X-Twilio-Signature`` over the URL and the sorted parameters)."""
+        from twilio.request_validator import RequestValidator
+
+        signature = RequestValidator(self.accounts[account_sid]).compute_signature(url, params)
+        headers = {
+            "Content-Type": "application/x-www-form-urlencoded; charset=utf-8",
+            "X-Twilio-Signature": signature,
+            "User-Agent": "TwilioProxy/1.1",
+            "I-Twilio-Idempotency-Token": secrets.token_hex(16),
+        }
+        return self.callback(url, urlencode(params).encode("utf-8"), headers, label=label)
