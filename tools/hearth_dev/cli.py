@@ -4,6 +4,7 @@ hearth local [--port 3000]           the whole stack of template.yaml on this ma
 hearth invoke FUNCTION [--event F]   run one function once, in process, and print its response
 hearth token [--user S --role R]     a development JWT signed with the local secret
 hearth seed [--members N]            the demo tenant (and N more members)
+hearth simulate PROVIDER EVENT ...   send a signed provider webhook to the running local stack
 hearth migrate                       apply pending migrations to $DATABASE_URL
 hearth openapi [--check]             write (or check) docs/openapi.json
 hearth template [--check]            write (or check) the nested stacks from the function modules
@@ -340,6 +341,14 @@ def _invoke(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _simulate(args: argparse.Namespace) -> int:
+    from hearth_dev import simulate
+    from hearth_dev.local.stack import running_stack
+
+    root, _ = _root(args)
+    return simulate.run(args, running_stack(_state_dir(args, root)))
+
+
 def parser() -> tuple[argparse.ArgumentParser, dict[str, Command]]:
     root = argparse.ArgumentParser(prog="hearth", description="Hearth's command line.")
     sub = root.add_subparsers(dest="command", required=True)
@@ -415,6 +424,14 @@ def _stack_commands(sub: Any, commands: dict[str, Command]) -> None:
     stack_options(p)
     p.add_argument("--members", type=int, default=0, help="also seed N generated members")
     commands["seed"] = _seed
+
+    from hearth_dev import simulate
+
+    def simulate_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--state-dir", help="the running local stack's state (default: .hearth/)")
+
+    simulate.add_parser(sub, simulate_options)
+    commands["simulate"] = _simulate
 
 
 def main(argv: Sequence[str] | None = None) -> int:
