@@ -682,6 +682,18 @@ def database(role: Role = "app") -> Database:
     return db
 
 
+#: SQLSTATEs of a transaction that lost a deadlock or a serialization failure: nothing it did was
+#: kept, and running it again may succeed. (psycopg's DeadlockDetected and SerializationFailure
+#: are not subclasses of its TransactionRollback, so they are told by their SQLSTATE.)
+_CONFLICT_STATES = frozenset({"40001", "40P01"})
+
+
+def is_transaction_conflict(exc: BaseException) -> bool:
+    """Whether ``exc`` is a deadlock or a serialization failure (worth running the whole
+    transaction again)."""
+    return isinstance(exc, psycopg.Error) and exc.sqlstate in _CONFLICT_STATES
+
+
 def tenant_transaction(
     org_id: UUID | str, *, user_id: UUID | str | None = None
 ) -> contextlib.AbstractContextManager[Connection]:

@@ -37,6 +37,21 @@ from hearth.observability import logger
 Handler = Callable[[dict[str, Any], Any], Any]
 
 
+@dataclass(frozen=True, slots=True)
+class Throttle:
+    """API Gateway's limit on one route, below the stage's: a token bucket refilled at ``rate``
+    requests per second holding at most ``burst``. It counts every caller together (the
+    per-credential limit is the kit's rate limiter); excess requests answer 429 at the gateway,
+    before any function runs. ``hearth template`` writes it into the stage's ``RouteSettings``."""
+
+    rate: float
+    burst: int
+
+    def __post_init__(self) -> None:
+        if not self.rate > 0 or self.burst < 1:
+            raise ValueError("a throttle needs rate > 0 and burst >= 1")
+
+
 @dataclass(frozen=True)
 class Consumer:
     """A function fed by an SQS queue of the root template (reporting partial batch failures)."""

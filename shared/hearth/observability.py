@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
+from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
 
 if TYPE_CHECKING:
     from aws_lambda_powertools import Tracer
@@ -61,6 +62,33 @@ _formatter = ThreadKeysFormatter()
 logger = Logger(service=SERVICE, logger_formatter=_formatter)
 _formatter.configured()
 metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
+
+
+_request_metrics = threading.local()
+
+
+def emit_request_metrics(
+    route: str, org: str, status: int, seconds: float, counts: dict[str, int] | None = None
+) -> None:
+    """One EMF record per request, with route and org as dimensions (plus ``counts``, e.g. a
+    webhook's outcome). Each thread (an execution environment, locally) keeps one provider,
+    which flushing empties: concurrent invocations in one process cannot mix, and the
+    provider's set-up is paid once, not per request."""
+    provider: EphemeralMetrics | None = getattr(_request_metrics, "provider", None)
+    if provider is None:
+        provider = _request_metrics.provider = EphemeralMetrics(namespace=NAMESPACE, service=SERVICE)
+    provider.add_dimension(name="route", value=route)
+    provider.add_dimension(name="org_id", value=org)
+    provider.add_metric(name="Requests", unit=MetricUnit.Count, value=1)
+    provider.add_metric(name="ServerErrors", unit=MetricUnit.Count, value=int(status >= 500))
+    provider.add_metric(name="ClientErrors", unit=MetricUnit.Count, value=int(400 <= status < 500))
+    provider.add_metric(name="Latency", unit=MetricUnit.Milliseconds, value=seconds * 1000)
+    for name, value in (counts or {}).items():
+        provider.add_metric(name=name, unit=MetricUnit.Count, value=value)
+    try:
+        provider.flush_metrics()
+    finally:
+        provider.clear_metrics()  # flushing does not empty it when metrics are disabled
 
 
 def tracing_enabled() -> bool:

@@ -295,10 +295,10 @@ def test_every_log_line_carries_the_request_id_and_org(client, tenant):
 
 
 def test_each_request_emits_metrics_with_the_org_as_a_dimension(capsys, monkeypatch):
-    from hearth.http.invocation import _emit_metrics
+    from hearth.observability import emit_request_metrics
 
     monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "false")
-    _emit_metrics("GET /v1/orgs/current", "org-123", 200, 0.012)
+    emit_request_metrics("GET /v1/orgs/current", "org-123", 200, 0.012)
     record = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert record["org_id"] == "org-123"
     assert record["route"] == "GET /v1/orgs/current"

@@ -3,8 +3,8 @@
 from hearth import needs
 from hearth.audit_logs import logic
 from hearth.audit_logs.models import ChainVerification
+from hearth.deployment import Throttle
 from hearth.http import Api, RequestContext
-from hearth.http.spec import Throttle
 
 api = Api()
 

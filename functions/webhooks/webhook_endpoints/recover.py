@@ -5,9 +5,9 @@ from uuid import UUID
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
+from hearth.deployment import Throttle
 from hearth.http import Api, RequestContext
 from hearth.http.inputs import Time
-from hearth.http.spec import Throttle
 from hearth.webhooks.endpoints import logic
 from hearth.webhooks.endpoints.models import RecoverAccepted
 

@@ -35,9 +35,10 @@ from aws_lambda_powertools.logging import correlation_paths
 from pydantic import BaseModel
 
 from hearth import needs as needs_
+from hearth.deployment import Throttle
 from hearth.http import documented, invocation
 from hearth.http.responses import documented_responses, security_schemes
-from hearth.http.spec import RouteSpec, Throttle
+from hearth.http.spec import RouteSpec
 from hearth.observability import logger, tracer
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]

@@ -32,7 +32,6 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestUnsupportedContentType,
     RequestValidationError,
 )
-from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
 
 from hearth import audit, db, needs, outbox, rbac
 from hearth.auth import membership, org_header, standing
@@ -41,14 +40,13 @@ from hearth.http.context import Caller, RequestContext, RequestInfo
 from hearth.http.responses import (
     JSON,
     database_problem,
-    is_transaction_conflict,
     problem_response,
     raw_problem,
     shape,
     validation_problem,
 )
 from hearth.http.spec import RouteSpec
-from hearth.observability import NAMESPACE, SERVICE, logger
+from hearth.observability import emit_request_metrics, logger
 from hearth.principal import Principal
 from hearth.problems import BadRequest, Forbidden, NotFound, Problem, Unauthorized
 
@@ -212,7 +210,7 @@ def handle(
         headers.setdefault(name, value)
     status = int(response.get("statusCode", 500))
     org = str(invocation.org_id) if invocation and invocation.org_id else "none"
-    _emit_metrics(spec.route_key, org, status, time.perf_counter() - started)
+    emit_request_metrics(spec.route_key, org, status, time.perf_counter() - started)
     logger.info("request", extra={"status": status, "method": request.method, "path": request.path})
     return response
 
@@ -358,7 +356,7 @@ def _finish(tx: db.Transaction, invocation: _Invocation, response: dict[str, Any
         tx.rollback()
         return raw_problem(problem, invocation.request.request_id)
     except psycopg.Error as exc:
-        invocation.conflict = is_transaction_conflict(exc)
+        invocation.conflict = db.is_transaction_conflict(exc)
         if invocation.conflict:
             logger.warning("commit lost a transaction conflict")
         elif isinstance(exc, db.PreludeFailed):
@@ -369,28 +367,6 @@ def _finish(tx: db.Transaction, invocation: _Invocation, response: dict[str, Any
     if invocation.emitted and invocation.org_id is not None:
         outbox.after_commit(invocation.org_id, invocation.emitted)
     return response
-
-
-_metrics = threading.local()
-
-
-def _emit_metrics(route: str, org: str, status: int, seconds: float) -> None:
-    """One EMF record per request, with route and org as dimensions. Each thread (an execution
-    environment, locally) keeps one provider, which flushing empties: concurrent invocations in
-    one process cannot mix, and the provider's set-up is paid once, not per request."""
-    metrics: EphemeralMetrics | None = getattr(_metrics, "provider", None)
-    if metrics is None:
-        metrics = _metrics.provider = EphemeralMetrics(namespace=NAMESPACE, service=SERVICE)
-    metrics.add_dimension(name="route", value=route)
-    metrics.add_dimension(name="org_id", value=org)
-    metrics.add_metric(name="Requests", unit=MetricUnit.Count, value=1)
-    metrics.add_metric(name="ServerErrors", unit=MetricUnit.Count, value=int(status >= 500))
-    metrics.add_metric(name="ClientErrors", unit=MetricUnit.Count, value=int(400 <= status < 500))
-    metrics.add_metric(name="Latency", unit=MetricUnit.Milliseconds, value=seconds * 1000)
-    try:
-        metrics.flush_metrics()
-    finally:
-        metrics.clear_metrics()  # flushing does not empty it when metrics are disabled
 
 
 def _principal(event: dict[str, Any]) -> Principal:
@@ -476,7 +452,7 @@ def bind(fn: Callable[..., Any], spec: RouteSpec, resolver: APIGatewayHttpResolv
             return _run_in_transaction(ctx, kwargs)
         except BaseException as exc:
             inv.failed = True
-            inv.conflict = is_transaction_conflict(exc)
+            inv.conflict = db.is_transaction_conflict(exc)
             raise
         finally:
             inv.ran = True

@@ -166,18 +166,6 @@ _DATABASE_PROBLEMS: list[tuple[type[psycopg.Error], Callable[[], Problem]]] = [
 ]
 
 
-#: SQLSTATEs of a transaction that lost a deadlock or a serialization failure: nothing it did was
-#: kept, and running it again may succeed. (psycopg's DeadlockDetected and SerializationFailure
-#: are not subclasses of its TransactionRollback, so they are told by their SQLSTATE.)
-_CONFLICT_STATES = frozenset({"40001", "40P01"})
-
-
-def is_transaction_conflict(exc: BaseException) -> bool:
-    """Whether ``exc`` is a deadlock or a serialization failure (worth running the whole
-    transaction again)."""
-    return isinstance(exc, psycopg.Error) and exc.sqlstate in _CONFLICT_STATES
-
-
 def database_problem(exc: psycopg.Error) -> Problem:
     """Integrity errors that slipped past domain checks, as client errors that change nothing."""
     if exc.sqlstate is not None and exc.sqlstate.startswith("40"):

@@ -1,4 +1,5 @@
-"""What a route declares (its spec) and what a route may answer besides its model (a reply)."""
+"""What a route declares (its spec) and what a route may answer besides its model (a reply).
+A route's gateway throttle is :class:`hearth.deployment.Throttle` (shared with provider webhooks)."""
 
 from __future__ import annotations
 
@@ -8,21 +9,9 @@ from typing import Any
 from pydantic import BaseModel
 
 from hearth import needs as needs_
+from hearth.deployment import Throttle
 
-
-@dataclass(frozen=True, slots=True)
-class Throttle:
-    """API Gateway's limit on one route, below the stage's: a token bucket refilled at ``rate``
-    requests per second holding at most ``burst``. It counts every caller together (the
-    per-credential limit is the kit's rate limiter); excess requests answer 429 at the gateway,
-    before any function runs. ``hearth template`` writes it into the stage's ``RouteSettings``."""
-
-    rate: float
-    burst: int
-
-    def __post_init__(self) -> None:
-        if not self.rate > 0 or self.burst < 1:
-            raise ValueError("a throttle needs rate > 0 and burst >= 1")
+__all__ = ["Reply", "RouteSpec", "Throttle"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +29,9 @@ class RouteSpec:
     needs: tuple[needs_.Need, ...] = ()
     #: The gateway's limit on this route (expensive routes), if any.
     throttle: Throttle | None = None
+
+    #: Routes are called through the API's authorizer (provider webhooks are not: HookSpec).
+    authorized = True
 
     @property
     def route_key(self) -> str:
