@@ -17,6 +17,7 @@ from hearth_dev.sam.functions import load_module
 from hearth_dev.sam.samples import generate
 from hearth_dev.sam.template import load_template
 
+from hearth.hooks import Hook
 from hearth.http.api import Api
 from tests.conftest import ROOT
 
@@ -51,10 +52,17 @@ def test_every_function_has_its_handler_and_sample_event(logical_id):
 @pytest.mark.parametrize("logical_id", [f for f in FUNCTIONS if TEMPLATE.functions[f].routes])
 def test_route_modules_declare_the_route_the_template_gives_them(logical_id):
     fn = TEMPLATE.functions[logical_id]
-    api = getattr(load_module(fn), "api", None)
-    assert isinstance(api, Api), f"{logical_id}: no route kit `api`"
-    assert api.spec is not None
-    assert [r.route_key for r in fn.routes] == [api.spec.route_key]
+    module = load_module(fn)
+    if fn.routes[0].authorized:
+        api = getattr(module, "api", None)
+        assert isinstance(api, Api), f"{logical_id}: no route kit `api`"
+        spec = api.spec
+    else:
+        hook = getattr(module, "hook", None)
+        assert isinstance(hook, Hook), f"{logical_id}: a route without the authorizer is a provider `hook`"
+        spec = hook.spec
+    assert spec is not None
+    assert [r.route_key for r in fn.routes] == [spec.route_key]
 
 
 @pytest.mark.parametrize("logical_id", FUNCTIONS)

@@ -21,11 +21,22 @@ SHARED = ROOT / "shared"
 #: Lower numbers are lower layers; a module may import its own layer and the ones below.
 LAYERS: dict[str, int] = {
     **dict.fromkeys(
-        ("__init__", "settings", "observability", "problems", "rbac", "clock", "needs", "principal"), 0
+        (
+            "__init__",
+            "settings",
+            "observability",
+            "problems",
+            "rbac",
+            "clock",
+            "needs",
+            "principal",
+            "standard_webhooks",
+        ),
+        0,
     ),
     **dict.fromkeys(("aws", "db", "crypto", "queues", "batch", "audit", "deployment"), 1),
     **dict.fromkeys(("outbox", "auth"), 2),
-    "http": 3,
+    **dict.fromkeys(("http", "hooks"), 3),
     **dict.fromkeys(("listing", "records"), 4),
     **dict.fromkeys(
         ("orgs", "members", "invitations", "api_keys", "audit_logs", "events", "crm", "webhooks"), 5

@@ -45,13 +45,14 @@ class _CompiledRoute:
     params: tuple[str, ...]
     greedy: bool
     function: FunctionSpec
+    authorized: bool = True
 
     @property
     def route_key(self) -> str:
         return f"{self.method} {self.path}"
 
 
-def _compile(method: str, path: str, fn: FunctionSpec) -> _CompiledRoute:
+def _compile(method: str, path: str, fn: FunctionSpec, authorized: bool = True) -> _CompiledRoute:
     regex, params, greedy = "", [], False
     for part in re.split(r"(\{[^}]+\})", path):
         if part.startswith("{") and part.endswith("}"):
@@ -64,7 +65,7 @@ def _compile(method: str, path: str, fn: FunctionSpec) -> _CompiledRoute:
             params.append(name)
         else:
             regex += re.escape(part)
-    return _CompiledRoute(method, path, re.compile(f"^{regex}$"), tuple(params), greedy, fn)
+    return _CompiledRoute(method, path, re.compile(f"^{regex}$"), tuple(params), greedy, fn, authorized)
 
 
 def _message(status: int, message: str) -> GatewayResponse:
@@ -85,7 +86,7 @@ class Gateway:
 
     def __post_init__(self) -> None:
         compiled = [
-            _compile(route.method, route.path, fn)
+            _compile(route.method, route.path, fn, route.authorized)
             for fn in self.template.functions.values()
             for route in fn.routes
         ]
@@ -159,7 +160,7 @@ class Gateway:
             source_ip=source_ip,
             stage=self.stage,
         )
-        allowed, context = self._authorize(event)
+        allowed, context = self._authorize(event) if route.authorized else (True, None)
         if not allowed:
             return _message(403, "Forbidden") if context else _message(401, "Unauthorized")
         if context is not None:

@@ -40,8 +40,8 @@ def build_openapi(template: Template) -> dict[str, Any]:
     )
     apis: list[Api] = []
     for fn in sorted(template.functions.values(), key=lambda f: f.logical_id):
-        if not fn.routes:
-            continue
+        if not any(route.authorized for route in fn.routes):
+            continue  # queues, schedules, and provider webhooks (not part of the API)
         api = getattr(load_module(fn), "api", None)
         if not isinstance(api, Api):
             raise TypeError(f"{fn.logical_id}: its module has no route kit `api`")

@@ -91,9 +91,9 @@ def generate(fn: FunctionSpec, template: Template) -> dict[str, Any] | None:
     auth = template.authorizer
     if auth is not None and auth[0].logical_id == fn.logical_id:
         return authorizer_sample()
-    if fn.routes:
+    if fn.routes and fn.routes[0].authorized:
         return api_sample(fn)
-    return None
+    return None  # a provider webhook's sample is signed by hand (events/<Function>.json)
 
 
 def write_samples(template: Template, *, force: bool = False) -> list[Path]:

@@ -35,6 +35,9 @@ def repo_root() -> Path:
 class HttpRoute:
     method: str
     path: str
+    #: False for a route with ``AuthorizationType: NONE`` (a provider's webhook): API Gateway
+    #: calls no authorizer for it.
+    authorized: bool = True
 
     @property
     def route_key(self) -> str:
@@ -199,7 +202,8 @@ def _sam_events(props: dict[str, Any], parameters: dict[str, Any]) -> tuple[list
     for name, event in (props.get("Events") or {}).items():
         kind, eprops = event.get("Type"), event.get("Properties") or {}
         if kind == "HttpApi":
-            routes.append(HttpRoute(str(eprops["Method"]).upper(), str(eprops["Path"])))
+            auth = (eprops.get("Auth") or {}).get("Authorizer")
+            routes.append(HttpRoute(str(eprops["Method"]).upper(), str(eprops["Path"]), auth != "NONE"))
         elif kind == "SQS":
             sqs.append(
                 SqsSource(
@@ -246,7 +250,8 @@ def _api_routes(resources: dict[str, Any]) -> dict[str, list[HttpRoute]]:
         function = _target((integration or {}).get("Properties", {}).get("IntegrationUri"))
         method, _, path = str(props.get("RouteKey", "")).partition(" ")
         if function is not None and path:
-            found.setdefault(function, []).append(HttpRoute(method.upper(), path))
+            authorized = props.get("AuthorizationType", "NONE") != "NONE"
+            found.setdefault(function, []).append(HttpRoute(method.upper(), path, authorized))
     return found
 
 

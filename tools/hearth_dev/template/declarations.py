@@ -1,8 +1,9 @@
 """The functions of ``functions/<area>/``, as their modules declare them.
 
 A function is a module with a handler and one declaration: a route (``api = Api()`` and its
-decorator, or a route family of the kit), a queue consumer (``consumer = Consumer(...)``) or a
-schedule (``schedule = Schedule(...)``). Its logical id comes from where it lives::
+decorator, or a route family of the kit), a provider webhook (``hook = Hook()`` and its
+decorator), a queue consumer (``consumer = Consumer(...)``) or a schedule
+(``schedule = Schedule(...)``). Its logical id comes from where it lives::
 
     functions/crm/companies/list.py                -> CompaniesListFunction     (stack Crm)
     functions/webhooks/consumers/event_dispatch.py -> EventDispatchFunction     (stack Webhooks)
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from hearth.deployment import Consumer, Schedule
+from hearth.hooks import Hook, HookSpec
 from hearth.http import Api, RouteSpec
 from hearth.needs import Need
 from hearth_dev.sam.functions import load_source
@@ -43,12 +45,18 @@ class Declared:
     description: str
     needs: tuple[Need, ...]
     route: RouteSpec | None = None
+    hook: HookSpec | None = None
     consumer: Consumer | None = None
     schedule: Schedule | None = None
 
     @property
     def stack(self) -> str:
         return camel(self.area)
+
+    @property
+    def endpoint(self) -> RouteSpec | HookSpec | None:
+        """What the function serves over the HTTP API: a route, or a provider webhook."""
+        return self.route or self.hook
 
 
 def logical_id(folder: str, module: str) -> str:
@@ -70,11 +78,12 @@ def declare(area: str, source: Path) -> Declared:
     if not callable(getattr(module, HANDLER, None)):
         raise TypeError(f"{source}: no `{HANDLER}`")
     api = getattr(module, "api", None)
+    hook = getattr(module, "hook", None)
     consumer = getattr(module, "consumer", None)
     schedule = getattr(module, "schedule", None)
-    found = [d for d in (api, consumer, schedule) if d is not None]
+    found = [d for d in (api, hook, consumer, schedule) if d is not None]
     if len(found) != 1:
-        raise TypeError(f"{source}: declare exactly one of `api`, `consumer` or `schedule`")
+        raise TypeError(f"{source}: declare exactly one of `api`, `hook`, `consumer` or `schedule`")
 
     def declared(description: str, needs: tuple[Need, ...], **kind: Any) -> Declared:
         return Declared(ident, area, folder, module_name, source, description, needs, **kind)
@@ -83,11 +92,16 @@ def declare(area: str, source: Path) -> Declared:
         if api.spec is None:
             raise TypeError(f"{source}: its `api` declares no route")
         return declared(_description(module, api.spec.route_key), api.spec.needs, route=api.spec)
+    if isinstance(hook, Hook):
+        if hook.spec is None:
+            raise TypeError(f"{source}: its `hook` declares no webhook")
+        return declared(_description(module, hook.spec.route_key), hook.spec.needs, hook=hook.spec)
     if isinstance(consumer, Consumer):
         return declared(consumer.description, consumer.declared, consumer=consumer)
     if isinstance(schedule, Schedule):
         return declared(schedule.description, schedule.declared, schedule=schedule)
-    raise TypeError(f"{source}: `{type(found[0]).__name__}` is not a route, consumer or schedule declaration")
+    kind = type(found[0]).__name__
+    raise TypeError(f"{source}: `{kind}` is not a route, webhook, consumer or schedule declaration")
 
 
 def areas(functions: Path) -> list[str]:

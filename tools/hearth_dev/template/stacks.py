@@ -10,9 +10,12 @@ an integration, the route and the permission for API Gateway to invoke it (SAM's
 events only attach to an API of the same template). Every function gets the environment, IAM
 statements and layers of the needs it declares, and nothing else (``grants``).
 
+A provider webhook (``hearth.hooks.Hook``) is a route without the authorizer
+(``AuthorizationType: NONE``) and always with its own throttle.
+
 The API's stage is written into the root's section too: its ``RouteSettings`` carry the throttles
-routes declare (``throttle=`` or ``Api.throttled``), and a route setting may only name a route
-that exists, so the stage depends on the stacks that create those routes.
+routes declare (``throttle=`` or ``Api.throttled``) and every webhook's, and a route setting may
+only name a route that exists, so the stage depends on the stacks that create those routes.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hearth.http.spec import Throttle
+from hearth.deployment import Throttle
 from hearth_dev.template.cfn import Fn, GetAtt, Ref, Sub, dump_yaml
 from hearth_dev.template.declarations import Declared, camel, discover
 from hearth_dev.template.grants import (
@@ -84,7 +87,7 @@ def _base(fn: Declared) -> str:
 
 
 def _kind(fn: Declared) -> str:
-    return "route" if fn.route else "consumer" if fn.consumer else "schedule"
+    return "route" if fn.endpoint else "consumer" if fn.consumer else "schedule"
 
 
 def _merge(grants: Iterable[Grant]) -> Grant:
@@ -142,8 +145,8 @@ def _function_resources(fn: Declared) -> dict[str, Any]:
         }
     resources: dict[str, Any] = {fn.logical_id: {"Type": "AWS::Serverless::Function", "Properties": props}}
     base = _base(fn)
-    if fn.route is not None:
-        route = fn.route
+    route = fn.endpoint
+    if route is not None:
         resources[f"{base}Integration"] = {
             "Type": "AWS::ApiGatewayV2::Integration",
             "Properties": {
@@ -159,8 +162,12 @@ def _function_resources(fn: Declared) -> dict[str, Any]:
                 "ApiId": Ref("HttpApiId"),
                 "RouteKey": route.route_key,
                 "Target": Sub(f"integrations/${{{base}Integration}}"),
-                "AuthorizationType": "CUSTOM",
-                "AuthorizerId": Ref("AuthorizerId"),
+                # A provider webhook has no authorizer: its function checks the signature first.
+                **(
+                    {"AuthorizationType": "CUSTOM", "AuthorizerId": Ref("AuthorizerId")}
+                    if route.authorized
+                    else {"AuthorizationType": "NONE"}
+                ),
             },
         }
         resources[f"{base}Permission"] = {
@@ -302,9 +309,9 @@ def build_stack(area: str, functions: list[Declared]) -> Stack:
         "Resources": resources,
     }
     throttles = tuple(
-        (fn.route.route_key, fn.route.throttle)
-        for fn in functions
-        if fn.route is not None and fn.route.throttle is not None
+        (endpoint.route_key, endpoint.throttle)
+        for endpoint in (fn.endpoint for fn in functions)
+        if endpoint is not None and endpoint.throttle is not None
     )
     return Stack(area, template, ordered, budget, throttles)
 
