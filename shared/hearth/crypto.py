@@ -8,6 +8,11 @@ associated data — so a ciphertext copied to another row or tenant does not dec
     blob = crypto.seal(b"whsec_…", {"org_id": org, "record": endpoint_id})
     crypto.open_sealed(blob, {"org_id": org, "record": endpoint_id})   # b"whsec_…"
 
+Text secrets of one kind name their purpose and the ids they belong to with :func:`bound`::
+
+    binding = crypto.bound("integration_secret", org_id=org, provider="twilio", field="auth_token")
+    binding.open(binding.seal("0123…"))   # "0123…"
+
 Unwrapped data keys are cached per execution environment, so a sender decrypting the same
 endpoint's secret for every delivery calls KMS once.
 """
@@ -186,3 +191,22 @@ def seal(plaintext: bytes, context: dict[str, str]) -> bytes:
 
 def open_sealed(blob: bytes, context: dict[str, str]) -> bytes:
     return envelope().open(blob, context)
+
+
+@dataclass(frozen=True, slots=True)
+class Binding:
+    """Text sealed for one purpose and the ids it belongs to (see :func:`bound`)."""
+
+    context: dict[str, str]
+
+    def seal(self, text: str) -> bytes:
+        return seal(text.encode(), self.context)
+
+    def open(self, blob: bytes) -> str:
+        return open_sealed(blob, self.context).decode()
+
+
+def bound(purpose: str, **ids: object) -> Binding:
+    """The :class:`Binding` of text secrets for ``purpose`` belonging to ``ids`` (an org, a
+    record, a field): sealed under one, a secret does not open under another."""
+    return Binding({"purpose": purpose, **{name: str(value) for name, value in ids.items()}})

@@ -12,13 +12,13 @@ from uuid import UUID
 from hearth import crypto
 
 
-def _context(org_id: UUID | str, endpoint_id: UUID | str) -> dict[str, str]:
-    return {"purpose": "webhook_endpoint_secret", "org_id": str(org_id), "endpoint_id": str(endpoint_id)}
+def _binding(org_id: UUID | str, endpoint_id: UUID | str) -> crypto.Binding:
+    return crypto.bound("webhook_endpoint_secret", org_id=org_id, endpoint_id=endpoint_id)
 
 
 def seal(org_id: UUID | str, endpoint_id: UUID | str, secret: str) -> bytes:
-    return crypto.seal(secret.encode(), _context(org_id, endpoint_id))
+    return _binding(org_id, endpoint_id).seal(secret)
 
 
 def unseal(org_id: UUID | str, endpoint_id: UUID | str, blob: bytes) -> str:
-    return crypto.open_sealed(blob, _context(org_id, endpoint_id)).decode()
+    return _binding(org_id, endpoint_id).open(blob)
