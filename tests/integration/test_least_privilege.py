@@ -61,6 +61,10 @@ def _denied(conn: psycopg.Connection, statement: str, params: tuple = ()) -> Non
         "DELETE FROM audit_chain_heads",
         "INSERT INTO audit_chain_heads (org_id, last_seq, last_hash) VALUES"
         " (NULLIF(current_setting('app.org_id'), '')::uuid, 0, '')",
+        "UPDATE integrations SET created_by = 'user:someone-else'",
+        "UPDATE integrations SET org_id = org_id",
+        "UPDATE integration_secrets SET signs = NOT signs",
+        "UPDATE integration_secrets SET field = 'other'",
         "UPDATE audit_logs SET action = 'x.y'",
         "DELETE FROM audit_logs",
         "TRUNCATE audit_logs",
@@ -196,6 +200,11 @@ def test_the_system_role_reads_ids_not_payloads(as_system, statement):
     _denied(as_system, statement)
 
 
+def test_the_signing_key_lookup_is_the_app_roles_alone(as_system):
+    _denied(as_system, "SELECT * FROM integration_signing_keys('twilio', 'AC')")
+    _denied(as_system, "SELECT sealed FROM integration_secrets")
+
+
 def test_the_system_role_still_reads_what_its_jobs_need(as_system):
     as_system.execute(
         "SELECT org_id, id FROM domain_events WHERE published_at IS NULL AND occurred_at < now()"
@@ -275,6 +284,11 @@ ROUTE_UPDATES = {
         *("lease_until", "last_attempt_at", "last_status_code", "last_error", "updated_at"),
     },
     "webhook_delivery_attempts": set(),
+    # Integrations: what PUT replaces and what a provider test records; secrets are re-sealed.
+    "integrations": {
+        *("account", "config", "status", "test_error_code", "test_error_message", "tested_at"),
+    },
+    "integration_secrets": {"sealed", "last4", "previous_sealed", "previous_valid_until", "updated_at"},
 }
 
 
