@@ -104,6 +104,10 @@ _TABLE: dict[str, tuple[Scope | None, Scope | None, Scope | None, Scope | None]]
     "webhook_endpoints:delete": (_A, _A, None, None),
     "webhook_deliveries:read": (_A, _A, None, None),
     "webhook_deliveries:retry": (_A, _A, None, None),
+    # -- integrations -------------------------------------------------------------------------
+    # Provider credentials: admin-level to read too (which providers are wired, which accounts).
+    "integrations:read": (_A, _A, None, None),
+    "integrations:write": (_A, _A, None, None),
 }
 
 _ORDER = (Role.OWNER, Role.ADMIN, Role.MEMBER, Role.VIEWER)

@@ -85,6 +85,10 @@ class Settings(BaseSettings):
     # domain, or the execute-api URL with its stage): the URL a provider calls and signs (Twilio
     # signs the full URL), so it is configured, never guessed from request headers.
     public_base_url: str | None = None
+    # Provider APIs the integration tests call (POST /v1/integrations/{provider}/test): the
+    # providers' own, or local stand-ins.
+    twilio_api_base: str = "https://api.twilio.com"
+    anthropic_base_url: str = "https://api.anthropic.com"
 
     @field_validator("webhook_allowed_networks", mode="before")
     @classmethod
