@@ -39,6 +39,10 @@ os.environ.update(
 )
 os.environ.setdefault("HEARTH_RATE_LIMIT_PER_MINUTE", "100000")
 os.environ.setdefault("HEARTH_RATE_LIMITS", '{"tiny": 3}')
+# Never the providers' real APIs: a provider test (POST /v1/integrations/{provider}/test) that a
+# test does not point at a loopback stand-in finds nothing listening (port 9, discard).
+os.environ.setdefault("HEARTH_TWILIO_API_BASE", "http://127.0.0.1:9")
+os.environ.setdefault("HEARTH_ANTHROPIC_BASE_URL", "http://127.0.0.1:9")
 for var in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "HEARTH_JWKS_URL", "HEARTH_DB_SECRET_ARN"):
     os.environ.pop(var, None)
 
