@@ -13,7 +13,7 @@ from datetime import timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
-from hearth import audit, clock
+from hearth import audit, clock, standard_webhooks
 from hearth.http import RequestContext
 from hearth.listing import Field, Listing
 from hearth.problems import Conflict, NotFound, PreconditionFailed, invalid
@@ -25,7 +25,7 @@ from hearth.webhooks.endpoints.models import (
     WebhookEndpointCreated,
     WebhookEndpointUpdate,
 )
-from hearth.webhooks.engine import secrets, signing, ssrf
+from hearth.webhooks.engine import secrets, ssrf
 from hearth.webhooks.store import deliveries as deliveries_store
 from hearth.webhooks.store import endpoints as store
 
@@ -81,7 +81,7 @@ def create(ctx: RequestContext, body: WebhookEndpointCreate) -> WebhookEndpointC
             "too_many_webhook_endpoints", f"An org may have at most {store.MAX_PER_ORG} endpoints."
         )
     endpoint_id = uuid4()
-    secret = signing.new_secret()
+    secret = standard_webhooks.new_secret()
     row = store.insert(
         ctx.db,
         endpoint_id=endpoint_id,
@@ -154,7 +154,7 @@ def delete(ctx: RequestContext, endpoint_id: UUID) -> None:
 def rotate_secret(ctx: RequestContext, endpoint_id: UUID) -> SecretRotated:
     _get(ctx, endpoint_id, lock=True)
     now = clock.now()
-    secret = signing.new_secret()
+    secret = standard_webhooks.new_secret()
     row = store.rotate_secret(
         ctx.db, endpoint_id, secrets.seal(ctx.org_id, endpoint_id, secret), now, now + ROTATION_OVERLAP
     )

@@ -29,11 +29,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 from uuid import UUID
 
-from hearth import clock, db, outbox, queues
+from hearth import clock, db, outbox, queues, standard_webhooks
 from hearth.observability import logger
 from hearth.settings import settings
 from hearth.webhooks.deliveries.models import WebhookDelivery
-from hearth.webhooks.engine import schedule, secrets, signing, ssrf, transport
+from hearth.webhooks.engine import schedule, secrets, ssrf, transport
 from hearth.webhooks.engine.messages import DeliveryMessage
 from hearth.webhooks.store import deliveries as store
 from hearth.webhooks.store import endpoints as endpoints_store
@@ -136,7 +136,7 @@ def attempt(
     if isinstance(keys, Exception):
         raise keys
     body = body_of(row)
-    headers = signing.sign_headers(str(row["event_id"]), int(time.time()), body, keys)
+    headers = standard_webhooks.sign_headers(str(row["event_id"]), int(time.time()), body, keys)
     return transport.post(destination, body, headers, timeout=config.timeout)
 
 

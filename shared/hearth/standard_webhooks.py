@@ -7,7 +7,9 @@ already verify::
     #  "webhook-signature": "v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4="}
 
 During a rotation the list holds the new and the previous secret: the header carries one
-``v1,<sig>`` per secret, separated by spaces, and a receiver accepts either.
+``v1,<sig>`` per secret, separated by spaces, and a receiver accepts either. Hearth's outbound
+webhooks sign with it (``hearth.webhooks.engine.sender``); the inbound kit verifies senders that
+sign this way with it too (``hearth.hooks.providers.standard``).
 """
 
 from __future__ import annotations
