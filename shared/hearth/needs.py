@@ -77,6 +77,20 @@ AUDIT_ANCHOR_READ = Need(
     ("audit_anchor_bucket",),
     "lists the audit chain anchors of the Object Lock bucket to verify a chain against them",
 )
+STRIPE_WEBHOOK_SECRET = Need(
+    "stripe_webhook_secret",
+    ("stripe_webhook_secret_arn", "stripe_webhook_secret"),
+    "verifies Stripe's webhook signatures with the platform secret kept in Secrets Manager",
+)
+GITHUB_WEBHOOK_SECRET = Need(
+    "github_webhook_secret",
+    ("github_webhook_secret_arn", "github_webhook_secret"),
+    "verifies GitHub's webhook signatures with the platform secret kept in Secrets Manager",
+)
+# A provider SDK comes from its own layer, added only to the functions that declare it (cold
+# start: a function imports only its own provider's SDK). Nothing to configure.
+TWILIO_SDK = Need("twilio_sdk", (), "the twilio SDK, from its own layer")
+STRIPE_SDK = Need("stripe_sdk", (), "the stripe SDK, from its own layer")
 
 #: Every need, by name.
 ALL: dict[str, Need] = {
@@ -93,6 +107,10 @@ ALL: dict[str, Need] = {
         WEBHOOK_DEAD_LETTER_QUEUE,
         AUDIT_ANCHOR_WRITE,
         AUDIT_ANCHOR_READ,
+        STRIPE_WEBHOOK_SECRET,
+        GITHUB_WEBHOOK_SECRET,
+        TWILIO_SDK,
+        STRIPE_SDK,
     )
 }
 

@@ -89,6 +89,13 @@ class Settings(BaseSettings):
     # providers' own, or local stand-ins.
     twilio_api_base: str = "https://api.twilio.com"
     anthropic_base_url: str = "https://api.anthropic.com"
+    # Platform webhook signing secrets (one per provider account, not per org): on AWS a Secrets
+    # Manager secret each, ``{"current": ..., "previous": ..., "previous_valid_until": <ISO 8601>}``
+    # (hearth.hooks.secrets); locally the value itself, ``current[,previous]``.
+    stripe_webhook_secret_arn: str | None = None
+    github_webhook_secret_arn: str | None = None
+    stripe_webhook_secret: str | None = None
+    github_webhook_secret: str | None = None
 
     @field_validator("webhook_allowed_networks", mode="before")
     @classmethod
@@ -118,6 +125,11 @@ class Settings(BaseSettings):
             raise ValueError(
                 "HEARTH_WEBHOOK_ALLOWED_NETWORKS and HEARTH_LOCAL_SECRETS_KEY are for the local and"
                 " test stages only"
+            )
+        if not self.is_local and (self.stripe_webhook_secret or self.github_webhook_secret):
+            raise ValueError(
+                "HEARTH_STRIPE_WEBHOOK_SECRET and HEARTH_GITHUB_WEBHOOK_SECRET are for the local and"
+                " test stages only (deployed stages read them from Secrets Manager: *_SECRET_ARN)"
             )
         return self
 

@@ -147,6 +147,14 @@ def test_sensitive_grants_go_only_to_functions_that_declare_them():
     assert holders("kms:GenerateDataKey", "SecretsKeyArn") == declaring[needs.SECRETS_KEY]
     assert holders("sqs:SendMessage", "EventDispatchQueueArn") == declaring[needs.EVENTS]
     assert holders("ssm:GetParameter", "ApiKeyPepperParameter") == declaring[needs.API_KEY_PEPPER]
+    assert (
+        holders("secretsmanager:GetSecretValue", "StripeWebhookSecretArn")
+        == declaring[needs.STRIPE_WEBHOOK_SECRET]
+    )
+    assert (
+        holders("secretsmanager:GetSecretValue", "GitHubWebhookSecretArn")
+        == declaring[needs.GITHUB_WEBHOOK_SECRET]
+    )
     assert declaring[needs.SYSTEM_DB] == {
         "OutboxSweepFunction",
         "WebhookDispatcherFunction",
@@ -178,10 +186,15 @@ def test_the_audit_anchor_bucket_locks_anchors_for_the_audit_retention(template)
 
 def test_every_need_has_a_grant_whose_variables_are_its_settings():
     """The cold-start check and the deployment come from the same declaration: each variable a
-    need's grant sets is one of the settings the need checks."""
+    need's grant sets is one of the settings the need checks; a need with nothing to configure
+    (a provider SDK) grants a layer and nothing else."""
     assert set(GRANTS) == set(needs.ALL)
     for name, need in needs.ALL.items():
-        assert need.settings, name
+        if not need.settings:
+            assert GRANTS[name].layers, name
+            assert not GRANTS[name].environment, name
+            assert not GRANTS[name].statements, name
+            continue
         assert set(need.settings) <= set(Settings.model_fields), name
         for variable in GRANTS[name].environment:
             assert variable.removeprefix("HEARTH_").lower() in need.settings, (name, variable)

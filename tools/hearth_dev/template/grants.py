@@ -75,6 +75,14 @@ STACK_PARAMETERS: dict[str, StackParameter] = {
             GetAtt("AuditAnchorBucket", "Arn"),
             description="ARN of the root stack's audit anchor bucket.",
         ),
+        _forwarded(
+            "StripeWebhookSecretArn",
+            "Secrets Manager secret of Stripe's webhook signing secret (current, previous).",
+        ),
+        _forwarded(
+            "GitHubWebhookSecretArn",
+            "Secrets Manager secret of GitHub's webhook signing secret (current, previous).",
+        ),
     ]
 }
 
@@ -166,6 +174,11 @@ GRANTS: dict[str, Grant] = {
             }
         ],
     ),
+    "stripe_webhook_secret": _secret("StripeWebhookSecretArn", "HEARTH_STRIPE_WEBHOOK_SECRET_ARN"),
+    "github_webhook_secret": _secret("GitHubWebhookSecretArn", "HEARTH_GITHUB_WEBHOOK_SECRET_ARN"),
+    # Provider SDKs: a layer of their own (layers/<folder>/requirements.txt), nothing else.
+    "twilio_sdk": Grant(layers=("TwilioLayer",)),
+    "stripe_sdk": Grant(layers=("StripeLayer",)),
 }
 
 
