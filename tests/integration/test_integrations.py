@@ -1,25 +1,19 @@
 """Integrations: provider credentials per org. Secrets are write-only (never in an answer or an
 audit row), shown by their last four characters, sealed to their org and field; replacing the
 signing secret keeps the old one for 24 hours; the provider test calls the provider through its
-own SDK — here a loopback Twilio API answering the documented Account resource and error shapes,
-checking HTTP Basic auth."""
+own SDK, pointed at the provider stand-ins (``hearth_dev.standins``: the documented resource and
+error shapes, credentials checked as the provider checks them)."""
 
 from __future__ import annotations
 
-import base64
 import json
-import re
 import subprocess
 import sys
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from uuid import UUID
 
 import pytest
+from hearth_dev.standins import AnthropicStandIn, TwilioStandIn
 
 from hearth import clock, crypto
 from hearth.integrations import providers
@@ -56,112 +50,6 @@ def audit_rows(admin_db, tenant, action_prefix="integration.") -> list[dict]:
         " ORDER BY seq",
         (tenant.org_id, action_prefix + "%"),
     ).fetchall()
-
-
-# -- provider APIs on loopback ------------------------------------------------------------------
-
-
-@dataclass
-class Served:
-    url: str = ""
-    #: (path, the header that carries the credentials) of every request
-    calls: list[tuple[str, str | None]] = field(default_factory=list)
-
-
-@contextmanager
-def loopback(answer, credential) -> Iterator[Served]:
-    """An HTTP API on loopback: ``answer(path, headers) -> (status, JSON body)``; each call is
-    recorded with ``credential(headers)``."""
-    served = Served()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):
-            served.calls.append((self.path, credential(self.headers)))
-            status, body = answer(self.path, self.headers)
-            data = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("content-type", "application/json")
-            self.send_header("content-length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    served.url = f"http://127.0.0.1:{server.server_port}"
-    try:
-        yield served
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-def _twilio_error(status: int, code: int, message: str) -> tuple[int, dict]:
-    """Twilio's documented error body."""
-    return status, {
-        "code": code,
-        "message": message,
-        "more_info": f"https://www.twilio.com/docs/errors/{code}",
-        "status": status,
-    }
-
-
-def twilio_api(accounts: dict[str, str]):
-    """Twilio's Account resource (``GET /2010-04-01/Accounts/{Sid}.json``) for ``accounts``
-    (sid -> auth token), behind HTTP Basic auth as Twilio checks it."""
-
-    def answer(path, headers):
-        match = re.fullmatch(r"/2010-04-01/Accounts/(AC[0-9a-f]{32})\.json", path)
-        header = headers.get("authorization") or ""
-        user, _, password = base64.b64decode(header.removeprefix("Basic ")).decode().partition(":")
-        if match is None:
-            return _twilio_error(404, 20404, "The requested resource was not found")
-        if not header.startswith("Basic ") or user != match[1] or accounts.get(user) != password:
-            return _twilio_error(401, 20003, "Authenticate")
-        sid_ = match[1]
-        return 200, {
-            "auth_token": "redacted",
-            "date_created": "Thu, 30 Jul 2015 20:00:00 +0000",
-            "date_updated": "Thu, 30 Jul 2015 20:00:00 +0000",
-            "friendly_name": "Acme",
-            "owner_account_sid": sid_,
-            "sid": sid_,
-            "status": "active",
-            "subresource_uris": {"calls": f"/2010-04-01/Accounts/{sid_}/Calls.json"},
-            "type": "Full",
-            "uri": f"/2010-04-01/Accounts/{sid_}.json",
-        }
-
-    return loopback(answer, lambda headers: headers.get("authorization"))
-
-
-def anthropic_api(keys: set[str]):
-    """Anthropic's ``GET /v1/models``, for requests carrying one of ``keys`` (in ``x-api-key``,
-    or as a bearer token, which is how the SDK sends an API key since its 2.x releases)."""
-
-    def answer(path, headers):
-        if presented(headers) not in keys:
-            return 401, {
-                "type": "error",
-                "error": {"type": "authentication_error", "message": "invalid x-api-key"},
-            }
-        model = {
-            "type": "model",
-            "id": "claude-sonnet-4-20250514",
-            "display_name": "Claude Sonnet 4",
-            "created_at": "2025-05-22T00:00:00Z",
-        }
-        return 200, {"data": [model], "has_more": False, "first_id": model["id"], "last_id": model["id"]}
-
-    return loopback(answer, presented)
-
-
-def presented(headers) -> str | None:
-    """The Anthropic API key a request carries."""
-    bearer = (headers.get("authorization") or "").removeprefix("Bearer ")
-    return headers.get("x-api-key") or bearer or None
 
 
 @pytest.fixture
@@ -440,15 +328,16 @@ def test_delete_erases_the_credentials(client, tenant, admin_db):
 
 
 def test_the_test_calls_twilio_with_the_stored_credentials(client, tenant, admin_db, provider_base):
-    with twilio_api({sid(60): token(60)}) as api:
+    with TwilioStandIn({sid(60): token(60)}) as api:
         provider_base(twilio_api_base=api.url)
         put(client, tenant, twilio_body(sid(60), token(60)))
         tested = client.post("/v1/integrations/twilio/test", auth=tenant.key_auth)
         assert tested.status == 200, tested.body
         result = tested.json()
         assert (result["ok"], result["error"]) == (True, None)
-        expected = "Basic " + base64.b64encode(f"{sid(60)}:{token(60)}".encode()).decode()
-        assert api.calls == [(f"/2010-04-01/Accounts/{sid(60)}.json", expected)]
+        assert [(r.method, r.path, r.status) for r in api.requests] == [
+            ("GET", f"/2010-04-01/Accounts/{sid(60)}.json", 200)
+        ]
         shown = listed(client, tenant)[0]
         assert shown["status"] == "ok"
         assert shown["last_test"] == {"ok": True, "error": None, "tested_at": result["tested_at"]}
@@ -463,7 +352,7 @@ def test_the_test_calls_twilio_with_the_stored_credentials(client, tenant, admin
         assert token(61) not in failed.body.decode()
         shown = listed(client, tenant)[0]
         assert (shown["status"], shown["last_test"]["error"]["code"]) == ("failed", "20003")
-        assert len(api.calls) == 2
+        assert [r.status for r in api.requests] == [401, 200]  # newest first
     row = admin_db.execute(
         "SELECT test_error_code, test_error_message FROM integrations WHERE org_id = %s", (tenant.org_id,)
     ).fetchone()
@@ -473,7 +362,7 @@ def test_the_test_calls_twilio_with_the_stored_credentials(client, tenant, admin
 
 
 def test_an_unreachable_provider_is_a_failed_test(client, tenant, provider_base):
-    with twilio_api({}) as api:
+    with TwilioStandIn({}) as api:
         url = api.url  # closed once the block ends: nothing listens there
     provider_base(twilio_api_base=url)
     put(client, tenant, twilio_body(sid(61), token(62)))
@@ -522,7 +411,7 @@ def test_the_lookup_runs_as_its_owner_with_a_pinned_search_path(admin_db):
 
 def test_the_test_calls_anthropic_with_the_stored_key(client, tenant, provider_base):
     key, wrong = "sk-ant-api03-" + "a" * 40, "sk-ant-api03-" + "b" * 40
-    with anthropic_api({key}) as api:
+    with AnthropicStandIn(key) as api:
         provider_base(anthropic_base_url=api.url)
         made = put(client, tenant, {"secrets": {"api_key": key}}, provider="anthropic")
         assert made.status == 201, made.body
@@ -534,7 +423,4 @@ def test_the_test_calls_anthropic_with_the_stored_key(client, tenant, provider_b
         assert failed.json()["error"] == {"code": "authentication_error", "message": "invalid x-api-key"}
         assert wrong not in failed.body.decode()
         assert key not in failed.body.decode()
-        assert [(path.split("?")[0], header) for path, header in api.calls] == [
-            ("/v1/models", key),
-            ("/v1/models", wrong),
-        ]
+        assert [(r.path, r.status) for r in api.requests] == [("/v1/models", 401), ("/v1/models", 200)]
