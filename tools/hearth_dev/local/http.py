@@ -1,6 +1,7 @@
 """The local stack's HTTP front: FastAPI in front of :class:`hearth_dev.sam.gateway.Gateway`.
 
-Every request that is not ``/openapi.json`` or ``/docs`` goes to the gateway exactly as it came
+Every request that is not ``/openapi.json``, ``/docs`` or one of ``local_routes`` (the local
+stack's ``/_local/`` pages) goes to the gateway exactly as it came
 (method, path, raw query string, headers in order, raw body bytes), plus the headers API Gateway
 adds (``x-forwarded-for``/``-proto``/``-port``, ``x-amzn-trace-id``). The gateway builds the
 payload 2.0 event, runs the authorizer and the route's function on a worker thread (each thread
@@ -50,6 +51,7 @@ def create_app(
     openapi: Callable[[], dict[str, Any]],
     executor: Executor,
     title: str = "Hearth (local)",
+    local_routes: Callable[[FastAPI], None] | None = None,
 ) -> FastAPI:
     from fastapi.openapi.docs import get_swagger_ui_html
     from fastapi.responses import HTMLResponse, JSONResponse
@@ -80,6 +82,9 @@ def create_app(
             swagger_favicon_url="/docs/static/favicon.png",
             swagger_ui_parameters=parameters,
         )
+
+    if local_routes is not None:
+        local_routes(app)  # the local stack's own pages (/_local/), before the gateway takes the rest
 
     @app.api_route("/{path:path}", methods=METHODS, include_in_schema=False)
     async def api_gateway(request: Request) -> Response:

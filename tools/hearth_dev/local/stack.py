@@ -42,9 +42,11 @@ from hearth_dev.local.environment import (
 )
 from hearth_dev.local.moto_process import MotoProcess
 from hearth_dev.local.schedules import Scheduler
+from hearth_dev.local.standins import banner_lines, local_pages, start_standins
 from hearth_dev.local.workers import Deadline, Workers
 from hearth_dev.sam.functions import LambdaContext, invoke
 from hearth_dev.sam.template import FunctionSpec, Template, load_template
+from hearth_dev.standins.providers import StandIns
 
 logger = logging.getLogger("hearth_dev.local")
 
@@ -237,6 +239,7 @@ class LocalStack:
         self.secrets: LocalSecrets | None = None
         self.pollers: list[SqsPoller] = []
         self.scheduler: Scheduler | None = None
+        self.standins: StandIns | None = None
         self.seed_summary = ""
         self._executor: Workers | None = None
         self._server: Any = None
@@ -274,6 +277,7 @@ class LocalStack:
             self.say(f"warning: functions disagree on {name}: {values} (one process: the first wins)")
         for problem in self.env.unresolved:
             self.say(f"warning: not set locally: {problem}")
+        self.standins = start_standins(opts.state, self.url)
 
         if opts.seed and opts.migrations.is_dir():
             from hearth_dev.local.seed import seed_demo, summary
@@ -313,7 +317,8 @@ class LocalStack:
         from hearth_dev.local.http import create_app
 
         assert self._executor is not None
-        app = create_app(gateway, openapi=self.openapi, executor=self._executor)
+        pages = local_pages(self.standins, self.aws.endpoint if self.aws else None)
+        app = create_app(gateway, openapi=self.openapi, executor=self._executor, local_routes=pages)
         config = uvicorn.Config(
             app, log_level="warning", access_log=False, lifespan="off", timeout_graceful_shutdown=2
         )
@@ -398,6 +403,8 @@ class LocalStack:
             "postgres_pid": self.database.embedded.pid if self.database and self.database.embedded else None,
             "consumers": [p.function.logical_id for p in self.pollers],
             "schedules": [s.name for s in self.scheduler.schedules] if self.scheduler else [],
+            "public_base_url": self.url,
+            "standins": self.standins.state() if self.standins else {},
         }
         path = self.options.state / STATE_FILE
         written = path.with_suffix(".tmp")
@@ -417,6 +424,9 @@ class LocalStack:
         from hearth import db
 
         left = self._stop_invocations(Deadline(STOP_SECONDS))
+        if self.standins is not None:
+            self.standins.stop()
+            self.standins = None
         if left:
             self.say(f"not waiting for invocations still running: {', '.join(left)}")
         else:
@@ -484,6 +494,8 @@ class LocalStack:
                 f"  queue          {queue.attributes['QueueName']}"
                 + (f" -> {', '.join(readers)}" if readers else "")
             )
+        if self.standins is not None:
+            lines += banner_lines(self.standins, self.url)
         if self.scheduler is not None:
             for name, expression, when in self.scheduler.upcoming():
                 at = when.strftime("%H:%M:%S UTC") if when else "never"
