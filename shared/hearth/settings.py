@@ -85,10 +85,12 @@ class Settings(BaseSettings):
     # domain, or the execute-api URL with its stage): the URL a provider calls and signs (Twilio
     # signs the full URL), so it is configured, never guessed from request headers.
     public_base_url: str | None = None
-    # Provider APIs the integration tests call (POST /v1/integrations/{provider}/test): the
-    # providers' own, or local stand-ins.
+    # Provider APIs the functions' SDKs call (the integration tests, senders): the providers' own,
+    # or the local stand-ins ``hearth local`` runs (hearth_dev.standins).
     twilio_api_base: str = "https://api.twilio.com"
     anthropic_base_url: str = "https://api.anthropic.com"
+    stripe_api_base: str = "https://api.stripe.com"
+    github_api_base: str = "https://api.github.com"
     # Platform webhook signing secrets (one per provider account, not per org): on AWS a Secrets
     # Manager secret each, ``{"current": ..., "previous": ..., "previous_valid_until": <ISO 8601>}``
     # (hearth.hooks.secrets); locally the value itself, ``current[,previous]``.

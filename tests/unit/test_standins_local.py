@@ -15,7 +15,14 @@ from fastapi.testclient import TestClient
 from hearth_dev.local.aws import MotoServer, client
 from hearth_dev.local.inbox import add_routes
 from hearth_dev.local.standins import start_standins
-from hearth_dev.standins.providers import GITHUB_KEY_FILE, TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, StandIns
+from hearth_dev.standins.providers import (
+    GITHUB_KEY_FILE,
+    GITHUB_WEBHOOK_SECRET,
+    STRIPE_WEBHOOK_SECRET,
+    TWILIO_ACCOUNT_SID,
+    TWILIO_AUTH_TOKEN,
+    StandIns,
+)
 
 from tests.receivers import Receiver
 
@@ -55,7 +62,14 @@ def test_hearth_local_points_the_settings_at_the_standins(tmp_path: Path, saved_
         assert os.environ["HEARTH_STRIPE_API_BASE"] == standins.stripe.url
         assert os.environ["HEARTH_GITHUB_API_BASE"] == standins.github.url
         assert os.environ["HEARTH_ANTHROPIC_BASE_URL"] == standins.anthropic.url
-        assert settings().public_base_url == "http://localhost:3999"
+        current = settings()
+        assert current.public_base_url == "http://localhost:3999"
+        assert current.twilio_api_base == standins.twilio.url
+        assert current.stripe_api_base == standins.stripe.url
+        assert current.github_api_base == standins.github.url
+        assert current.anthropic_base_url == standins.anthropic.url
+        assert current.stripe_webhook_secret == STRIPE_WEBHOOK_SECRET
+        assert current.github_webhook_secret == GITHUB_WEBHOOK_SECRET
         assert httpx.get(standins.twilio.url + "/_standin/requests").json()["provider"] == "twilio"
         assert set(standins.state()) == {"twilio", "stripe", "github", "anthropic"}
         assert "secret" not in str(standins.state()).lower()
