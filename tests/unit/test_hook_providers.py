@@ -505,7 +505,12 @@ def test_github_verifies_json_and_form_bodies():
     provider = GitHub(lambda: [SigningKey(GITHUB_SECRET, ORG_A)])
     body = b'{"action" : "opened",\r\n "issue": {"number": 1, "title": "caf\xc3\xa9"}}'
     verified = provider.verify(_request(body, _github_signed(body)))
-    assert verified.delivery_id == "72d3162e-cc78-11e3-81ab-4c9367dc0958"
+    # The delivery id is what GitHub signed: a replay under a fresh (unsigned) GUID is the same delivery.
+    assert verified.delivery_id == "sha256:" + hashlib.sha256(body).hexdigest()
+    assert verified.extra["delivery"] == "72d3162e-cc78-11e3-81ab-4c9367dc0958"
+    replayed = _github_signed(body)
+    replayed["X-GitHub-Delivery"] = "00000000-0000-0000-0000-000000000000"
+    assert provider.verify(_request(body, replayed)).delivery_id == verified.delivery_id
     assert verified.event == "issues"
     assert verified.payload == {"action": "opened", "issue": {"number": 1, "title": "caf\u00e9"}}
     assert verified.signer_org == ORG_A

@@ -2,12 +2,14 @@
 webhook secret (the platform's GitHub App secret, ``hearth.hooks.secrets``)::
 
     provider = GitHub()                   # keys: platform_keys("github")
-    verified = provider.verify(request)   # delivery_id=X-GitHub-Delivery, event=X-GitHub-Event
+    verified = provider.verify(request)   # delivery_id=sha256:<body digest>, event=X-GitHub-Event
 
-GitHub signs the body only: there is no timestamp, so an old delivery verifies forever; a replay
-is caught by the kit's dedupe on the delivery id. That id (``X-GitHub-Delivery``) and the event
-name (``X-GitHub-Event``) are headers GitHub does not sign; ``Verified.extra["body_sha256"]`` is
-the digest of what was signed, for a dedupe that a changed header cannot get past.
+GitHub signs the body only: there is no timestamp, so an old delivery verifies forever, and the
+delivery's GUID (``X-GitHub-Delivery``) and event name (``X-GitHub-Event``) are headers it does
+not sign. A replay with a fresh GUID must not get past the kit's dedupe, so the delivery id is the
+digest of what GitHub signed (``sha256:<hex>``; GitHub's redelivery of the same event sends the
+same body); the GUID is kept in ``extra["delivery"]`` for logs. A handler reads what happened from
+the signed payload, not from the unsigned event header alone.
 
 The body is JSON (content type ``application/json``) or a form whose ``payload`` field holds the
 JSON (``application/x-www-form-urlencoded``, as GitHub sends when the hook is set up that way).
@@ -64,12 +66,13 @@ class GitHub:
         delivery = request.header("x-github-delivery")
         if not delivery:
             raise SignatureInvalid("missing X-GitHub-Delivery")
+        digest = hashlib.sha256(request.body).hexdigest()
         return Verified(
             payload=_payload(request),
-            delivery_id=delivery,
+            delivery_id=f"sha256:{digest}",
             event=request.header("x-github-event") or "",
             signer_org=signer.org_id,
-            extra={"body_sha256": hashlib.sha256(request.body).hexdigest()},
+            extra={"delivery": delivery, "body_sha256": digest},
         )
 
 
