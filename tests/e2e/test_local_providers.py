@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+import secrets
 import shutil
 from collections.abc import Iterator
 from typing import Any
@@ -15,6 +16,7 @@ from urllib.parse import parse_qsl
 
 import pytest
 import stripe
+from hearth_dev import demo
 from hearth_dev.local.aws import client
 from hearth_dev.standins.providers import (
     STRIPE_WEBHOOK_SECRET,
@@ -174,6 +176,42 @@ def test_simulate_to_a_path_nobody_serves_says_so(stack: RunningStack) -> None:
     assert done.returncode == 1
     assert done.stdout.startswith("404")
     assert "/webhooks/github" in done.stderr
+
+
+@pytest.fixture(scope="module")
+def hearth_stack(
+    database: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningStack]:
+    """Hearth's own template, on a new database (seeded: the demo org and its integration)."""
+    from hearth_dev.local import postgres
+
+    name = f"hearth_e2e_{secrets.token_hex(4)}"
+    url = postgres.create_database(database["server"], name, exist_ok=False)
+    try:
+        with start_stack(
+            tmp_path_factory.mktemp("hearth-stack"), "--no-schedules", database_url=url
+        ) as running:
+            yield running
+    finally:
+        postgres.drop_database(database["server"], name)
+
+
+def test_the_demo_orgs_twilio_integration_works_against_the_standin(hearth_stack: RunningStack) -> None:
+    key = {"authorization": f"Bearer {demo.DEMO_API_KEY}"}
+    listed = hearth_stack.client.get("/v1/integrations", headers=key)
+    assert listed.status_code == 200, listed.text
+    (twilio,) = [i for i in listed.json()["data"] if i["provider"] == "twilio"]
+    assert twilio["account"] == TWILIO_ACCOUNT_SID
+    tested = hearth_stack.client.post("/v1/integrations/twilio/test", headers=key)
+    assert tested.status_code == 200, tested.text
+    assert tested.json()["ok"] is True
+    recorded = hearth_stack.client.get(hearth_stack.state["standins"]["twilio"]["url"] + "/_standin/requests")
+    (fetch,) = recorded.json()["requests"]
+    assert (fetch["method"], fetch["path"], fetch["status"]) == (
+        "GET",
+        f"/2010-04-01/Accounts/{TWILIO_ACCOUNT_SID}.json",
+        200,
+    )
 
 
 def test_stopping_the_stack_stops_the_standins(stack: RunningStack) -> None:

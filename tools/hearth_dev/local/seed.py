@@ -86,6 +86,7 @@ def refuse_unless_local(admin_url: str, environ: Mapping[str, str] | None = None
 class SeedReport:
     created_org: bool = False
     api_key_repaired: bool = False
+    twilio_integration: bool = False  # created on this run
     members_added: int = 0
     notes: list[str] = field(default_factory=list)
 
@@ -197,6 +198,50 @@ def _ensure_api_key(admin_url: str, report: SeedReport) -> None:
     report.api_key_repaired = True
 
 
+def _ensure_twilio_integration(report: SeedReport) -> None:
+    """The demo org's Twilio integration: the local account the Twilio stand-in of ``hearth
+    local`` accepts (its auth token also signs ``hearth simulate twilio`` requests). Its token is
+    sealed again on every run (the local stack's KMS key is new each time); an integration the
+    developer pointed at another account is left alone."""
+    from hearth import clock
+    from hearth.integrations import store as integrations
+    from hearth.integrations.secrets import binding, hint
+    from hearth_dev.standins.providers import TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN
+
+    with db.tenant_transaction(demo.DEMO_ORG_ID, user_id=demo.DEMO_USER_ID) as conn:
+        row = integrations.get(conn, "twilio", lock=True)
+        if row is not None and row["account"] != TWILIO_ACCOUNT_SID:
+            return
+        if row is None:
+            integrations.insert(
+                conn,
+                "twilio",
+                account=TWILIO_ACCOUNT_SID,
+                config={"account_sid": TWILIO_ACCOUNT_SID},
+                created_by=f"{ACTOR[0]}:{ACTOR[1]}",
+            )
+            audit.record(
+                conn,
+                org_id=demo.DEMO_ORG_ID,
+                actor=ACTOR,
+                action="integration.put",
+                resource_type="integration",
+                resource_id="twilio",
+                changes={"created": True, "fields": ["config.account_sid", "secrets.auth_token"]},
+            )
+            report.twilio_integration = True
+        integrations.put_secret(
+            conn,
+            "twilio",
+            "auth_token",
+            sealed=binding(demo.DEMO_ORG_ID, "twilio", "auth_token").seal(TWILIO_AUTH_TOKEN),
+            last4=hint(TWILIO_AUTH_TOKEN),
+            signs=True,
+            now=clock.now(),
+            previous_valid_until=None,
+        )
+
+
 def seed_demo(admin_url: str, *, members: int = 0, progress: Progress | None = None) -> SeedReport:
     """Ensure the demo tenant: org, owner, the demo API key, three named members, and
     ``members`` more generated ones (``demo|member-0001`` …), in batches with progress. Refuses
@@ -211,6 +256,7 @@ def seed_demo(admin_url: str, *, members: int = 0, progress: Progress | None = N
     )
     _ensure_org(report)
     _ensure_api_key(admin_url, report)
+    _ensure_twilio_integration(report)
     with db.tenant_transaction(demo.DEMO_ORG_ID, user_id=demo.DEMO_USER_ID) as conn:
         report.members_added += _add_members(conn, [(_user_id(s), role) for s, _, _, role in named])
     done = 0
@@ -234,6 +280,8 @@ def summary(report: SeedReport) -> str:
         parts.append(f"{report.members_added} member(s) added")
     if report.api_key_repaired:
         parts.append("demo API key re-keyed to the local pepper")
+    if report.twilio_integration:
+        parts.append("Twilio integration connected to the local stand-in")
     return ", ".join(parts)
 
 
