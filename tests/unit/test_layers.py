@@ -36,7 +36,9 @@ LAYERS: dict[str, int] = {
     ),
     **dict.fromkeys(("aws", "db", "crypto", "queues", "batch", "audit", "deployment"), 1),
     **dict.fromkeys(("outbox", "auth"), 2),
-    **dict.fromkeys(("http", "hooks"), 3),
+    # integrations sits with the kits: the inbound webhook kit finds a provider account's signing
+    # keys in it (hearth.integrations.signing), and its routes' logic uses the route kit.
+    **dict.fromkeys(("http", "hooks", "integrations"), 3),
     **dict.fromkeys(("listing", "records"), 4),
     **dict.fromkeys(
         ("orgs", "members", "invitations", "api_keys", "audit_logs", "events", "crm", "webhooks"), 5

@@ -8,7 +8,11 @@ from hearth.integrations.models import IntegrationTest
 api = Api()
 
 
-@api.post("/v1/integrations/{provider}/test", permission="integrations:write", needs=[needs.SECRETS_KEY_OPEN])
+@api.post(
+    "/v1/integrations/{provider}/test",
+    permission="integrations:write",
+    needs=[needs.SECRETS_KEY_OPEN, needs.TWILIO_SDK],
+)
 def test_integration(ctx: RequestContext, provider: str) -> IntegrationTest:
     """Test the stored credentials against the provider (Twilio: fetch the account; Anthropic:
     list a model). The result is stored; a failure names the provider's error code and message."""
