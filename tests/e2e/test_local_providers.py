@@ -175,7 +175,7 @@ def test_simulate_to_a_path_nobody_serves_says_so(stack: RunningStack) -> None:
     done = stack.hearth("simulate", "github", "event", "--event", "ping", "--payload", '{"zen": "hi"}')
     assert done.returncode == 1
     assert done.stdout.startswith("404")
-    assert "/webhooks/github" in done.stderr
+    assert "/webhooks/github/events" in done.stderr
 
 
 @pytest.fixture(scope="module")

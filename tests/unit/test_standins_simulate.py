@@ -53,7 +53,7 @@ def test_stripe_event(receiver: Receiver, capsys: pytest.CaptureFixture[str]) ->
     )
     assert code == 0
     (got,) = receiver.wait_for(1)
-    assert got.path == "/webhooks/stripe"
+    assert got.path == "/webhooks/stripe/events"
     event = stripe.Webhook.construct_event(got.body, got.headers["stripe-signature"], STRIPE_WEBHOOK_SECRET)
     assert event.type == "customer.updated"
     assert event.data.object.email == "a@example.com"
@@ -79,7 +79,7 @@ def test_github_event_from_a_file(receiver: Receiver, tmp_path: Path) -> None:
     )
     assert code == 0
     (got,) = receiver.wait_for(1)
-    assert got.path == "/webhooks/github"
+    assert got.path == "/webhooks/github/events"
     expected = "sha256=" + hmac.new(GITHUB_WEBHOOK_SECRET.encode(), got.body, hashlib.sha256).hexdigest()
     assert hmac.compare_digest(got.headers["x-hub-signature-256"], expected)
     assert got.headers["x-github-event"] == "push"

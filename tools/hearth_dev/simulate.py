@@ -134,7 +134,7 @@ def stripe_event_options(parser: argparse.ArgumentParser) -> None:
         help='the event\'s data: JSON (or @FILE) with "object" and optionally "previous_attributes"',
     )
     parser.add_argument(
-        "--path", default="/webhooks/stripe", help="where Stripe sends (default: %(default)s)"
+        "--path", default="/webhooks/stripe/events", help="where Stripe sends (default: %(default)s)"
     )
     parser.add_argument(
         "--secret", default=STRIPE_WEBHOOK_SECRET, help="the endpoint secret (default: local)"
@@ -168,7 +168,7 @@ def github_event_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--event", required=True, help="X-GitHub-Event, e.g. push, issues, installation")
     parser.add_argument("--payload", default="{}", help="the payload: JSON, or a file (@FILE) holding it")
     parser.add_argument(
-        "--path", default="/webhooks/github", help="where GitHub sends (default: %(default)s)"
+        "--path", default="/webhooks/github/events", help="where GitHub sends (default: %(default)s)"
     )
     parser.add_argument("--secret", default=GITHUB_WEBHOOK_SECRET, help="the webhook secret (default: local)")
 
