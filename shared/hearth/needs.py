@@ -92,6 +92,12 @@ GITHUB_WEBHOOK_SECRET = Need(
 TWILIO_SDK = Need("twilio_sdk", (), "the twilio SDK, from its own layer")
 STRIPE_SDK = Need("stripe_sdk", (), "the stripe SDK, from its own layer")
 
+PUBLIC_URL = Need(
+    "public_url",
+    ("public_base_url",),
+    "knows the deployment's public base URL (what providers call and sign)",
+)
+
 #: Every need, by name.
 ALL: dict[str, Need] = {
     n.name: n
@@ -111,6 +117,7 @@ ALL: dict[str, Need] = {
         GITHUB_WEBHOOK_SECRET,
         TWILIO_SDK,
         STRIPE_SDK,
+        PUBLIC_URL,
     )
 }
 

@@ -56,6 +56,18 @@ STACK_PARAMETERS: dict[str, StackParameter] = {
         _forwarded("ApiKeyPepperParameter"),
         _list("SubnetIds", "List<AWS::EC2::Subnet::Id>"),
         _list("SecurityGroupIds", "List<AWS::EC2::SecurityGroup::Id>"),
+        StackParameter(
+            "PublicBaseUrl",
+            Fn(
+                "If",
+                [
+                    "HasPublicBaseUrl",
+                    Ref("PublicBaseUrl"),
+                    Sub("https://${HttpApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}/${Stage}"),
+                ],
+            ),
+            description="The public URL the API is served under (what providers call and sign).",
+        ),
         StackParameter("HttpApiId", Ref("HttpApi"), description="The root stack's HTTP API."),
         StackParameter("AuthorizerId", Ref("HttpApiAuthorizer"), description="The HTTP API's authorizer."),
         StackParameter(
@@ -154,6 +166,7 @@ GRANTS: dict[str, Grant] = {
             )
         ],
     ),
+    "public_url": Grant(environment={"HEARTH_PUBLIC_BASE_URL": Ref("PublicBaseUrl")}),
     "webhook_delivery_queue": _send_to("WebhookDeliveryQueue", "HEARTH_WEBHOOK_DELIVERY_QUEUE_URL"),
     "webhook_retry_queue": _send_to("WebhookRetryQueue", "HEARTH_WEBHOOK_RETRY_QUEUE_URL"),
     "webhook_dead_letter_queue": _send_to(
