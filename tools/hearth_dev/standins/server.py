@@ -129,9 +129,10 @@ class StandIn:
         if self._thread is not None:
             self._thread.join(2)
             self._thread = None
-        for sender in self._senders:
+        with self._lock:
+            senders, self._senders = self._senders, []
+        for sender in senders:
             sender.join(1)
-        self._senders = []
 
     def __enter__(self) -> StandIn:
         return self.start()
@@ -245,8 +246,9 @@ class StandIn:
                 work()
 
         thread = threading.Thread(target=run, name=f"standin-{self.name}-callback", daemon=True)
-        self._senders = [t for t in self._senders if t.is_alive()]
-        self._senders.append(thread)
+        with self._lock:
+            self._senders = [t for t in self._senders if t.is_alive()]
+            self._senders.append(thread)
         thread.start()
 
     # -- serving ----------------------------------------------------------------------------------
