@@ -11,10 +11,14 @@ import os
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import psycopg
 import pytest
 from psycopg.rows import dict_row
+
+if TYPE_CHECKING:
+    from hearth_dev.standins import TwilioStandIn
 
 ROOT = Path(__file__).resolve().parents[1]
 DEV_SECRET = "test-secret-" + "x" * 40
@@ -39,12 +43,33 @@ os.environ.update(
 )
 os.environ.setdefault("HEARTH_RATE_LIMIT_PER_MINUTE", "100000")
 os.environ.setdefault("HEARTH_RATE_LIMITS", '{"tiny": 3}')
-# Never the providers' real APIs: a provider test (POST /v1/integrations/{provider}/test) that a
-# test does not point at a loopback stand-in finds nothing listening (port 9, discard).
-os.environ.setdefault("HEARTH_TWILIO_API_BASE", "http://127.0.0.1:9")
+# Never the providers' real APIs: Twilio is the session's stand-in (which knows only the accounts
+# tests register with `twilio_account`); a provider a test does not point at a loopback stand-in
+# finds nothing listening (port 9, discard).
 os.environ.setdefault("HEARTH_ANTHROPIC_BASE_URL", "http://127.0.0.1:9")
 for var in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "HEARTH_JWKS_URL", "HEARTH_DB_SECRET_ARN"):
     os.environ.pop(var, None)
+
+
+def _twilio() -> TwilioStandIn:
+    from hearth_dev.standins import TwilioStandIn
+
+    standin = TwilioStandIn({})
+    standin.start()
+    os.environ["HEARTH_TWILIO_API_BASE"] = standin.url
+    return standin
+
+
+#: The session's Twilio stand-in (started before anything reads the settings).
+TWILIO = _twilio()
+
+
+def twilio_account(account: str | None = None, token: str | None = None) -> tuple[str, str]:
+    """A Twilio account (sid, auth token) the session's stand-in accepts, as Twilio would."""
+    account = account or "AC" + secrets.token_hex(16)
+    token = token or secrets.token_hex(16)
+    TWILIO.accounts[account] = token
+    return account, token
 
 
 def _session_urls() -> dict[str, str]:

@@ -19,7 +19,7 @@ from hearth import clock, crypto
 from hearth.integrations import providers
 from hearth.integrations.secrets import binding
 from hearth.integrations.signing import signing_keys
-from tests.conftest import ROOT
+from tests.conftest import ROOT, TWILIO, twilio_account
 
 
 def sid(n: int) -> str:
@@ -50,6 +50,14 @@ def audit_rows(admin_db, tenant, action_prefix="integration.") -> list[dict]:
         " ORDER BY seq",
         (tenant.org_id, action_prefix + "%"),
     ).fetchall()
+
+
+@pytest.fixture(autouse=True)
+def twilio_accounts():
+    """The accounts these tests claim, as Twilio knows them (the session's stand-in): account n's
+    auth token is token(n)."""
+    for n in range(100):
+        twilio_account(sid(n), token(n))
 
 
 @pytest.fixture
@@ -186,9 +194,27 @@ def test_an_unknown_provider_is_a_404(client, tenant):
     assert (missing.status, missing.json()["code"]) == (404, "integration_not_found")
 
 
+def test_an_account_is_claimed_only_with_credentials_twilio_accepts(client, tenant, admin_db):
+    refused = put(client, tenant, twilio_body(sid(11), token(12)))
+    assert refused.status == 422, refused.body
+    problem = refused.json()
+    assert problem["code"] == "credentials_rejected"
+    assert "20003" in problem["detail"]
+    assert token(12) not in refused.body.decode()
+    assert listed(client, tenant) == []
+    assert signing_keys("twilio", sid(11)) == []
+    assert audit_rows(admin_db, tenant) == []
+    assert TWILIO.requests[0].path == f"/2010-04-01/Accounts/{sid(11)}.json"
+    assert TWILIO.requests[0].status == 401
+
+
 def test_one_provider_account_belongs_to_one_org(client, tenant, other_tenant):
     assert put(client, tenant, twilio_body(sid(10), token(10))).status == 201
-    taken = put(client, other_tenant, twilio_body(sid(10), token(11)))
+    # Without the account's credentials, another org learns nothing (not even that it is taken).
+    guessed = put(client, other_tenant, twilio_body(sid(10), token(11)))
+    assert (guessed.status, guessed.json()["code"]) == (422, "credentials_rejected")
+    # With them (it holds the account too), the account stays the first org's.
+    taken = put(client, other_tenant, twilio_body(sid(10), token(10)))
     assert taken.status == 409, taken.body
     assert taken.json()["code"] == "integration_account_taken"
     assert tenant.org_id not in taken.body.decode()
@@ -241,6 +267,7 @@ def test_the_replaced_signing_secret_verifies_for_24_hours(client, tenant, other
 
     # Rotated 25 hours ago: the previous secret no longer verifies anything.
     with clock.frozen(now - timedelta(hours=25)):
+        twilio_account(sid(21), token(22))
         put(client, other_tenant, twilio_body(sid(21), token(22)))
         put(client, other_tenant, twilio_body(sid(21), token(23)))
     assert [k.secret for k in signing_keys("twilio", sid(21))] == [token(23)]
@@ -253,6 +280,7 @@ def test_a_new_account_ends_the_overlap(client, tenant):
     put(client, tenant, twilio_body(sid(25), token(25)))
     put(client, tenant, twilio_body(sid(25), token(26)))
     assert len(signing_keys("twilio", sid(25))) == 2
+    twilio_account(sid(26), token(27))
     moved = put(client, tenant, twilio_body(sid(26), token(27))).json()
     assert moved["previous_signing_secret_valid_until"] is None
     assert signing_keys("twilio", sid(25)) == []
@@ -320,7 +348,8 @@ def test_delete_erases_the_credentials(client, tenant, admin_db):
     ).fetchone()
     assert left["n"] == 0
     assert [r["action"] for r in audit_rows(admin_db, tenant)] == ["integration.put", "integration.delete"]
-    # The account is free again.
+    # The account is free again (its token rotated at Twilio meanwhile).
+    twilio_account(sid(50), token(51))
     assert put(client, tenant, twilio_body(sid(50), token(51))).status == 201
 
 
@@ -335,9 +364,10 @@ def test_the_test_calls_twilio_with_the_stored_credentials(client, tenant, admin
         assert tested.status == 200, tested.body
         result = tested.json()
         assert (result["ok"], result["error"]) == (True, None)
+        # The claim (PUT) and the test each fetched the account with its credentials.
         assert [(r.method, r.path, r.status) for r in api.requests] == [
             ("GET", f"/2010-04-01/Accounts/{sid(60)}.json", 200)
-        ]
+        ] * 2
         shown = listed(client, tenant)[0]
         assert shown["status"] == "ok"
         assert shown["last_test"] == {"ok": True, "error": None, "tested_at": result["tested_at"]}
@@ -352,7 +382,7 @@ def test_the_test_calls_twilio_with_the_stored_credentials(client, tenant, admin
         assert token(61) not in failed.body.decode()
         shown = listed(client, tenant)[0]
         assert (shown["status"], shown["last_test"]["error"]["code"]) == ("failed", "20003")
-        assert [r.status for r in api.requests] == [401, 200]  # newest first
+        assert [r.status for r in api.requests] == [401, 200, 200]  # newest first
     row = admin_db.execute(
         "SELECT test_error_code, test_error_message FROM integrations WHERE org_id = %s", (tenant.org_id,)
     ).fetchone()
@@ -362,10 +392,10 @@ def test_the_test_calls_twilio_with_the_stored_credentials(client, tenant, admin
 
 
 def test_an_unreachable_provider_is_a_failed_test(client, tenant, provider_base):
+    put(client, tenant, twilio_body(sid(61), token(61)))
     with TwilioStandIn({}) as api:
         url = api.url  # closed once the block ends: nothing listens there
     provider_base(twilio_api_base=url)
-    put(client, tenant, twilio_body(sid(61), token(62)))
     failed = client.post("/v1/integrations/twilio/test", auth=tenant.key_auth).json()
     assert failed["ok"] is False
     assert failed["error"]["code"] == "unreachable"

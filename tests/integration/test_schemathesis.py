@@ -100,6 +100,7 @@ RULES_THE_SCHEMA_CANNOT_STATE = frozenset(
         "idempotency_key_reused",  # the key was sent before with another body
         "too_many_filters",
         "url_not_allowed",  # webhooks go to public addresses (DNS)
+        "credentials_rejected",  # a provider account is claimed with credentials the provider accepts
     }
 )
 

@@ -120,6 +120,8 @@ def put(ctx: RequestContext, provider_name: str, body: IntegrationPut) -> Reply:
         ctx.set_etag(row["version"])
         return Reply(_shown(row), 200)
 
+    if account is not None and (row is None or row["account"] != account):
+        _prove_account(ctx, provider, config, body.secrets)
     if row is None:
         store.insert(ctx.db, provider.name, account=account, config=config, created_by=_creator(ctx))
     else:
@@ -149,6 +151,27 @@ def put(ctx: RequestContext, provider_name: str, body: IntegrationPut) -> Reply:
     updated = _get(ctx, provider.name)
     ctx.set_etag(updated["version"])
     return Reply(_shown(updated), 201 if row is None else 200)
+
+
+def _prove_account(
+    ctx: RequestContext, provider: IntegrationProvider, config: dict[str, Any], given: dict[str, str]
+) -> None:
+    """An org claims a provider account (one account, one org: inbound webhooks naming it are
+    verified with this org's keys) only with credentials the provider accepts for it, so no org
+    can take an account it does not hold, nor learn that another org holds one it only knows
+    the id of (422 before any 409). Secrets left out are the stored ones."""
+    credentials = dict(config)
+    for name, sealed in store.sealed_secrets(ctx.db, provider.name).items():
+        if name not in given:
+            credentials[name] = binding(ctx.org_id, provider.name, name).open(sealed["sealed"])
+    credentials.update(given)
+    result = provider.test(credentials)
+    if not result.ok:
+        raise Unprocessable(
+            "credentials_rejected",
+            f"{provider.title} refused these credentials for the account"
+            f" ({result.code or 'failed'}: {result.message or 'no reason given'}); nothing was changed.",
+        )
 
 
 def _changed_secrets(
