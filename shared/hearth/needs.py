@@ -91,6 +91,7 @@ GITHUB_WEBHOOK_SECRET = Need(
 # start: a function imports only its own provider's SDK). Nothing to configure.
 TWILIO_SDK = Need("twilio_sdk", (), "the twilio SDK, from its own layer")
 STRIPE_SDK = Need("stripe_sdk", (), "the stripe SDK, from its own layer")
+ANTHROPIC_SDK = Need("anthropic_sdk", (), "the anthropic SDK, from its own layer")
 
 PUBLIC_URL = Need(
     "public_url",
@@ -117,6 +118,7 @@ ALL: dict[str, Need] = {
         GITHUB_WEBHOOK_SECRET,
         TWILIO_SDK,
         STRIPE_SDK,
+        ANTHROPIC_SDK,
         PUBLIC_URL,
     )
 }

@@ -11,7 +11,7 @@ api = Api()
 @api.post(
     "/v1/integrations/{provider}/test",
     permission="integrations:write",
-    needs=[needs.SECRETS_KEY_OPEN, needs.TWILIO_SDK],
+    needs=[needs.SECRETS_KEY_OPEN, needs.TWILIO_SDK, needs.ANTHROPIC_SDK],
 )
 def test_integration(ctx: RequestContext, provider: str) -> IntegrationTest:
     """Test the stored credentials against the provider (Twilio: fetch the account; Anthropic:

@@ -191,6 +191,7 @@ GRANTS: dict[str, Grant] = {
     "github_webhook_secret": _secret("GitHubWebhookSecretArn", "HEARTH_GITHUB_WEBHOOK_SECRET_ARN"),
     # Provider SDKs: a layer of their own (layers/<folder>/requirements.txt), nothing else.
     "twilio_sdk": Grant(layers=("TwilioLayer",)),
+    "anthropic_sdk": Grant(layers=("AnthropicLayer",)),
     "stripe_sdk": Grant(layers=("StripeLayer",)),
 }
 
