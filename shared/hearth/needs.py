@@ -87,6 +87,11 @@ GITHUB_WEBHOOK_SECRET = Need(
     ("github_webhook_secret_arn", "github_webhook_secret"),
     "verifies GitHub's webhook signatures with the platform secret kept in Secrets Manager",
 )
+ANTHROPIC_API_KEY = Need(
+    "anthropic_api_key",
+    ("anthropic_api_key_secret_arn", "anthropic_api_key"),
+    "calls Anthropic with the platform's API key kept in Secrets Manager",
+)
 # A provider SDK comes from its own layer, added only to the functions that declare it (cold
 # start: a function imports only its own provider's SDK). Nothing to configure.
 TWILIO_SDK = Need("twilio_sdk", (), "the twilio SDK, from its own layer")
@@ -116,6 +121,7 @@ ALL: dict[str, Need] = {
         AUDIT_ANCHOR_READ,
         STRIPE_WEBHOOK_SECRET,
         GITHUB_WEBHOOK_SECRET,
+        ANTHROPIC_API_KEY,
         TWILIO_SDK,
         STRIPE_SDK,
         ANTHROPIC_SDK,

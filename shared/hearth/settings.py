@@ -89,6 +89,8 @@ class Settings(BaseSettings):
     # or the local stand-ins ``hearth local`` runs (hearth_dev.standins).
     twilio_api_base: str = "https://api.twilio.com"
     anthropic_base_url: str = "https://api.anthropic.com"
+    # The model the AI worker asks (hearth.ai.worker).
+    anthropic_model: str = "claude-sonnet-4-5"
     stripe_api_base: str = "https://api.stripe.com"
     github_api_base: str = "https://api.github.com"
     # Platform webhook signing secrets (one per provider account, not per org): on AWS a Secrets
@@ -98,6 +100,11 @@ class Settings(BaseSettings):
     github_webhook_secret_arn: str | None = None
     stripe_webhook_secret: str | None = None
     github_webhook_secret: str | None = None
+    # The platform's Anthropic API key (the AI worker's; orgs' own keys are integrations): on AWS a
+    # Secrets Manager secret holding the key (plain text, or JSON ``{"api_key": ...}``); locally the
+    # key itself.
+    anthropic_api_key_secret_arn: str | None = None
+    anthropic_api_key: str | None = None
 
     @field_validator("webhook_allowed_networks", mode="before")
     @classmethod
@@ -132,6 +139,11 @@ class Settings(BaseSettings):
             raise ValueError(
                 "HEARTH_STRIPE_WEBHOOK_SECRET and HEARTH_GITHUB_WEBHOOK_SECRET are for the local and"
                 " test stages only (deployed stages read them from Secrets Manager: *_SECRET_ARN)"
+            )
+        if not self.is_local and self.anthropic_api_key:
+            raise ValueError(
+                "HEARTH_ANTHROPIC_API_KEY is for the local and test stages only (deployed stages read"
+                " it from Secrets Manager: HEARTH_ANTHROPIC_API_KEY_SECRET_ARN)"
             )
         return self
 

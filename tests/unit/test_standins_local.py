@@ -16,6 +16,7 @@ from hearth_dev.local.aws import MotoServer, client
 from hearth_dev.local.inbox import add_routes
 from hearth_dev.local.standins import start_standins
 from hearth_dev.standins.providers import (
+    ANTHROPIC_API_KEY,
     GITHUB_KEY_FILE,
     GITHUB_WEBHOOK_SECRET,
     STRIPE_WEBHOOK_SECRET,
@@ -33,6 +34,7 @@ SETTINGS = (
     "HEARTH_ANTHROPIC_BASE_URL",
     "HEARTH_STRIPE_WEBHOOK_SECRET",
     "HEARTH_GITHUB_WEBHOOK_SECRET",
+    "HEARTH_ANTHROPIC_API_KEY",
     "HEARTH_PUBLIC_BASE_URL",
 )
 
@@ -70,6 +72,7 @@ def test_hearth_local_points_the_settings_at_the_standins(tmp_path: Path, saved_
         assert current.anthropic_base_url == standins.anthropic.url
         assert current.stripe_webhook_secret == STRIPE_WEBHOOK_SECRET
         assert current.github_webhook_secret == GITHUB_WEBHOOK_SECRET
+        assert current.anthropic_api_key == ANTHROPIC_API_KEY
         assert httpx.get(standins.twilio.url + "/_standin/requests").json()["provider"] == "twilio"
         assert set(standins.state()) == {"twilio", "stripe", "github", "anthropic"}
         assert "secret" not in str(standins.state()).lower()

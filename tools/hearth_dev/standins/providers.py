@@ -125,6 +125,7 @@ class StandIns:
             "HEARTH_ANTHROPIC_BASE_URL": self.anthropic.url,
             "HEARTH_STRIPE_WEBHOOK_SECRET": STRIPE_WEBHOOK_SECRET,
             "HEARTH_GITHUB_WEBHOOK_SECRET": GITHUB_WEBHOOK_SECRET,
+            "HEARTH_ANTHROPIC_API_KEY": ANTHROPIC_API_KEY,
             "HEARTH_PUBLIC_BASE_URL": public_base_url,
         }
 

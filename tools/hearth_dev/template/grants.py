@@ -95,6 +95,10 @@ STACK_PARAMETERS: dict[str, StackParameter] = {
             "GitHubWebhookSecretArn",
             "Secrets Manager secret of GitHub's webhook signing secret (current, previous).",
         ),
+        _forwarded(
+            "AnthropicApiKeySecretArn",
+            "Secrets Manager secret of the platform's Anthropic API key (the AI worker's).",
+        ),
     ]
 }
 
@@ -189,6 +193,7 @@ GRANTS: dict[str, Grant] = {
     ),
     "stripe_webhook_secret": _secret("StripeWebhookSecretArn", "HEARTH_STRIPE_WEBHOOK_SECRET_ARN"),
     "github_webhook_secret": _secret("GitHubWebhookSecretArn", "HEARTH_GITHUB_WEBHOOK_SECRET_ARN"),
+    "anthropic_api_key": _secret("AnthropicApiKeySecretArn", "HEARTH_ANTHROPIC_API_KEY_SECRET_ARN"),
     # Provider SDKs: a layer of their own (layers/<folder>/requirements.txt), nothing else.
     "twilio_sdk": Grant(layers=("TwilioLayer",)),
     "anthropic_sdk": Grant(layers=("AnthropicLayer",)),
