@@ -18,6 +18,7 @@ PROBLEM_TYPE_PREFIX = "urn:hearth:problem:"
 _TITLES = {
     400: "Bad Request",
     401: "Unauthorized",
+    402: "Payment Required",
     403: "Forbidden",
     404: "Not Found",
     409: "Conflict",
@@ -79,6 +80,13 @@ class BadRequest(Problem):
 class Unauthorized(Problem):
     status = 401
     default_code = "unauthenticated"
+
+
+class PaymentRequired(Problem):
+    """402: the org's plan does not cover this (a monthly allowance is used up)."""
+
+    status = 402
+    default_code = "quota_exceeded"
 
 
 class Forbidden(Problem):

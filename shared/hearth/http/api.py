@@ -83,6 +83,7 @@ class Api:
         description: str | None = None,
         reveals_secret: bool = False,
         also_returns: tuple[int, ...] = (),
+        refuses: tuple[int, ...] = (),
         needs: Iterable[needs_.Need] = (),
         operation_id: str | None = None,
         throttle: Throttle | None = None,
@@ -92,7 +93,8 @@ class Api:
         sort fields of a list). ``reveals_secret`` marks a route whose reply carries a secret shown
         once: its ``Idempotency-Key`` replay copy is stored sealed (it needs the secrets key).
         ``also_returns`` names other success statuses the route answers with the same body (an
-        upsert's 201), for the OpenAPI document. ``needs`` names what the function needs from its
+        upsert's 201), for the OpenAPI document; ``refuses`` other problem statuses it may answer
+        (402 when a plan's allowance is used up). ``needs`` names what the function needs from its
         deployment besides the app database (``hearth.needs``); they are checked now, at cold
         start, and ``hearth template`` grants exactly them. ``throttle`` limits an expensive route
         at the gateway (see :meth:`throttled`)."""
@@ -120,6 +122,7 @@ class Api:
                 body_model=body_models[0] if body_models else None,
                 reveals_secret=reveals_secret,
                 also_returns=also_returns,
+                refuses=refuses,
                 needs=needs_.declared([*implied, *needs]),
                 throttle=throttle,
             )

@@ -47,6 +47,7 @@ class ProblemDetails(BaseModel):
 _PROBLEM_DESCRIPTIONS = {
     400: "Malformed request (body, header or cursor).",
     401: "No valid credentials.",
+    402: "The plan's monthly allowance is used up (`quota_exceeded`).",
     403: "The caller's role does not allow this.",
     404: "No such resource in this org.",
     409: "Conflict (duplicate, last owner, a concurrent update, or the same Idempotency-Key still in"
@@ -85,6 +86,7 @@ def documented_responses(spec: RouteSpec) -> dict[int, Any]:
         statuses.append(429)
     if spec.body_model is not None:
         statuses.extend((413, 415))
+    statuses.extend(spec.refuses)
     responses: dict[int, Any] = {
         spec.status_code: {"description": "No content.", "content": {}}
         if spec.status_code == 204

@@ -25,6 +25,8 @@ class RouteSpec:
     body_model: type[BaseModel] | None = None
     reveals_secret: bool = False
     also_returns: tuple[int, ...] = ()
+    #: Problem statuses the route may answer besides the ones every route of its kind does (402).
+    refuses: tuple[int, ...] = ()
     #: What the function needs from its deployment (``hearth.needs``), the implied ones included.
     needs: tuple[needs_.Need, ...] = ()
     #: The gateway's limit on this route (expensive routes), if any.
