@@ -67,6 +67,7 @@ WEBHOOK_DEAD_LETTER_QUEUE = Need(
     ("webhook_dead_letter_queue_url",),
     "parks exhausted webhook deliveries in their dead-letter queue",
 )
+AI_RUN_QUEUE = Need("ai_run_queue", ("ai_run_queue_url",), "sends AI runs to the AI worker's queue")
 AUDIT_ANCHOR_WRITE = Need(
     "audit_anchor_write",
     ("audit_anchor_bucket",),
@@ -117,6 +118,7 @@ ALL: dict[str, Need] = {
         WEBHOOK_DELIVERY_QUEUE,
         WEBHOOK_RETRY_QUEUE,
         WEBHOOK_DEAD_LETTER_QUEUE,
+        AI_RUN_QUEUE,
         AUDIT_ANCHOR_WRITE,
         AUDIT_ANCHOR_READ,
         STRIPE_WEBHOOK_SECRET,

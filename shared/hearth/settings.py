@@ -68,6 +68,12 @@ class Settings(BaseSettings):
     webhook_delivery_queue_url: str | None = None
     webhook_retry_queue_url: str | None = None
     webhook_dead_letter_queue_url: str | None = None
+    # The AI assistant: the queue of runs for the AI worker (fed from ai.run.queued events by the
+    # event dispatch consumer), and each org's monthly token budget by plan (plans not listed get
+    # the default; the billing plan decides, like rate limits).
+    ai_run_queue_url: str | None = None
+    ai_monthly_tokens: int = Field(default=1_000_000, ge=0)
+    ai_monthly_tokens_by_plan: dict[str, int] = Field(default_factory=dict)
     # Receivers that answer slower than this are moved to the retry lane (fairness).
     webhook_timeout_seconds: float = Field(default=15.0, gt=0, le=30)
     webhook_slow_seconds: float = Field(default=5.0, gt=0)
@@ -116,7 +122,7 @@ class Settings(BaseSettings):
             return [part.strip() for part in text.split(",") if part.strip()]
         return value
 
-    @field_validator("rate_limits", mode="before")
+    @field_validator("rate_limits", "ai_monthly_tokens_by_plan", mode="before")
     @classmethod
     def _parse_rate_limits(cls, value: object) -> object:
         if isinstance(value, str):
@@ -155,6 +161,10 @@ class Settings(BaseSettings):
     def rate_limit_for(self, plan: str) -> int:
         """Requests per minute allowed for an org on ``plan``."""
         return self.rate_limits.get(plan, self.rate_limit_per_minute)
+
+    def ai_tokens_for(self, plan: str) -> int:
+        """AI tokens an org on ``plan`` may use per calendar month (UTC)."""
+        return self.ai_monthly_tokens_by_plan.get(plan, self.ai_monthly_tokens)
 
     def require(self, *fields: str) -> None:
         """Fail unless at least one of ``fields`` is set (call at cold start of the code that needs it)."""

@@ -34,3 +34,10 @@ def like_pattern(pattern: str) -> tuple[str, bool]:
     if pattern.endswith(".*"):
         return pattern[:-1], True
     return pattern, False
+
+
+# Event types of the AI assistant (resource type ``ai_run``): a run was asked for (the AI worker's
+# queue is fed from it, hearth.outbox.channels), and it ended.
+AI_RUN_QUEUED = "ai.run.queued"
+AI_RUN_COMPLETED = "ai.run.completed"
+AI_RUN_FAILED = "ai.run.failed"

@@ -77,6 +77,7 @@ STACK_PARAMETERS: dict[str, StackParameter] = {
         *_queue("WebhookDeliveryQueue"),
         *_queue("WebhookRetryQueue"),
         *_queue("WebhookRetryDeadLetterQueue"),
+        *_queue("AiRunQueue"),
         StackParameter(
             "AuditAnchorBucket",
             Ref("AuditAnchorBucket"),
@@ -176,6 +177,7 @@ GRANTS: dict[str, Grant] = {
     "webhook_dead_letter_queue": _send_to(
         "WebhookRetryDeadLetterQueue", "HEARTH_WEBHOOK_DEAD_LETTER_QUEUE_URL"
     ),
+    "ai_run_queue": _send_to("AiRunQueue", "HEARTH_AI_RUN_QUEUE_URL"),
     # Anchors are written (never read, replaced or deleted: Object Lock keeps each one) under the
     # anchor prefix only; the verifier lists that prefix and reads nothing else.
     "audit_anchor_write": Grant(

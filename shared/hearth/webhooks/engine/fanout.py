@@ -1,5 +1,8 @@
 """Fan-out: a committed event from the dispatch queue becomes one delivery per endpoint of its
 org whose filter selects it; fresh deliveries to healthy endpoints go straight to the main lane.
+An event whose type feeds a work queue (``hearth.outbox.channels``: ``ai.run.queued`` -> the AI
+worker's queue) is also sent there; when that queue refuses it, the dispatch record fails and SQS
+delivers it again.
 
 Relaying an event twice changes nothing: deliveries are unique per (endpoint, event), and only
 deliveries no message was sent for yet are sent (a consumer that died between the insert and the
@@ -16,6 +19,7 @@ from hearth import clock, db, queues
 from hearth.events import store as events_store
 from hearth.events.types import patterns_matching
 from hearth.observability import logger
+from hearth.outbox import channels
 from hearth.outbox.messages import DispatchMessage
 from hearth.settings import settings
 from hearth.webhooks.engine.messages import DeliveryMessage
@@ -38,6 +42,7 @@ def dispatch(message: DispatchMessage) -> int:
             conn, event_id=message.event_id, event_type=event["type"], endpoints=endpoints, now=now
         )
         unsent = deliveries_store.unsent_of_event(conn, message.event_id)
+    channels.route(message.org_id, event["type"], event["resource_id"])
     queue_url = settings().webhook_delivery_queue_url
     if not unsent or not queue_url:
         return 0
