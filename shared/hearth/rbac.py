@@ -108,6 +108,16 @@ _TABLE: dict[str, tuple[Scope | None, Scope | None, Scope | None, Scope | None]]
     # Provider credentials: admin-level to read too (which providers are wired, which accounts).
     "integrations:read": (_A, _A, None, None),
     "integrations:write": (_A, _A, None, None),
+    # -- AI assistant ----------------------------------------------------------------------------
+    # Runs spend the org's token allowance: members and up ask, and see and apply their own runs;
+    # admins see and apply all. Viewers have no AI (a viewer reads the CRM, it does not spend).
+    # Settings (what is redacted) are read by members, changed by admins.
+    "ai_runs:read": (_A, _A, _O, None),
+    "ai_runs:create": (_A, _A, _A, None),
+    "ai_runs:apply": (_A, _A, _O, None),
+    "ai_usage:read": (_A, _A, _O, None),  # own: members see the org's totals, their own runs
+    "ai_settings:read": (_A, _A, _A, None),
+    "ai_settings:update": (_A, _A, None, None),
 }
 
 _ORDER = (Role.OWNER, Role.ADMIN, Role.MEMBER, Role.VIEWER)
