@@ -131,3 +131,166 @@ def test_anthropic_errors_and_overload(standins: StandIns) -> None:
     )
     assert message.content[0].text
     assert [r.status for r in standin.requests[: len(standin.requests) - before]] == [200, 529]
+
+
+SEARCH_TOOLS = [
+    {
+        "name": "search_companies",
+        "description": "Companies whose name matches.",
+        "input_schema": {
+            "type": "object",
+            "properties": {"query": {"type": "string"}},
+            "required": ["query"],
+        },
+    },
+    {
+        "name": "search_deals",
+        "description": "Deals whose title matches.",
+        "input_schema": {
+            "type": "object",
+            "properties": {"query": {"type": "string"}, "limit": {"type": "integer", "minimum": 1}},
+            "required": ["query", "limit"],
+        },
+    },
+]
+
+
+def test_anthropic_tool_use_turns(standins: StandIns) -> None:
+    client = claude(standins)
+    question = {"role": "user", "content": 'Which deals mention "Acme Ltd"?'}
+    first = client.messages.create(
+        model="claude-sonnet-4-5", max_tokens=200, tools=SEARCH_TOOLS, messages=[question]
+    )
+    assert first.stop_reason == "tool_use"
+    (call,) = first.content
+    assert call.type == "tool_use"
+    assert call.id.startswith("toolu_")
+    # the rule: the tool named after a noun of the question, its inputs the quoted phrase
+    assert (call.name, call.input) == ("search_deals", {"query": "Acme Ltd", "limit": 1})
+    assistant = {"role": "assistant", "content": [c.model_dump(exclude_none=True) for c in first.content]}
+    result = {
+        "role": "user",
+        "content": [
+            {"type": "tool_result", "tool_use_id": call.id, "content": '[{"title": "Acme renewal"}]'}
+        ],
+    }
+    standins.anthropic.reply_with("Acme renewal is the one.")
+    answer = client.messages.create(
+        model="claude-sonnet-4-5", max_tokens=200, tools=SEARCH_TOOLS, messages=[question, assistant, result]
+    )
+    assert answer.stop_reason == "end_turn"
+    assert answer.content[0].text == "Acme renewal is the one."
+    # a queued call is answered first, whatever the question
+    standins.anthropic.reply_with_tool("search_companies", {"query": "Initech"})
+    queued = client.messages.create(
+        model="claude-sonnet-4-5", max_tokens=200, tools=SEARCH_TOOLS, messages=[question]
+    )
+    assert (queued.content[0].name, queued.content[0].input) == ("search_companies", {"query": "Initech"})
+    # tool_choice none: never a tool call; a tool the choice names: that tool
+    none = client.messages.create(
+        model="claude-sonnet-4-5",
+        max_tokens=200,
+        tools=SEARCH_TOOLS,
+        tool_choice={"type": "none"},
+        messages=[question],
+    )
+    assert none.stop_reason == "end_turn"
+    assert none.content[0].type == "text"
+    forced = client.messages.create(
+        model="claude-sonnet-4-5",
+        max_tokens=200,
+        tools=SEARCH_TOOLS,
+        tool_choice={"type": "tool", "name": "search_companies"},
+        messages=[question],
+    )
+    assert forced.content[0].name == "search_companies"
+
+
+def test_anthropic_refuses_tool_turns_that_do_not_pair(standins: StandIns) -> None:
+    client = claude(standins)
+    question = {"role": "user", "content": "Which deals?"}
+    stray = {
+        "role": "user",
+        "content": [{"type": "tool_result", "tool_use_id": "toolu_none", "content": "[]"}],
+    }
+    with pytest.raises(anthropic.BadRequestError) as unexpected:
+        client.messages.create(
+            model="claude-sonnet-4-5",
+            max_tokens=50,
+            tools=SEARCH_TOOLS,
+            messages=[question, {"role": "assistant", "content": "ok"}, stray],
+        )
+    assert "tool_use_id" in unexpected.value.body["error"]["message"]
+    asked = {
+        "role": "assistant",
+        "content": [{"type": "tool_use", "id": "toolu_1", "name": "search_deals", "input": {}}],
+    }
+    with pytest.raises(anthropic.BadRequestError):
+        client.messages.create(
+            model="claude-sonnet-4-5",
+            max_tokens=50,
+            tools=SEARCH_TOOLS,
+            messages=[question, asked, {"role": "user", "content": "no result"}],
+        )
+    with pytest.raises(anthropic.BadRequestError):
+        client.messages.create(
+            model="claude-sonnet-4-5", max_tokens=50, tools=[{"name": "x"}], messages=[question]
+        )
+
+
+def test_anthropic_answers_the_schema_the_system_prompt_asks_for(standins: StandIns) -> None:
+    schema = {
+        "type": "object",
+        "properties": {
+            "summary": {"type": "string", "maxLength": 60},
+            "key_points": {"type": "array", "items": {"type": "string"}},
+            "due": {"anyOf": [{"type": "string", "format": "date"}, {"type": "null"}]},
+            "extra": {"type": "string"},
+        },
+        "required": ["summary", "key_points", "due"],
+    }
+    message = claude(standins).messages.create(
+        model="claude-sonnet-4-5",
+        max_tokens=200,
+        system="Answer with one JSON object matching this JSON schema:\n" + json.dumps(schema) + "\nThanks.",
+        messages=[{"role": "user", "content": "Ada at <EMAIL_1> wants a call"}],
+    )
+    answer = json.loads(message.content[0].text)
+    assert set(answer) == {"summary", "key_points", "due"}
+    assert "<EMAIL_1>" in answer["summary"]
+    assert len(answer["summary"]) <= 60
+    assert len(answer["key_points"]) == 1
+    assert answer["due"] == "2030-01-01"
+
+
+def test_anthropic_prompt_cache_usage(standins: StandIns) -> None:
+    client = claude(standins)
+    system = [
+        {
+            "type": "text",
+            "text": "A fixed prompt of seven words, cached.",
+            "cache_control": {"type": "ephemeral"},
+        }
+    ]
+    nonce = str(time.time_ns())  # a prefix this stand-in has not seen
+    system[0]["text"] += " " + nonce
+
+    def ask() -> anthropic.types.Usage:
+        return client.messages.create(
+            model="claude-haiku-4-5",
+            max_tokens=20,
+            system=system,  # type: ignore[arg-type]
+            messages=[{"role": "user", "content": "hello there"}],
+        ).usage
+
+    first, second = ask(), ask()
+    assert first.cache_creation_input_tokens == 8  # seven words and the nonce
+    assert first.cache_read_input_tokens == 0
+    assert second.cache_creation_input_tokens == 0
+    assert second.cache_read_input_tokens == 8
+    assert first.input_tokens == second.input_tokens == 2
+    plain = client.messages.create(
+        model="claude-haiku-4-5", max_tokens=20, system="plain", messages=[{"role": "user", "content": "hi"}]
+    ).usage
+    assert (plain.cache_creation_input_tokens, plain.cache_read_input_tokens) == (0, 0)
+    assert plain.input_tokens == 2
