@@ -1,5 +1,6 @@
 """The GitHub stand-in (app JWT auth, installation tokens, signed deliveries) and the Anthropic
-stand-in through the anthropic SDK (messages, models, errors, retries on overload)."""
+stand-in through the anthropic SDK (messages, models, errors, retries on overload, tool turns,
+schema-shaped answers, prompt-cache usage)."""
 
 from __future__ import annotations
 
