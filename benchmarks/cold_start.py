@@ -37,6 +37,7 @@ ENV = {
     "HEARTH_WEBHOOK_DELIVERY_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/deliveries",
     "HEARTH_WEBHOOK_RETRY_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/retries",
     "HEARTH_WEBHOOK_DEAD_LETTER_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/dead",
+    "HEARTH_AI_RUN_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/ai-runs",
     "HEARTH_AUDIT_ANCHOR_BUCKET": "hearth-audit-anchors-123456789012",
     "HEARTH_PUBLIC_BASE_URL": "https://api.example.com",
     "POWERTOOLS_SERVICE_NAME": "hearth",
