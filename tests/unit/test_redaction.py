@@ -3,6 +3,7 @@ round trip, placeholders typed by users, overlaps, Unicode, and linear time on l
 
 from __future__ import annotations
 
+import json
 import re
 import time
 
@@ -76,6 +77,8 @@ def test_each_kind_is_replaced_in_running_text(kind, value):
         "12345678-1234-1234-1234-123456789012",
         "02079460-1b7e-4c5d-8e2f-6a9b0c1d2e3f",
         "2026-01-15T09:30:00Z and 2026-01-15T09:30:00.123456+00:00",
+        '{"at": "2026-12-01T20:33:02.012345+00:00", "minor_units": 4111111111111112}',
+        '{"due_date": "2026-02-03", "budget_minutes": 600, "logged_minutes": 90, "employees": 120}',
         "on 15.01.2026, 01/02/2026 or 2026-01-15 09:30:00",
         "amounts 1250000000 and 2500000000 and 1 250 000 000 and 12,500,000.00",
         "version 0.123456789",
@@ -315,3 +318,22 @@ def test_values_between_separators_never_reach_the_model(value, filler):
     out = Redactor(KINDS).redact(text)
     assert value not in out
     assert re.search(r"<(EMAIL|PHONE|CARD)_\d+>", out)
+
+
+def test_values_after_json_escapes_are_found():
+    # Contexts and tool results are JSON text: a line break before a value is backslash and n.
+    value = {
+        "thread": [
+            {"text": "Best,\nAda\n+44 20 7946 0958\nada@example.com\tDE89 3704 0044 0532 0130 00"},
+            {"text": "card\n4111 1111 1111 1111\rSSN\n123-45-6789\nNINO\fAB 12 34 56 C"},
+        ],
+        "id": "3f6d2a9c-1b7e-4c5d-8e2f-6a9b0c1d2e3f",
+    }
+    text = json.dumps(value, ensure_ascii=False)
+    redactor = Redactor(KINDS)
+    out = redactor.redact(text)
+    for secret in ("7946", "ada@", "DE89", "4111", "123-45", "AB 12"):
+        assert secret not in out, secret
+    assert json.loads(out)["id"] == value["id"]  # still JSON, ids intact
+    assert json.loads(redactor.restore(out)) == value
+    assert redactor.counts() == {"card": 1, "email": 1, "iban": 1, "national_id": 2, "phone": 1}

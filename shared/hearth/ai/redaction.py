@@ -69,17 +69,23 @@ _SPACE = "\t \u00a0\u1680\u2000-\u200a\u202f\u205f\u3000"
 _SPACE_CHARS = "\t \u00a0\u1680\u202f\u205f\u3000" + "".join(chr(c) for c in range(0x2000, 0x200B))
 _DASH = "\\-\u2010\u2011\u2012\u2013\u2212"
 
+
+def _start(excluded: str) -> str:
+    """A value starts after none of ``excluded``, or right after a JSON escape (``\\n``, ``\\t``…:
+    JSON text, such as a context or a tool result, puts a line break before a value as the two
+    characters backslash and n), and never right after a backslash."""
+    return rf"(?:(?<=\\[nrtbf])|(?<![{excluded}]))(?<!\\)"
+
+
 _EMAIL = re.compile(
-    r"(?<![\w.%+\-])"
-    r"[\w%+\-](?:[\w.%+\-]{0,63}+)"
+    _start(r"\w.%+\-") + r"[\w%+\-](?:[\w.%+\-]{0,63}+)"
     r"@"
     r"[\w\-]{1,63}+(?:\.[\w\-]{1,63}+){1,9}+"
     r"(?![\w\-])"
 )
 # A run of digit groups: optional "+" or "(", digits, a separator, … (phones; validated after).
 _PHONE_RUN = re.compile(
-    rf"(?<![\w+@.,/{_DASH}])"
-    rf"\+?\(?\d{{1,6}}\)?(?:[{_SPACE}.{_DASH}]{{0,2}}\(?\d{{1,6}}\)?)*+"
+    _start(rf"\w+@.,/{_DASH}") + rf"\+?\(?\d{{1,6}}\)?(?:[{_SPACE}.{_DASH}]{{0,2}}\(?\d{{1,6}}\)?)*+"
 )
 _SEPARATORS = _SPACE_CHARS + ".-\u2010\u2011\u2012\u2013\u2212"
 _PHONE_GROUP = re.compile(rf"[{_SPACE}.{_DASH}]{{0,2}}\+?\(?\d{{1,6}}\)?")
@@ -88,13 +94,15 @@ _NANP = re.compile(
     rf"(?:\(\d{{3}}\)[{_SPACE}]?|\d{{3}}(?P<sep>[{_SPACE}.{_DASH}]))"
     rf"\d{{3}}[{_SPACE}.{_DASH}]\d{{4}}"
 )
-_CARD_RUN = re.compile(rf"(?<![\w+.,{_DASH}])\d++(?:[{_SPACE}{_DASH}]\d++)*+")
+_CARD_RUN = re.compile(_start(rf"\w+.,{_DASH}") + rf"\d++(?:[{_SPACE}{_DASH}]\d++)*+")
 _CARD_GROUP = re.compile(rf"[{_SPACE}{_DASH}]?\d++")
 _NUMBER_PUNCTUATION = ".,\u2010\u2011\u2012\u2013\u2212-"
-_IBAN_RUN = re.compile(rf"(?<![\w])[A-Za-z]{{2}}\d{{2}}(?:[{_SPACE}]?[A-Za-z0-9]){{10,32}}+")
-_SSN = re.compile(rf"(?<![\w.{_DASH}])(\d{{3}})([{_SPACE}{_DASH}])(\d{{2}})\2(\d{{4}})(?![\w]|[.{_DASH}]\d)")
+_IBAN_RUN = re.compile(_start(r"\w") + rf"[A-Za-z]{{2}}\d{{2}}(?:[{_SPACE}]?[A-Za-z0-9]){{10,32}}+")
+_SSN = re.compile(
+    _start(rf"\w.{_DASH}") + rf"(\d{{3}})([{_SPACE}{_DASH}])(\d{{2}})\2(\d{{4}})(?![\w]|[.{_DASH}]\d)"
+)
 _NINO = re.compile(
-    rf"(?<![\w])([A-CEGHJ-PR-TW-Z])([A-CEGHJ-NPR-TW-Z])[{_SPACE}]?"
+    _start(r"\w") + rf"([A-CEGHJ-PR-TW-Z])([A-CEGHJ-NPR-TW-Z])[{_SPACE}]?"
     rf"(\d{{2}})[{_SPACE}]?(\d{{2}})[{_SPACE}]?(\d{{2}})[{_SPACE}]?([A-D])(?!\w)",
     re.IGNORECASE,
 )
