@@ -40,6 +40,7 @@ ENV = {
     "HEARTH_AI_RUN_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/ai-runs",
     "HEARTH_AUDIT_ANCHOR_BUCKET": "hearth-audit-anchors-123456789012",
     "HEARTH_PUBLIC_BASE_URL": "https://api.example.com",
+    "HEARTH_ANTHROPIC_API_KEY_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:anthropic",
     "POWERTOOLS_SERVICE_NAME": "hearth",
     "POWERTOOLS_TRACE_DISABLED": "true",
     "AWS_DEFAULT_REGION": "us-east-1",

@@ -155,6 +155,11 @@ def test_sensitive_grants_go_only_to_functions_that_declare_them():
         holders("secretsmanager:GetSecretValue", "GitHubWebhookSecretArn")
         == declaring[needs.GITHUB_WEBHOOK_SECRET]
     )
+    assert (
+        holders("secretsmanager:GetSecretValue", "AnthropicApiKeySecretArn")
+        == declaring[needs.ANTHROPIC_API_KEY]
+        == {"AiWorkerFunction"}
+    )
     assert declaring[needs.SYSTEM_DB] == {
         "OutboxSweepFunction",
         "WebhookDispatcherFunction",

@@ -101,3 +101,41 @@ def test_route_modules_stay_light():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert json.loads(out.stdout.strip().splitlines()[-1]) == []
+
+
+def test_only_the_ai_worker_loads_anthropic():
+    """Cold start: the anthropic SDK (its own layer) is loaded by the AI worker alone. Every other
+    function module imports without it, consumers and schedules included (the integration test
+    route, which may call Anthropic, imports it inside the call); the worker does load it, so this
+    check can tell."""
+    import subprocess
+    import sys
+
+    from hearth import needs
+
+    code = (
+        "import sys, json\n"
+        "from hearth_dev.sam.template import load_template\n"
+        "from hearth_dev.sam.functions import load_module\n"
+        "t = load_template()\n"
+        "leaks = []\n"
+        "for name, f in sorted(t.functions.items()):\n"
+        "    if name != 'AiWorkerFunction':\n"
+        "        load_module(f)\n"
+        "        if 'anthropic' in sys.modules and not leaks:\n"
+        "            leaks.append(name)\n"
+        "before = 'anthropic' in sys.modules\n"
+        "load_module(t.functions['AiWorkerFunction'])\n"
+        "print(json.dumps([leaks, before, 'anthropic' in sys.modules]))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == [[], False, True]
+    from hearth_dev.template.declarations import discover
+
+    declaring = {
+        fn.logical_id
+        for functions in discover(ROOT / "functions").values()
+        for fn in functions
+        if needs.ANTHROPIC_SDK in fn.needs
+    }
+    assert declaring == {"AiWorkerFunction", "IntegrationsTestFunction"}
