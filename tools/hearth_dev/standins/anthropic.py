@@ -10,10 +10,10 @@ Point the real SDK at it (``HEARTH_ANTHROPIC_BASE_URL``)::
 
 What it answers, deterministically:
 
-- **Tool use.** When the request offers ``tools`` (and ``tool_choice`` is not ``none``) and the
-  last user turn is not a ``tool_result``, the answer is a ``tool_use`` turn (``stop_reason``
-  ``tool_use``): the next call queued with :meth:`AnthropicStandIn.reply_with_tool`, else, when no
-  text reply is queued either, a tool chosen by a rule: the first tool whose name's last word
+- **Tool use.** When the request offers ``tools`` (and ``tool_choice`` is not ``none``), the
+  answer is a ``tool_use`` turn (``stop_reason`` ``tool_use``) calling the next tool queued with
+  :meth:`AnthropicStandIn.reply_with_tool`; with none queued, when the last user turn is not a
+  ``tool_result`` and no text reply is queued either, a tool chosen by a rule: the first tool whose name's last word
   (``search_deals`` -> ``deal``) appears in the question, else the first tool; its required string
   inputs are the question's first quoted phrase (or the question itself). A ``tool_result`` turn
   must answer every ``tool_use`` of the turn before it (else 400, as the API answers).
@@ -302,10 +302,10 @@ class AnthropicStandIn(StandIn):
         content: list[dict[str, Any]]
         with self._replies_lock:
             call: tuple[str, dict[str, Any]] | None = None
-            if tools and choice.get("type") != "none" and not after_tool:
+            if tools and choice.get("type") != "none":
                 if self.tool_calls:
                     call = self.tool_calls.popleft()
-                elif not self.replies or choice.get("type") in ("any", "tool"):
+                elif not after_tool and (not self.replies or choice.get("type") in ("any", "tool")):
                     forced = str(choice.get("name")) if choice.get("type") == "tool" else None
                     call = _rule_tool(tools, question, forced)
             text = self.replies.popleft() if call is None and self.replies else None
