@@ -84,3 +84,16 @@ def test_the_database_needs_a_url_or_a_secret(fresh):
     fresh.delenv("HEARTH_DATABASE_URL")
     with pytest.raises(ConfigurationError, match="HEARTH_DATABASE_URL or HEARTH_DB_SECRET_ARN"):
         db.conninfo("app")
+
+
+def test_the_plain_anthropic_key_is_for_local_and_test_only(fresh):
+    fresh.setenv("HEARTH_ANTHROPIC_API_KEY", "sk-ant-local")
+    assert settings().anthropic_api_key == "sk-ant-local"
+    settings.cache_clear()
+    fresh.setenv("HEARTH_STAGE", "prod")
+    fresh.delenv("HEARTH_JWT_DEV_SECRET")
+    with pytest.raises(ConfigurationError, match="HEARTH_ANTHROPIC_API_KEY_SECRET_ARN"):
+        settings()
+    fresh.delenv("HEARTH_ANTHROPIC_API_KEY")
+    fresh.setenv("HEARTH_ANTHROPIC_API_KEY_SECRET_ARN", "arn:aws:secretsmanager:eu-west-1:1:secret:anthropic")
+    assert settings().anthropic_api_key_secret_arn.endswith(":anthropic")
