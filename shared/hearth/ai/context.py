@@ -104,7 +104,7 @@ class SubjectUnreadable(ContextError):
 class SubjectGone(ContextError):
     """The subject is not a live record of the org (deleted, or never one of its records)."""
 
-    code: ClassVar[str] = "subject_not_found"
+    code: ClassVar[str] = "subject_gone"
 
 
 class NoThread(ContextError):

@@ -118,7 +118,7 @@ def test_another_orgs_subject_and_a_deleted_one_fail_the_run(client, tenant, crm
     theirs = other.company()
     with pytest.raises(SubjectGone) as gone:
         _build(_reader(tenant), "summarize", {"type": "company", "id": theirs["id"]})
-    assert gone.value.code == "subject_not_found"
+    assert gone.value.code == "subject_gone"
     deleted = crm.deal()
     assert client.delete(f"/v1/deals/{deleted['id']}", auth=tenant.key_auth).status == 204
     with pytest.raises(SubjectGone):
