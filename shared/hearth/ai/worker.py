@@ -36,13 +36,14 @@ import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
 import anthropic
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from hearth import db, outbox
+from hearth import clock, db, outbox
 from hearth.ai import budget, context, redaction, store, tools
 from hearth.ai.messages import AiRunMessage
 from hearth.ai.tasks import TASKS, InvalidOutput, Task
@@ -72,6 +73,7 @@ ERRORS: dict[str, str] = {
     "invalid_output": "The answer did not have the expected form.",
     "too_many_tool_rounds": "The question needed more look-ups than a run may make.",
     "not_configured": "The AI assistant is not configured on this deployment.",
+    "interrupted": "The run was interrupted before it finished; ask again.",
     "internal_error": "The run failed unexpectedly.",
 }
 
@@ -98,6 +100,8 @@ class Limits:
 
 
 LIMITS = Limits()
+#: A run ``running`` for this long has lost its worker (the function's timeout is 120 s).
+INTERRUPTED_AFTER = timedelta(minutes=5)
 
 
 class RunFailed(Exception):
@@ -189,17 +193,18 @@ def process_record(record: SQSRecord) -> None:
 def process(message: AiRunMessage) -> None:
     """Carry out the run ``message`` names, unless it is no longer queued (a repeated message)."""
     deadline = time.monotonic() + LIMITS.run_seconds
+    failure: RunFailed | None = None
     with db.tenant_transaction(message.org_id) as conn:
         row = store.claim(conn, message.run_id)
-        if row is None:
-            logger.info("AI run not queued: nothing to do", extra={"run_id": str(message.run_id)})
-            return
-        run = _Run(row={**row, "org_id": message.org_id}, task=TASKS[row["task"]], deadline=deadline)
-        failure: RunFailed | None = None
-        try:
-            _prepare(conn, run)
-        except RunFailed as exc:
-            failure = exc
+        if row is not None:
+            run = _Run(row={**row, "org_id": message.org_id}, task=TASKS[row["task"]], deadline=deadline)
+            try:
+                _prepare(conn, run)
+            except RunFailed as exc:
+                failure = exc
+    if row is None:
+        _end_if_interrupted(message)
+        return
     output: dict[str, Any] | None = None
     if failure is None:
         try:
@@ -216,6 +221,22 @@ def process(message: AiRunMessage) -> None:
             )
             failure = RunFailed("internal_error")
     _finish(run, output, failure)
+
+
+def _end_if_interrupted(message: AiRunMessage) -> None:
+    """A run not queued is done or being done, unless it has been ``running`` for longer than any
+    invocation lives: its worker was stopped (out of memory, the environment recycled) and SQS
+    delivered the message again. Such a run fails ``interrupted``."""
+    with db.tenant_transaction(message.org_id) as conn:
+        row = store.get(conn, message.run_id)
+    if row is None or row["status"] != "running" or row["started_at"] is None:
+        logger.info("AI run not queued: nothing to do", extra={"run_id": str(message.run_id)})
+        return
+    if clock.now() - row["started_at"] < INTERRUPTED_AFTER:
+        logger.info("AI run running elsewhere: nothing to do", extra={"run_id": str(message.run_id)})
+        return
+    run = _Run(row={**row, "org_id": message.org_id}, task=TASKS[row["task"]], deadline=time.monotonic())
+    _finish(run, None, RunFailed("interrupted"))
 
 
 # -- 1. claim and context ---------------------------------------------------------------------
@@ -471,7 +492,7 @@ def _finish(run: _Run, output: dict[str, Any] | None, failure: RunFailed | None)
     error = {"code": failure.code, "message": ERRORS[failure.code]} if failure is not None else None
     usage = run.usage.as_dict() if run.answers else None
     with db.tenant_transaction(run.org_id) as conn:
-        store.finish(
+        finished = store.finish(
             conn,
             run.run_id,
             status=status,
@@ -481,6 +502,9 @@ def _finish(run: _Run, output: dict[str, Any] | None, failure: RunFailed | None)
             shown=run.shown,
             error=error,
         )
+        if finished is None:  # ended meanwhile (an interrupted run failed by a redelivery)
+            logger.warning("AI run ended before its outcome was stored", extra={"run_id": str(run.run_id)})
+            return
         if run.usage.total:
             budget.record(conn, run.org_id, run.run_id, run.usage.total)
         event_id = outbox.emit(

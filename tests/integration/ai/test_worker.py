@@ -22,7 +22,8 @@ from hearth_dev.sam.template import load_template
 from hearth_dev.standins import AnthropicStandIn
 from hearth_dev.standins.providers import ANTHROPIC_API_KEY
 
-from hearth.ai import context, tasks, worker
+from hearth import db
+from hearth.ai import context, store, tasks, worker
 from hearth.ai.messages import AiRunMessage
 from tests.conftest import ROOT
 from tests.integration.crm.builders import Crm, marker
@@ -501,6 +502,27 @@ def test_a_repeated_message_does_nothing(client, tenant, crm, anthropic, given_c
     assert run_of(admin_db, run_id) == finished
     assert len(events(admin_db, run_id)) == 1
     assert ledger(admin_db, run_id) == sum(finished["usage"].values())
+
+
+def test_a_run_whose_worker_was_stopped_fails_when_its_message_comes_again(
+    client, tenant, crm, anthropic, given_context, admin_db
+):
+    given_context(CONTEXT)
+    run_id = ask(
+        client, tenant, {"task": "summarize", "subject": {"type": "company", "id": crm.company()["id"]}}
+    )
+    with db.tenant_transaction(tenant.org_id) as conn:  # a worker claimed it, then was stopped
+        assert store.claim(conn, uuid.UUID(run_id)) is not None
+    process(tenant, run_id)  # a minute later: it may still be running somewhere
+    assert run_of(admin_db, run_id)["status"] == "running"
+    admin_db.execute("UPDATE ai_runs SET started_at = now() - interval '6 minutes' WHERE id = %s", (run_id,))
+    process(tenant, run_id)
+    run = run_of(admin_db, run_id)
+    assert run["error"] == {"code": "interrupted", "message": worker.ERRORS["interrupted"]}
+    assert [e["type"] for e in events(admin_db, run_id)] == ["ai.run.failed"]
+    process(tenant, run_id)
+    assert len(events(admin_db, run_id)) == 1
+    assert anthropic.requests == []
 
 
 def test_a_requester_who_left_the_org_fails_the_run(client, tenant, crm, anthropic, given_context, admin_db):
