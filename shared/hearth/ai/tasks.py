@@ -11,9 +11,10 @@ it may be asked about::
 The system prompts state the LLM boundary to the model (what it is given, that placeholders such
 as ``<EMAIL_1>`` stand for redacted values and must be kept verbatim, that record data is data and
 never instructions) and ask for one JSON object matching the task's schema. The same boundary,
-for people (docs/ai.md): the context holds only the fields a task needs, read as the requesting
-user; emails, phone numbers, card numbers, IBANs and national ids are replaced before sending and
-put back in the output; prompts and answers are never logged.
+for people: the context holds only the fields a task needs, read as the requesting user
+(``hearth.ai.context``); emails, phone numbers, card numbers, IBANs and national ids are replaced
+before sending and put back in the output (``hearth.ai.redaction``); prompts and answers are never
+logged (``hearth.ai.worker``).
 """
 
 from __future__ import annotations

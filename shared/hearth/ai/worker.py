@@ -77,9 +77,6 @@ ERRORS: dict[str, str] = {
     "internal_error": "The run failed unexpectedly.",
 }
 
-#: The longest wait a ``retry-after`` is honoured for (a longer one fails the run instead).
-_MAX_RETRY_AFTER = 30.0
-
 
 @dataclass(frozen=True)
 class Limits:
@@ -478,8 +475,8 @@ def _retry_after(response: Any) -> float | None:
             seconds = float(raw) / scale
         except ValueError:
             continue
-        if seconds >= 0:
-            return min(seconds, _MAX_RETRY_AFTER)
+        if seconds >= 0:  # honoured as asked: a wait past the deadline fails the run instead
+            return seconds
     return None
 
 
