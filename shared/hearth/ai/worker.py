@@ -97,6 +97,18 @@ class Limits:
 
 
 LIMITS = Limits()
+#: The stop reasons the Messages API documents (stored and logged; any other is stored "other").
+STOP_REASONS = frozenset(
+    {
+        "end_turn",
+        "max_tokens",
+        "stop_sequence",
+        "tool_use",
+        "pause_turn",
+        "refusal",
+        "model_context_window_exceeded",
+    }
+)
 #: A run ``running`` for this long has lost its worker (the function's timeout is 120 s).
 INTERRUPTED_AFTER = timedelta(minutes=5)
 
@@ -284,7 +296,7 @@ def _converse(run: _Run) -> dict[str, Any]:
         reply = _create(client, run, {**request, "messages": messages, "max_tokens": max_tokens})
         run.answers += 1
         run.usage.add(reply.usage)
-        run.stop_reason = reply.stop_reason
+        run.stop_reason = reply.stop_reason if reply.stop_reason in STOP_REASONS else "other"
         calls = [b for b in reply.content if b.type == "tool_use"]
         if reply.stop_reason == "tool_use" and calls:
             if not task.uses_tools or last_round:
@@ -303,7 +315,7 @@ def _converse(run: _Run) -> dict[str, Any]:
         except InvalidOutput:
             # That it failed, never where or what it said (even key names come from the model).
             logger.info(
-                "AI run answer rejected", extra={"run_id": str(run.run_id), "stop_reason": reply.stop_reason}
+                "AI run answer rejected", extra={"run_id": str(run.run_id), "stop_reason": run.stop_reason}
             )
             raise RunFailed("invalid_output") from None
         return _restored(run, parsed)
