@@ -8,7 +8,7 @@ import json
 import httpx
 import pytest
 
-from hearth.ai import worker
+from hearth.ai import provider
 from hearth.ai.tasks import TASKS, InvalidOutput
 
 
@@ -86,15 +86,15 @@ def test_provider_errors_are_read_by_status_and_kind():
     }
     for (status, kind), expected in cases.items():
         body = {"type": "error", "error": {"type": kind, "message": "m"}}
-        assert worker._classify(_status_error(status, body)) == expected, (status, kind)
+        assert provider.classify(_status_error(status, body)) == expected, (status, kind)
 
 
 def test_retry_after_in_seconds_or_milliseconds():
     def response(headers: dict[str, str]) -> httpx.Response:
         return httpx.Response(429, headers=headers)
 
-    assert worker._retry_after(response({"retry-after": "3"})) == 3.0
-    assert worker._retry_after(response({"retry-after-ms": "1500", "retry-after": "9"})) == 1.5
-    assert worker._retry_after(response({"retry-after": "Wed, 21 Oct 2015 07:28:00 GMT"})) is None
-    assert worker._retry_after(response({})) is None
-    assert worker._retry_after(response({"retry-after": "120"})) == 120.0  # the deadline decides
+    assert provider.retry_after(response({"retry-after": "3"})) == 3.0
+    assert provider.retry_after(response({"retry-after-ms": "1500", "retry-after": "9"})) == 1.5
+    assert provider.retry_after(response({"retry-after": "Wed, 21 Oct 2015 07:28:00 GMT"})) is None
+    assert provider.retry_after(response({})) is None
+    assert provider.retry_after(response({"retry-after": "120"})) == 120.0  # the deadline decides

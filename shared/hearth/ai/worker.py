@@ -8,9 +8,9 @@
    (``hearth.ai.context``: RLS and RBAC of the requester) and read the org's budget left.
 2. **Redact** the context and the instructions (``hearth.ai.redaction``, the kinds the org
    redacts): emails, phones, cards, IBANs and national ids become ``<EMAIL_1>``... placeholders.
-3. **Ask Anthropic** (the Messages API through the ``anthropic`` SDK, the platform key, the model
-   of ``HEARTH_ANTHROPIC_MODEL``): the task's fixed system prompt marked for prompt caching, the
-   redacted context as the user turn. ``ask`` may call the read-only tools
+3. **Ask Anthropic** (``hearth.ai.provider``: the Messages API through the ``anthropic`` SDK, the
+   platform key, the model of ``HEARTH_ANTHROPIC_MODEL``): the task's fixed system prompt marked
+   for prompt caching, the redacted context as the user turn. ``ask`` may call the read-only tools
    (``hearth.ai.tools``), each in a tenant transaction as the requester, their results redacted
    too, for at most :attr:`Limits.tool_rounds` rounds; the last turn may not call a tool.
    429, 529 and other temporary answers are retried honouring ``retry-after``, within a hard
@@ -29,10 +29,7 @@ failure is one of :data:`ERRORS`.
 from __future__ import annotations
 
 import json
-import logging
 import math
-import random
-import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -40,21 +37,15 @@ from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
-import anthropic
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from hearth import clock, db, outbox
-from hearth.ai import budget, context, redaction, store, tools
+from hearth.ai import budget, context, provider, redaction, store, tools
 from hearth.ai.messages import AiRunMessage
 from hearth.ai.tasks import TASKS, InvalidOutput, Task
 from hearth.members import store as members_store
 from hearth.observability import logger
 from hearth.settings import ConfigurationError, settings
-
-# The SDK logs every request's options (the prompt, the context) at DEBUG, and httpx each call at
-# INFO: neither may reach the logs, whatever level the function logs at (or ANTHROPIC_LOG says).
-for _name in ("anthropic", "httpx", "httpcore"):
-    logging.getLogger(_name).setLevel(logging.WARNING)
 
 #: Sanitised failures: the code a failed run carries, and the message shown with it.
 ERRORS: dict[str, str] = {
@@ -97,18 +88,6 @@ class Limits:
 
 
 LIMITS = Limits()
-#: The stop reasons the Messages API documents (stored and logged; any other is stored "other").
-STOP_REASONS = frozenset(
-    {
-        "end_turn",
-        "max_tokens",
-        "stop_sequence",
-        "tool_use",
-        "pause_turn",
-        "refusal",
-        "model_context_window_exceeded",
-    }
-)
 #: A run ``running`` for this long has lost its worker (the function's timeout is 120 s).
 INTERRUPTED_AFTER = timedelta(minutes=5)
 
@@ -168,7 +147,6 @@ class _Run:
     budget_left: int = 0
     usage: Usage = field(default_factory=Usage)
     shown: list[dict[str, str]] = field(default_factory=list)
-    calls: int = 0
     answers: int = 0
     rounds: int = 0
     stop_reason: str | None = None
@@ -278,7 +256,7 @@ def _converse(run: _Run) -> dict[str, Any]:
     assert run.redactor is not None
     assert run.reader is not None
     task = run.task
-    client = _client()
+    client = provider.client(LIMITS.call_seconds)
     request: dict[str, Any] = {
         "model": settings().anthropic_model,
         # Prompt caching: the fixed system prompt (and the tool definitions before it) is the
@@ -296,7 +274,7 @@ def _converse(run: _Run) -> dict[str, Any]:
         reply = _create(client, run, {**request, "messages": messages, "max_tokens": max_tokens})
         run.answers += 1
         run.usage.add(reply.usage)
-        run.stop_reason = reply.stop_reason if reply.stop_reason in STOP_REASONS else "other"
+        run.stop_reason = reply.stop_reason if reply.stop_reason in provider.STOP_REASONS else "other"
         calls = [b for b in reply.content if b.type == "tool_use"]
         if reply.stop_reason == "tool_use" and calls:
             if not task.uses_tools or last_round:
@@ -379,117 +357,20 @@ def _estimate_input_tokens(request: dict[str, Any], messages: list[dict[str, Any
     return math.ceil(size / 3)
 
 
-# -- the provider -------------------------------------------------------------------------------
-
-_client_lock = threading.Lock()
-_clients: dict[tuple[str, str], anthropic.Anthropic] = {}
-
-
-def _client() -> anthropic.Anthropic:
-    """The environment's Anthropic client for the current key (a rotated key makes a new one).
-    The SDK does not retry: :func:`_create` does, within the run's deadline."""
-    key = api_key()
-    base_url = settings().anthropic_base_url
-    with _client_lock:
-        client = _clients.get((key, base_url))
-        if client is None:
-            _clients.clear()
-            client = _clients[(key, base_url)] = anthropic.Anthropic(
-                api_key=key, base_url=base_url, max_retries=0, timeout=LIMITS.call_seconds
-            )
-        return client
-
-
-def api_key() -> str:
-    """The platform's Anthropic key: Secrets Manager through Powertools on AWS (the secret is the
-    key, or JSON ``{"api_key": ...}``; read again after five minutes), the setting locally."""
-    cfg = settings()
-    if cfg.anthropic_api_key_secret_arn:
-        from aws_lambda_powertools.utilities import parameters
-
-        value = str(parameters.get_secret(cfg.anthropic_api_key_secret_arn, max_age=300)).strip()
-        if value.startswith("{"):
-            try:
-                value = str(json.loads(value)["api_key"]).strip()
-            except (ValueError, KeyError, TypeError):
-                raise ConfigurationError('the Anthropic API key secret must hold {"api_key": ...}') from None
-        if not value:
-            raise ConfigurationError("the Anthropic API key secret is empty")
-        return value
-    if cfg.anthropic_api_key:
-        return cfg.anthropic_api_key
-    raise ConfigurationError(
-        "missing configuration: set HEARTH_ANTHROPIC_API_KEY_SECRET_ARN or HEARTH_ANTHROPIC_API_KEY"
-    )
-
-
-def _create(client: anthropic.Anthropic, run: _Run, request: dict[str, Any]) -> Any:
-    """One Messages call, retried on what the provider says is temporary (429, 529, 5xx, no
-    connection), waiting what ``retry-after`` says, else backing off; never past the deadline."""
-    attempt = 0
-    while True:
-        budget_seconds = run.seconds_left() - LIMITS.margin_seconds
-        if budget_seconds < 1:
-            raise RunFailed("timeout")
-        run.calls += 1
-        try:
-            return client.messages.create(**request, timeout=min(LIMITS.call_seconds, budget_seconds))
-        except anthropic.APITimeoutError:
-            raise RunFailed("timeout") from None
-        except anthropic.APIConnectionError:
-            code, wait = "provider_unreachable", None
-        except anthropic.APIStatusError as exc:
-            code, temporary = _classify(exc)
-            if not temporary:
-                logger.warning(
-                    "the AI provider refused the request",
-                    extra={"run_id": str(run.run_id), "status": exc.status_code},
-                )
-                raise RunFailed(code) from None
-            wait = _retry_after(exc.response)
-        attempt += 1
-        pause = wait if wait is not None else min(8.0, 0.5 * 2**attempt) * (0.5 + random.random() / 2)  # noqa: S311
-        if attempt >= LIMITS.attempts or pause > run.seconds_left() - LIMITS.margin_seconds - 1:
-            raise RunFailed(code)
-        logger.info(
-            "AI provider busy: retrying",
-            extra={"run_id": str(run.run_id), "code": code, "attempt": attempt, "wait_seconds": pause},
+def _create(client: provider.Client, run: _Run, request: dict[str, Any]) -> Any:
+    """One Messages call of the run, retried within its deadline (``hearth.ai.provider``)."""
+    try:
+        return provider.create(
+            client,
+            request,
+            deadline=run.deadline,
+            call_seconds=LIMITS.call_seconds,
+            attempts=LIMITS.attempts,
+            margin_seconds=LIMITS.margin_seconds,
+            run_id=run.run_id,
         )
-        time.sleep(pause)
-
-
-def _classify(exc: anthropic.APIStatusError) -> tuple[str, bool]:
-    """A provider error answer as (code, temporary)."""
-    kind = ""
-    if isinstance(exc.body, dict):
-        error = exc.body.get("error")
-        kind = str(error.get("type", "")) if isinstance(error, dict) else ""
-    status = exc.status_code
-    if status == 429 or kind == "rate_limit_error":
-        return "provider_rate_limited", True
-    if status == 529 or kind == "overloaded_error":
-        return "provider_overloaded", True
-    if status in (408, 504):
-        return "timeout", True
-    if status >= 500:
-        return "provider_error", True
-    return "provider_error", False
-
-
-def _retry_after(response: Any) -> float | None:
-    """Seconds the provider asks to wait (``retry-after-ms`` or ``retry-after`` in seconds)."""
-    headers = getattr(response, "headers", None) or {}
-    for name, scale in (("retry-after-ms", 1000.0), ("retry-after", 1.0)):
-        raw = headers.get(name)
-        if raw is None:
-            continue
-        try:
-            seconds = float(raw) / scale
-        except ValueError:
-            continue
-        if seconds >= 0:  # honoured as asked: a wait past the deadline fails the run instead
-            return seconds
-    return None
+    except provider.ProviderFailed as exc:
+        raise RunFailed(exc.code) from None
 
 
 # -- 3. the outcome -----------------------------------------------------------------------------
@@ -545,7 +426,7 @@ def _finish(run: _Run, output: dict[str, Any] | None, failure: RunFailed | None)
             "task": run.task.name,
             "status": status,
             "code": failure.code if failure is not None else None,
-            "calls": run.calls,
+            "answers": run.answers,
             "tool_rounds": run.rounds,
             "shown": len(run.shown),
             "tokens": run.usage.total,

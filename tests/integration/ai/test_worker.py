@@ -23,8 +23,9 @@ from hearth_dev.standins import AnthropicStandIn
 from hearth_dev.standins.providers import ANTHROPIC_API_KEY
 
 from hearth import db
-from hearth.ai import context, store, tasks, worker
+from hearth.ai import context, provider, store, tasks, worker
 from hearth.ai.messages import AiRunMessage
+from hearth.settings import ConfigurationError
 from tests.conftest import ROOT
 from tests.integration.crm.builders import Crm, marker
 
@@ -51,7 +52,8 @@ def anthropic(standin: AnthropicStandIn, monkeypatch: pytest.MonkeyPatch) -> Ant
         update={"anthropic_base_url": standin.url, "anthropic_api_key": ANTHROPIC_API_KEY}
     )
     monkeypatch.setattr(worker, "settings", lambda: cfg)
-    worker._clients.clear()
+    monkeypatch.setattr(provider, "settings", lambda: cfg)
+    provider._clients.clear()
     return standin
 
 
@@ -633,17 +635,17 @@ def test_the_platform_key_comes_from_secrets_manager_on_aws(monkeypatch):
             cfg = base.model_copy(
                 update={"anthropic_api_key_secret_arn": arn, "anthropic_api_key": "ignored"}
             )
-            monkeypatch.setattr(worker, "settings", lambda cfg=cfg: cfg)
-            assert worker.api_key() == expected
+            monkeypatch.setattr(provider, "settings", lambda cfg=cfg: cfg)
+            assert provider.api_key() == expected
         cfg = base.model_copy(update={"anthropic_api_key_secret_arn": broken})
-        monkeypatch.setattr(worker, "settings", lambda: cfg)
-        with pytest.raises(worker.ConfigurationError):
-            worker.api_key()
+        monkeypatch.setattr(provider, "settings", lambda: cfg)
+        with pytest.raises(ConfigurationError):
+            provider.api_key()
         parameters.clear_caches()
     cfg = base.model_copy(update={"anthropic_api_key_secret_arn": None, "anthropic_api_key": None})
-    monkeypatch.setattr(worker, "settings", lambda: cfg)
-    with pytest.raises(worker.ConfigurationError, match="HEARTH_ANTHROPIC_API_KEY"):
-        worker.api_key()
+    monkeypatch.setattr(provider, "settings", lambda: cfg)
+    with pytest.raises(ConfigurationError, match="HEARTH_ANTHROPIC_API_KEY"):
+        provider.api_key()
 
 
 # -- the consumer, and the real context and tools --------------------------------------------------
