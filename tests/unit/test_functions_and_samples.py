@@ -139,3 +139,23 @@ def test_only_the_ai_worker_loads_anthropic():
         if needs.ANTHROPIC_SDK in fn.needs
     }
     assert declaring == {"AiWorkerFunction", "IntegrationsTestFunction"}
+
+
+def test_the_anthropic_sdk_is_imported_in_two_places_only():
+    """Statically: the AI provider module (the worker's) and the integration test's call (inside
+    the function that tests a key) are the only imports of the anthropic SDK in deployed code."""
+    import ast
+
+    importers = set()
+    for path in [*(ROOT / "shared").rglob("*.py"), *(ROOT / "functions").rglob("*.py")]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
+            if any(n == "anthropic" or n.startswith("anthropic.") for n in names):
+                importers.add(str(path.relative_to(ROOT)))
+    assert importers == {"shared/hearth/ai/provider.py", "shared/hearth/integrations/providers.py"}
