@@ -295,3 +295,24 @@ def test_anthropic_prompt_cache_usage(standins: StandIns) -> None:
     ).usage
     assert (plain.cache_creation_input_tokens, plain.cache_read_input_tokens) == (0, 0)
     assert plain.input_tokens == 2
+
+
+def test_anthropic_tool_rule_reads_the_question_of_a_context_document(standins: StandIns) -> None:
+    optional_query = [
+        {
+            "name": "search_companies",
+            "input_schema": {
+                "type": "object",
+                "properties": {"query": {"anyOf": [{"type": "string"}, {"type": "null"}], "default": None}},
+            },
+        }
+    ]
+    document = {"task": "ask", "today": "2030-01-01", "question": 'Which companies are called "Acme Ltd"?'}
+    message = claude(standins).messages.create(
+        model="claude-sonnet-4-5",
+        max_tokens=100,
+        tools=optional_query,  # type: ignore[arg-type]
+        messages=[{"role": "user", "content": "The context, as JSON:\n" + json.dumps(document)}],
+    )
+    (call,) = message.content
+    assert (call.name, call.input) == ("search_companies", {"query": "Acme Ltd"})

@@ -13,10 +13,12 @@ What it answers, deterministically:
 - **Tool use.** When the request offers ``tools`` (and ``tool_choice`` is not ``none``), the
   answer is a ``tool_use`` turn (``stop_reason`` ``tool_use``) calling the next tool queued with
   :meth:`AnthropicStandIn.reply_with_tool`; with none queued, when the last user turn is not a
-  ``tool_result`` and no text reply is queued either, a tool chosen by a rule: the first tool whose name's last word
-  (``search_deals`` -> ``deal``) appears in the question, else the first tool; its required string
-  inputs are the question's first quoted phrase (or the question itself). A ``tool_result`` turn
-  must answer every ``tool_use`` of the turn before it (else 400, as the API answers).
+  ``tool_result`` and no text reply is queued either, a tool chosen by a rule: the first tool
+  whose name's last word (``search_deals`` -> ``deal``) appears in the question, else the first
+  tool; its required string inputs and its ``query``, if it has one, are the question's first
+  quoted phrase (or the question itself; the question is the ``question`` of a JSON document in
+  the user turn, when there is one). A ``tool_result`` turn must answer every ``tool_use``
+  of the turn before it (else 400, as the API answers).
 - **Text.** The next of :attr:`AnthropicStandIn.replies` when some are queued; else, when the
   system prompt says "JSON schema:" followed by a schema, a JSON object made from that schema
   (required fields only; strings quote the last user text, so placeholders in it come back);
@@ -143,6 +145,20 @@ def _instance(schema: dict[str, Any], defs: dict[str, Any], text: str, depth: in
     return ("(local stand-in) " + " ".join(text.split()))[: max(1, min(limit, 200))]
 
 
+def _question_in(text: str) -> str:
+    """The question of a user turn: the ``question`` of the JSON document it holds, if any (a
+    context document), else the whole text."""
+    start = text.find("{")
+    if start >= 0:
+        try:
+            document, _ = json.JSONDecoder().raw_decode(text[start:])
+        except ValueError:
+            document = None
+        if isinstance(document, dict) and isinstance(document.get("question"), str):
+            return str(document["question"])
+    return text
+
+
 def _rule_tool(
     tools: list[dict[str, Any]], question: str, forced: str | None = None
 ) -> tuple[str, dict[str, Any]]:
@@ -165,9 +181,15 @@ def _rule_tool(
     schema = chosen.get("input_schema") or {}
     properties = schema.get("properties", {}) if isinstance(schema, dict) else {}
     arguments: dict[str, Any] = {}
-    for name in schema.get("required", []) if isinstance(schema, dict) else []:
+    wanted = list(schema.get("required", [])) if isinstance(schema, dict) else []
+    if "query" in properties and "query" not in wanted:  # a search is asked what the question names
+        wanted.append("query")
+    for name in wanted:
         spec = properties.get(name, {})
-        arguments[name] = _instance(spec, {}, value) if spec.get("type") != "string" else value
+        takes_text = spec.get("type") == "string" or any(
+            o.get("type") == "string" for o in spec.get("anyOf", [])
+        )
+        arguments[name] = value if takes_text else _instance(spec, {}, value)
     return str(chosen["name"]), arguments
 
 
@@ -307,7 +329,7 @@ class AnthropicStandIn(StandIn):
                     call = self.tool_calls.popleft()
                 elif not after_tool and (not self.replies or choice.get("type") in ("any", "tool")):
                     forced = str(choice.get("name")) if choice.get("type") == "tool" else None
-                    call = _rule_tool(tools, question, forced)
+                    call = _rule_tool(tools, _question_in(question), forced)
             text = self.replies.popleft() if call is None and self.replies else None
         if call is not None:
             content = [
