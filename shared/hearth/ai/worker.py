@@ -168,9 +168,6 @@ class _Run:
                 seen.add(key)
                 self.shown.append({"type": key[0], "id": key[1]})
 
-    def seconds_left(self) -> float:
-        return self.deadline - time.monotonic()
-
 
 def process_record(record: SQSRecord) -> None:
     """One record of the AI run queue (the consumer's record handler)."""
@@ -392,11 +389,11 @@ def _finish(run: _Run, output: dict[str, Any] | None, failure: RunFailed | None)
             shown=run.shown,
             error=error,
         )
+        if run.usage.total:  # spent, whatever became of the run
+            budget.record(conn, run.org_id, run.run_id, run.usage.total)
         if finished is None:  # ended meanwhile (an interrupted run failed by a redelivery)
             logger.warning("AI run ended before its outcome was stored", extra={"run_id": str(run.run_id)})
             return
-        if run.usage.total:
-            budget.record(conn, run.org_id, run.run_id, run.usage.total)
         event_id = outbox.emit(
             conn,
             org_id=run.org_id,

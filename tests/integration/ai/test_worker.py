@@ -527,6 +527,32 @@ def test_a_run_whose_worker_was_stopped_fails_when_its_message_comes_again(
     assert anthropic.requests == []
 
 
+def test_an_outcome_after_the_run_ended_elsewhere_only_counts_its_tokens(
+    client, tenant, crm, anthropic, given_context, admin_db, monkeypatch
+):
+    given_context(CONTEXT)
+    run_id = ask(
+        client, tenant, {"task": "summarize", "subject": {"type": "company", "id": crm.company()["id"]}}
+    )
+    real = provider.create
+
+    def answered_after_the_run_was_failed(*args: Any, **kwargs: Any) -> Any:
+        reply = real(*args, **kwargs)
+        admin_db.execute(
+            "UPDATE ai_runs SET status = 'failed', error = '{\"code\": \"interrupted\"}', finished_at = now()"
+            " WHERE id = %s",
+            (run_id,),
+        )
+        return reply
+
+    monkeypatch.setattr(provider, "create", answered_after_the_run_was_failed)
+    process(tenant, run_id)
+    run = run_of(admin_db, run_id)
+    assert (run["status"], run["error"], run["output"]) == ("failed", {"code": "interrupted"}, None)
+    assert events(admin_db, run_id) == []
+    assert ledger(admin_db, run_id) > 0
+
+
 def test_a_requester_who_left_the_org_fails_the_run(client, tenant, crm, anthropic, given_context, admin_db):
     readers = given_context(CONTEXT)
     member = client.add_member(tenant, "member")
