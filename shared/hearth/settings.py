@@ -74,6 +74,9 @@ class Settings(BaseSettings):
     ai_run_queue_url: str | None = None
     ai_monthly_tokens: int = Field(default=1_000_000, ge=0)
     ai_monthly_tokens_by_plan: dict[str, int] = Field(default_factory=dict)
+    # What a finished run holds of the org's data (instructions, output, records shown) is erased
+    # after this many days (the hourly AiRunRetention schedule).
+    ai_run_retention_days: int = Field(default=30, ge=1)
     # Receivers that answer slower than this are moved to the retry lane (fairness).
     webhook_timeout_seconds: float = Field(default=15.0, gt=0, le=30)
     webhook_slow_seconds: float = Field(default=5.0, gt=0)

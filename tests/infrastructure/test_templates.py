@@ -164,6 +164,7 @@ def test_sensitive_grants_go_only_to_functions_that_declare_them():
         "OutboxSweepFunction",
         "WebhookDispatcherFunction",
         "AuditAnchorFunction",
+        "AiRunRetentionFunction",
     }
     assert holders("s3:PutObject", "AuditAnchorBucketArn") == {"AuditAnchorFunction"}
     assert holders("s3:ListBucket", "AuditAnchorBucketArn") == {"AuditLogsVerifyFunction"}

@@ -206,6 +206,14 @@ def test_the_chain_head_moves_only_through_the_trigger(as_app, tenant, admin_db)
         "UPDATE orgs SET plan = 'enterprise'",
         "UPDATE audit_chain_heads SET last_seq = 0",
         "INSERT INTO audit_logs (org_id, action, resource_type) VALUES (gen_random_uuid(), 'x.y', 'x')",
+        # The AI run retention job erases; it reads no run's content and changes nothing else.
+        "SELECT instructions FROM ai_runs LIMIT 1",
+        "SELECT output FROM ai_runs LIMIT 1",
+        "SELECT * FROM ai_runs LIMIT 1",
+        "UPDATE ai_runs SET status = 'failed'",
+        "UPDATE ai_runs SET usage = NULL",
+        "DELETE FROM ai_runs",
+        "SELECT * FROM ai_usage LIMIT 1",
     ],
 )
 def test_the_system_role_reads_ids_not_payloads(as_system, statement):

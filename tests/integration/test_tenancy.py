@@ -19,6 +19,7 @@ COMMANDS = {"r": "SELECT", "a": "INSERT", "w": "UPDATE", "d": "DELETE"}
 NON_TENANT_LEADING_INDEXES = {
     "api_keys_key_hash": "the authorizer resolves a key by its hash before the org is known",
     "domain_events_unpublished": "the outbox sweep scans the unpublished backlog across tenants",
+    "ai_runs_unpurged": "the AI run retention job finds runs past their retention across tenants",
 }
 # Unique keys on tenant tables that deliberately span tenants, and why.
 CROSS_TENANT_UNIQUE_INDEXES = {

@@ -156,6 +156,8 @@ def apply(ctx: RequestContext, run_id: UUID, body: AiRunApply) -> AiRunApplied:
         raise Conflict("not_applicable", "Only the actions of a next_actions run can be applied.")
     if row["status"] != "completed":
         raise Conflict("run_not_completed", f"The run is {row['status']}; apply it once it has completed.")
+    if row["purged_at"] is not None:
+        raise Conflict("run_purged", "The run's output was erased (retention); ask for a new run.")
     wanted = list(dict.fromkeys(body.actions))
     applied: dict[str, str] = {k: str(v) for k, v in (row["applied"] or {}).items()}
     fresh = {i: _suggested(row, i) for i in wanted if str(i) not in applied}  # all checked before writing

@@ -104,6 +104,10 @@ class AiRun(BaseModel):
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
+    purged_at: datetime | None = Field(
+        default=None,
+        description="When the run's instructions, output and records shown were erased (retention).",
+    )
     version: int
 
 

@@ -546,3 +546,44 @@ def test_the_channel_table_names_registered_events_and_the_dispatch_consumer_hol
     assert "HEARTH_AI_RUN_QUEUE_URL" in dispatch.environment
     message = channels.WorkMessage(uuid.uuid4(), "run_id", uuid.uuid4())
     assert AiRunMessage.parse(message.body()) == AiRunMessage(message.org_id, message.resource_id)
+
+
+# -- retention ------------------------------------------------------------------------------------
+
+
+def test_runs_past_their_retention_are_erased_in_every_org(client, tenant, other_tenant, crm, admin_db):
+    from datetime import timedelta
+
+    from hearth import clock
+    from hearth.ai import retention
+
+    deal = crm.deal()
+    old = _completed_next_actions(client, tenant, tenant, deal["id"])
+    recent = _completed_next_actions(client, tenant, tenant, deal["id"])
+    theirs = _ask(client, other_tenant, {"task": "ask", "instructions": "Their question?"}).json()
+    _finish(other_tenant.org_id, theirs["id"], {"answer": "Theirs.", "records": []}, tokens=3)
+    queued = _ask(client, tenant, {"task": "ask", "instructions": "Still waiting?"}).json()
+    long_ago = clock.now() - timedelta(days=settings().ai_run_retention_days + 1)
+    admin_db.execute(
+        "UPDATE ai_runs SET created_at = %s, started_at = %s, finished_at = %s WHERE id = ANY(%s)",
+        (long_ago, long_ago, long_ago, [old["id"], theirs["id"]]),
+    )
+    admin_db.execute("UPDATE ai_runs SET created_at = %s WHERE id = %s", (long_ago, queued["id"]))
+    report = retention.purge()
+    assert report.purged >= 2
+    for who, run_id in ((tenant, old["id"]), (other_tenant, theirs["id"])):
+        erased = client.get(f"{RUNS}/{run_id}", auth=who.key_auth).json()
+        assert (erased["instructions"], erased["output"], erased["shown"]) == (None, None, [])
+        assert erased["purged_at"] is not None
+        assert erased["status"] == "completed"  # the run, its usage and the ledger stay
+    assert client.get("/v1/ai/usage", auth=other_tenant.key_auth).json()["tokens_used"] == 3
+    kept = client.get(f"{RUNS}/{recent['id']}", auth=tenant.key_auth).json()
+    assert (kept["output"], kept["purged_at"]) == (ACTIONS, None)
+    waiting = client.get(f"{RUNS}/{queued['id']}", auth=tenant.key_auth).json()
+    assert (waiting["instructions"], waiting["purged_at"]) == ("Still waiting?", None)
+    refused = client.post(f"{RUNS}/{old['id']}/apply", auth=tenant.key_auth, json_body={"actions": [0]})
+    assert (refused.status, refused.json()["code"]) == (409, "run_purged")
+    assert retention.purge().purged == 0
+    # The hourly schedule runs the same job (as deployed: the system role, its sample event).
+    fn = TEMPLATE.functions["AiRunRetentionFunction"]
+    assert invoke(fn, json.loads(fn.sample_event.read_text())) == {"purged": 0}
