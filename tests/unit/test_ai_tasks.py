@@ -1,5 +1,5 @@
 """The AI tasks' fixed prompts and output schemas, and how the worker reads the provider's
-answers to retry (retry-after, error kinds)."""
+answers to retry (retry-after, error kinds), and the worker's limits against its function's."""
 
 from __future__ import annotations
 
@@ -98,3 +98,28 @@ def test_retry_after_in_seconds_or_milliseconds():
     assert provider.retry_after(response({"retry-after": "Wed, 21 Oct 2015 07:28:00 GMT"})) is None
     assert provider.retry_after(response({})) is None
     assert provider.retry_after(response({"retry-after": "120"})) == 120.0  # the deadline decides
+
+
+def test_the_worker_fits_in_its_function():
+    """A run's deadline ends before the function's timeout; at most five tool rounds."""
+    from hearth_dev.sam.functions import load_source
+
+    from hearth import needs
+    from hearth.ai import worker
+    from tests.conftest import ROOT
+
+    module = load_source("AiWorkerFunction", ROOT / "functions/ai/consumers/ai_worker.py")
+    consumer = module.consumer
+    assert (consumer.queue, consumer.batch_size, consumer.timeout) == ("AiRunQueue", 1, 120)
+    assert consumer.reserved_concurrency == 5
+    assert set(consumer.declared) == {
+        needs.APP_DB,
+        needs.EVENTS,
+        needs.ANTHROPIC_SDK,
+        needs.ANTHROPIC_API_KEY,
+    }
+    limits = worker.LIMITS
+    assert limits.run_seconds + 10 <= consumer.timeout
+    assert limits.call_seconds <= limits.run_seconds - limits.margin_seconds
+    assert limits.tool_rounds == 5
+    assert worker.INTERRUPTED_AFTER.total_seconds() > consumer.timeout
