@@ -27,7 +27,7 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
-from tests.e2e.conftest import FIXTURE_STACK, RunningStack, start_stack, wait_for
+from tests.e2e.conftest import RunningStack, start_fixture_stack, start_stack, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -47,17 +47,7 @@ CHROMIUM_ARGS = [
 @pytest.fixture(scope="module")
 def stack(database: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
     tmp = tmp_path_factory.mktemp("providers-stack")
-    records = tmp / "records"
-    records.mkdir()
-    with start_stack(
-        tmp,
-        "--template",
-        str(FIXTURE_STACK / "template.yaml"),
-        "--parameter-overrides",
-        f"RecordDir={records}",
-        "--no-schedules",
-        database_url=database["admin"],
-    ) as running:
+    with start_fixture_stack(tmp, database["admin"], "--no-schedules") as running:
         yield running
 
 
