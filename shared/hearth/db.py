@@ -456,8 +456,15 @@ class Transaction:
                 if prelude is not None and not read_only:
                     self._prelude_cursors = _queue_prelude(conn, params, prelude)
                 _queue_open(conn, params, read_only=read_only)
-            except BaseException:
+            except BaseException as exc:
                 self._leave_quietly()
+                _rollback_quietly(conn)
+                # psycopg reads whatever results are in while it queues: a prelude statement
+                # that already failed surfaces here, not at the first result. It is still the
+                # prelude's failure, not the route's (nothing of the route was queued yet).
+                failed = isinstance(exc, psycopg.Error) and not isinstance(exc, psycopg.OperationalError)
+                if failed and prelude is not None and not read_only:
+                    raise PreludeFailed(f"the request's prelude failed: {exc}") from exc
                 raise
             if isinstance(conn, _Connection):
                 conn.hearth_tx = self

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -62,6 +63,24 @@ _formatter = ThreadKeysFormatter()
 logger = Logger(service=SERVICE, logger_formatter=_formatter)
 _formatter.configured()
 metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
+
+
+HttpHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
+
+
+def http_handler(handle: HttpHandler) -> HttpHandler:
+    """An API Gateway (payload 2.0) function's handler: traced when tracing is on, and logging
+    with the request's id as the correlation id, its keys cleared between invocations (the
+    route kit's and the webhook kit's functions alike)."""
+    from aws_lambda_powertools.logging import correlation_paths
+
+    traced = tracer()
+    if traced is not None:
+        handle = traced.capture_lambda_handler(handle)
+    wrapped: HttpHandler = logger.inject_lambda_context(
+        correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True
+    )(handle)
+    return wrapped
 
 
 _request_metrics = threading.local()

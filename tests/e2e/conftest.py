@@ -95,6 +95,25 @@ def stack_env(database_url: str | None) -> dict[str, str]:
 
 
 @contextlib.contextmanager
+def start_fixture_stack(tmp: Path, database_url: str, *args: str) -> Iterator[RunningStack]:
+    """``hearth local`` on the fixture stack (tests/e2e/fixture_stack), its functions recording
+    into ``tmp/records`` (``RECORD_DIR`` in the running stack's env)."""
+    records = tmp / "records"
+    records.mkdir(parents=True, exist_ok=True)
+    with start_stack(
+        tmp,
+        "--template",
+        str(FIXTURE_STACK / "template.yaml"),
+        "--parameter-overrides",
+        f"RecordDir={records}",
+        *args,
+        database_url=database_url,
+    ) as running:
+        running.env["RECORD_DIR"] = str(records)
+        yield running
+
+
+@contextlib.contextmanager
 def start_stack(
     tmp: Path, *args: str, database_url: str | None, state_dir: Path | None = None
 ) -> Iterator[RunningStack]:

@@ -22,7 +22,7 @@ import pytest
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from hearth_dev.local.aws import client
 
-from tests.e2e.conftest import FIXTURE_STACK, ROOT, RunningStack, start_stack, wait_for
+from tests.e2e.conftest import ROOT, RunningStack, start_fixture_stack, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -30,19 +30,7 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture(scope="module")
 def stack(database: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
     tmp = tmp_path_factory.mktemp("fixture-stack")
-    records = tmp / "records"
-    records.mkdir()
-    with start_stack(
-        tmp,
-        "--template",
-        str(FIXTURE_STACK / "template.yaml"),
-        "--parameter-overrides",
-        f"RecordDir={records}",
-        "--schedules-every",
-        "1",
-        database_url=database["admin"],
-    ) as running:
-        running.env["RECORD_DIR"] = str(records)
+    with start_fixture_stack(tmp, database["admin"], "--schedules-every", "1") as running:
         yield running
 
 

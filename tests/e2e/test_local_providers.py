@@ -10,6 +10,7 @@ import base64
 import json
 import secrets
 import shutil
+import uuid
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qsl
@@ -27,7 +28,7 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
-from tests.e2e.conftest import FIXTURE_STACK, RunningStack, start_stack, wait_for
+from tests.e2e.conftest import RunningStack, start_fixture_stack, start_stack, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -47,17 +48,7 @@ CHROMIUM_ARGS = [
 @pytest.fixture(scope="module")
 def stack(database: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
     tmp = tmp_path_factory.mktemp("providers-stack")
-    records = tmp / "records"
-    records.mkdir()
-    with start_stack(
-        tmp,
-        "--template",
-        str(FIXTURE_STACK / "template.yaml"),
-        "--parameter-overrides",
-        f"RecordDir={records}",
-        "--no-schedules",
-        database_url=database["admin"],
-    ) as running:
+    with start_fixture_stack(tmp, database["admin"], "--no-schedules") as running:
         yield running
 
 
@@ -172,10 +163,85 @@ def test_simulate_twilio_is_signed_over_the_stacks_public_url(stack: RunningStac
 
 
 def test_simulate_to_a_path_nobody_serves_says_so(stack: RunningStack) -> None:
-    done = stack.hearth("simulate", "github", "event", "--event", "ping", "--payload", '{"zen": "hi"}')
+    done = stack.hearth(
+        "simulate",
+        "github",
+        "event",
+        "--event",
+        "ping",
+        "--payload",
+        '{"zen": "hi"}',
+        "--path",
+        "/webhooks/github/none",
+    )
     assert done.returncode == 1
     assert done.stdout.startswith("404")
-    assert "/webhooks/github/events" in done.stderr
+    assert "/webhooks/github/none" in done.stderr
+
+
+def test_simulated_deliveries_run_through_the_webhook_kit(
+    stack: RunningStack, database: dict[str, str]
+) -> None:
+    """`hearth simulate` -> the local gateway (no authorizer on the route) -> the kit: GitHub's
+    signature checked with the local secret, the org found by its lookup, one receipt per
+    delivery (a resend answers the same), a wrong secret refused with nothing stored."""
+    import psycopg
+    from psycopg.rows import dict_row
+
+    with psycopg.connect(database["admin"], autocommit=True, row_factory=dict_row) as admin:
+        admin.execute(
+            """
+            CREATE OR REPLACE FUNCTION hearth_org_of_test_account(key text) RETURNS uuid
+            LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp
+            AS $$ SELECT id FROM orgs WHERE id::text = key $$;
+            GRANT EXECUTE ON FUNCTION hearth_org_of_test_account(text) TO hearth_app;
+            """
+        )
+        org = str(admin.execute("INSERT INTO orgs (name) VALUES ('Hooks e2e') RETURNING id").fetchone()["id"])
+
+        def receipts() -> int:
+            row = admin.execute(
+                "SELECT count(*) AS n FROM inbound_webhook_receipts WHERE org_id = %s", (org,)
+            )
+            return int(row.fetchone()["n"])
+
+        payload = json.dumps({"org": org, "zen": secrets.token_hex(4)})
+        first = stack.hearth("simulate", "github", "event", "--event", "push", "--payload", payload)
+        assert first.returncode == 0, first.stdout + first.stderr
+        status, _, body = first.stdout.partition("\n")
+        assert status.startswith("200")
+        assert json.loads(body) == {"event": "push", "org": org}
+        assert receipts() == 1
+        # GitHub redelivers the same body under a new delivery GUID: the same delivery.
+        again = stack.hearth("simulate", "github", "event", "--event", "push", "--payload", payload)
+        assert again.returncode == 0
+        assert json.loads(again.stdout.partition("\n")[2]) == {"event": "push", "org": org}
+        assert receipts() == 1
+        forged = stack.hearth(
+            "simulate",
+            "github",
+            "event",
+            "--event",
+            "push",
+            "--payload",
+            payload.replace("zen", "nez"),
+            "--secret",
+            "not-the-webhook-secret",
+        )
+        assert forged.stdout.startswith("401")
+        unknown = stack.hearth(
+            "simulate",
+            "github",
+            "event",
+            "--event",
+            "push",
+            "--payload",
+            json.dumps({"org": str(uuid.uuid4())}),
+        )
+        assert unknown.returncode == 0
+        assert unknown.stdout.startswith("200")
+        assert receipts() == 1
+    assert "webhook_signature_invalid" in stack.log
 
 
 @pytest.fixture(scope="module")

@@ -307,7 +307,16 @@ def test_a_provider_sdk_need_brings_its_layer_to_the_functions_that_declare_it(m
     with_sdk = long_form(resources[functions[0].logical_id]["Properties"]["Layers"])
     assert {"Ref": "ExampleSdkLayer"} in with_sdk
     assert "Layers" not in resources[functions[1].logical_id]["Properties"]  # the Globals' two only
-    assert stack.budget == len(transform(long_form(stack.template))["Resources"])
+    transformed = transform(long_form(stack.template))["Resources"]
+    assert stack.budget == len(transformed)
+    # SAM appends a function's layers to the Globals': each layer once, core and Hearth first.
+    layers = [ref["Ref"] for ref in transformed[functions[0].logical_id]["Properties"]["Layers"]]
+    # (the transform names each layer version with a hash suffix)
+    assert [re.sub(r"[0-9a-f]{10}$", "", name) for name in layers] == [
+        "CoreDepsLayer",
+        "HearthLayer",
+        "ExampleSdkLayer",
+    ]
 
 
 # -- abuse limits: throttles, access log, concurrency ----------------------------------------------

@@ -4,6 +4,7 @@ the tenant setting, the route's statements and the COMMIT travel together."""
 
 from __future__ import annotations
 
+import time
 import uuid
 
 import psycopg
@@ -120,15 +121,22 @@ def test_the_route_sees_no_result_before_the_prelude_is_checked(client, tenant):
     assert seen == [([{"answer": 42}], True)]
 
 
+def _first_result(org: str, prelude: db.Prelude) -> None:
+    """Open a deferred write with ``prelude`` and read its first result."""
+    tx = db.database("app").begin(org, "", prelude=prelude, defer=True, read_only=False)
+    try:
+        tx.conn.execute("SELECT name FROM orgs").fetchone()
+    finally:
+        tx.rollback()
+
+
 def test_a_failing_prelude_is_told_apart_from_a_failing_route_statement(client, tenant):
     org = tenant.org_id
     broken = db.Prelude("SELECT 1 / 0 AS never", {})
-    tx = db.database("app").begin(org, "", prelude=broken, defer=True, read_only=False)
-    try:
-        with pytest.raises(db.PreludeFailed):
-            tx.conn.execute("SELECT name FROM orgs").fetchone()
-    finally:
-        tx.rollback()
+    # The failure surfaces at the first result, or already while the opening is queued when
+    # the prelude's results are in by then (psycopg reads what has arrived as it queues).
+    with pytest.raises(db.PreludeFailed):
+        _first_result(org, broken)
     fine = db.Prelude("SELECT 1 AS fine", {})
     tx = db.database("app").begin(org, "", prelude=fine, defer=True, read_only=False)
     heard = []
@@ -141,4 +149,22 @@ def test_a_failing_prelude_is_told_apart_from_a_failing_route_statement(client, 
     assert heard == [[{"fine": 1}]]  # the prelude's answer was heard before the route's error
     # The connection is clean afterwards.
     with db.tenant_transaction(org) as conn:
+        assert conn.execute("SELECT count(*) AS n FROM orgs").fetchone() == {"n": 1}
+
+
+def test_a_prelude_failure_seen_while_queueing_is_the_preludes(tenant, monkeypatch):
+    """When the prelude's error is already in while the transaction's opening is queued, begin
+    refuses with PreludeFailed (503), not as the route's error, and the connection stays usable."""
+    real = db._queue_open
+
+    def open_after_the_answer(conn, params, *, read_only):
+        conn.pgconn.flush()
+        time.sleep(0.05)  # the prelude's failure is back before the opening is queued
+        real(conn, params, read_only=read_only)
+
+    monkeypatch.setattr(db, "_queue_open", open_after_the_answer)
+    with pytest.raises(db.PreludeFailed):
+        _first_result(tenant.org_id, db.Prelude("SELECT 1 / 0 AS never", {}))
+    monkeypatch.setattr(db, "_queue_open", real)
+    with db.tenant_transaction(tenant.org_id) as conn:
         assert conn.execute("SELECT count(*) AS n FROM orgs").fetchone() == {"n": 1}

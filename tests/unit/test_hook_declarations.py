@@ -109,6 +109,7 @@ from hearth.hooks import SigningKey
 provider = provider_named({provider!r})
 if {provider!r} == "twilio":  # its keys come from the org's integration: one here, no database
     provider.keys = lambda account: [SigningKey("0" * 32)]
+    import hearth.integrations.signing  # what its default key source loads
 loaded_at_import = [m for m in {HEAVY!r} if m in sys.modules]
 request = InboundRequest(
     method="POST", url="https://api.example.com/webhooks/{provider}/x", path="/webhooks/{provider}/x",

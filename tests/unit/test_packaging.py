@@ -35,3 +35,16 @@ def test_pyjwt_is_pinned_to_a_version_whose_jwks_client_has_the_refresh_cooldown
     assert "2.13.0" not in pyjwt.specifier
     assert "2.14.0" in pyjwt.specifier
     assert "3.0.0" not in pyjwt.specifier
+
+
+def test_provider_sdk_layers_match_the_local_extra():
+    """What a deployed function gets from an SDK layer is what the local stack and the tests run."""
+    local = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]["local"]
+    pins = {_names([r]).pop(): r.replace(" ", "") for r in local}
+    for sdk in ("twilio", "stripe", "anthropic"):
+        layer = [
+            line.replace(" ", "")
+            for line in (ROOT / "layers" / sdk / "requirements.txt").read_text().splitlines()
+            if line.strip() and not line.startswith("#")
+        ]
+        assert layer == [pins[sdk]], sdk

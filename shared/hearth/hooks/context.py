@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
-from hearth import audit, outbox
 from hearth.db import Connection
 from hearth.hooks.providers.base import InboundRequest, Verified
+from hearth.outbox.effects import TransactionEffects
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,7 +26,7 @@ class HookReply:
 
 
 @dataclass
-class HookContext:
+class HookContext(TransactionEffects):
     """One verified delivery, in its org's open transaction (row-level security scopes every
     statement to ``org_id``; its receipt is already written in it). A handler stores, audits
     and emits here, fast; anything slow goes to a queue."""
@@ -44,44 +44,9 @@ class HookContext:
         return "system", f"webhook:{self.provider}"
 
     @property
+    def request_id(self) -> str:
+        return self.request.request_id
+
+    @property
     def payload(self) -> Any:
         return self.delivery.payload
-
-    def audit(
-        self,
-        action: str,
-        resource_type: str,
-        resource_id: object = None,
-        changes: dict[str, Any] | None = None,
-    ) -> None:
-        """Append an audit row in this transaction (the kit bound the actor and the request)."""
-        audit.record(
-            self.db,
-            org_id=self.org_id,
-            action=action,
-            resource_type=resource_type,
-            resource_id=resource_id,
-            changes=changes,
-        )
-
-    def emit(
-        self,
-        type: str,
-        resource_type: str,
-        resource_id: object = None,
-        data: dict[str, Any] | None = None,
-    ) -> UUID:
-        """Write a domain event into the outbox in this transaction (published after commit;
-        the hook declares ``needs.EVENTS``)."""
-        event_id = outbox.emit(
-            self.db,
-            org_id=self.org_id,
-            actor=self.actor,
-            type=type,
-            resource_type=resource_type,
-            resource_id=resource_id,
-            data=data,
-            request_id=self.request.request_id,
-        )
-        self.emitted.append(event_id)
-        return event_id

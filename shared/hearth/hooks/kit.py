@@ -41,7 +41,6 @@ from typing import Any
 from uuid import UUID
 
 import psycopg
-from aws_lambda_powertools.logging import correlation_paths
 
 from hearth import audit, db, outbox
 from hearth import needs as needs_
@@ -50,7 +49,7 @@ from hearth.hooks import receipts
 from hearth.hooks.context import HookContext, HookReply
 from hearth.hooks.providers.base import InboundRequest, Provider, SignatureInvalid, Verified
 from hearth.hooks.spec import DEFAULT_THROTTLE, HookSpec
-from hearth.observability import emit_request_metrics, logger, tracer
+from hearth.observability import emit_request_metrics, http_handler, logger
 from hearth.problems import Problem
 from hearth.settings import settings
 
@@ -95,13 +94,7 @@ class Hook:
         self._fn: Handler | None = None
         self._org: OrgResolver = signer_org
         self._ack = HookReply()
-        handler: Callable[[dict[str, Any], Any], dict[str, Any]] = self._handle
-        traced = tracer()
-        if traced is not None:
-            handler = traced.capture_lambda_handler(handler)
-        self.handler = logger.inject_lambda_context(
-            correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True
-        )(handler)
+        self.handler = http_handler(self._handle)
 
     def post(
         self,

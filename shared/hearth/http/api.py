@@ -31,7 +31,6 @@ from collections.abc import Callable, Iterable
 from typing import Any, cast
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
-from aws_lambda_powertools.logging import correlation_paths
 from pydantic import BaseModel
 
 from hearth import needs as needs_
@@ -39,7 +38,7 @@ from hearth.deployment import Throttle
 from hearth.http import documented, invocation
 from hearth.http.responses import documented_responses, security_schemes
 from hearth.http.spec import RouteSpec
-from hearth.observability import logger, tracer
+from hearth.observability import http_handler
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 
@@ -59,13 +58,7 @@ class Api:
         self.parameters: list[dict[str, Any]] = []
         self.schemas: dict[str, Any] = {}
         invocation.register_error_handlers(self.resolver)
-        handler: Callable[[dict[str, Any], Any], dict[str, Any]] = self._handle
-        traced = tracer()
-        if traced is not None:
-            handler = traced.capture_lambda_handler(handler)
-        self.handler = logger.inject_lambda_context(
-            correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True
-        )(handler)
+        self.handler = http_handler(self._handle)
 
     # -- declaration -------------------------------------------------------------------------
 

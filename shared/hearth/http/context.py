@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
-from hearth import audit, outbox, rbac
+from hearth import audit, rbac
 from hearth.db import Connection
 from hearth.observability import logger
+from hearth.outbox.effects import TransactionEffects
 from hearth.principal import Principal
 from hearth.problems import BadRequest, Forbidden, PreconditionFailed
 from hearth.settings import settings
@@ -63,7 +64,7 @@ def stale(current_version: int) -> PreconditionFailed:
 
 
 @dataclass
-class RequestContext:
+class RequestContext(TransactionEffects):
     principal: Principal
     org_id: UUID
     role: rbac.Role
@@ -78,6 +79,10 @@ class RequestContext:
     @property
     def actor(self) -> tuple[str, str]:
         return self.principal.actor
+
+    @property
+    def request_id(self) -> str:
+        return self.request.request_id
 
     @property
     def user_id(self) -> UUID | None:
@@ -100,24 +105,6 @@ class RequestContext:
         """True when the route's scope covers a record owned/created by ``owner_id``."""
         return self.scope == "all" or (owner_id is not None and str(owner_id) == str(self.user_id))
 
-    def audit(
-        self,
-        action: str,
-        resource_type: str,
-        resource_id: object = None,
-        changes: dict[str, Any] | None = None,
-    ) -> None:
-        """Append an audit row in this transaction (who and from where: the audit context the
-        kit bound when it opened the transaction)."""
-        audit.record(
-            self.db,
-            org_id=self.org_id,
-            action=action,
-            resource_type=resource_type,
-            resource_id=resource_id,
-            changes=changes,
-        )
-
     def emit(
         self,
         type: str,
@@ -135,18 +122,7 @@ class RequestContext:
             if settings().stage in ("local", "test"):
                 raise RuntimeError(message)
             logger.error(message)
-        event_id = outbox.emit(
-            self.db,
-            org_id=self.org_id,
-            actor=self.actor,
-            type=type,
-            resource_type=resource_type,
-            resource_id=resource_id,
-            data=data,
-            request_id=self.request.request_id,
-        )
-        self.emitted.append(event_id)
-        return event_id
+        return super().emit(type, resource_type, resource_id, data)
 
     def set_etag(self, version: int) -> None:
         self.response_headers["ETag"] = etag(version)

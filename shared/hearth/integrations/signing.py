@@ -1,6 +1,6 @@
 """The signing keys of one provider account, for the inbound webhook kit (``hearth.hooks``)::
 
-    keys = signing_keys("twilio", account_sid)   # [SigningKey(secret, org_id), ...]
+    keys = signing_keys("twilio", account_sid)   # [AccountKey(secret, org_id), ...]
 
 A provider that signs with a per-account secret (Twilio signs with the account's auth token)
 names the account in the delivery; the database's one narrow lookup
@@ -11,14 +11,24 @@ belong to, nothing else. The secrets open only under that org's binding.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+from uuid import UUID
+
 from hearth import db
 from hearth.db import Connection
-from hearth.hooks.providers.base import SigningKey
 from hearth.integrations import providers, store
 from hearth.integrations.secrets import binding
 
 
-def signing_keys(provider: str, account: str, *, conn: Connection | None = None) -> list[SigningKey]:
+class AccountKey(NamedTuple):
+    """A secret an account's deliveries may be signed with, and the org the account belongs to
+    (the webhook kit's providers turn it into their ``SigningKey``)."""
+
+    secret: str
+    org_id: UUID
+
+
+def signing_keys(provider: str, account: str, *, conn: Connection | None = None) -> list[AccountKey]:
     """The current signing key of ``provider``'s ``account`` (and the previous one within 24
     hours of a rotation), each with its org; ``[]`` for an account no org connected. ``conn``: a
     transaction already open (else one is opened as the app role, outside any tenant)."""
@@ -33,7 +43,7 @@ def signing_keys(provider: str, account: str, *, conn: Connection | None = None)
     keys = []
     for row in rows:
         sealing = binding(row["org_id"], provider, known.signing_field)
-        keys.append(SigningKey(sealing.open(row["sealed"]), row["org_id"]))
+        keys.append(AccountKey(sealing.open(row["sealed"]), row["org_id"]))
         if row["previous_sealed"] is not None:
-            keys.append(SigningKey(sealing.open(row["previous_sealed"]), row["org_id"]))
+            keys.append(AccountKey(sealing.open(row["previous_sealed"]), row["org_id"]))
     return keys

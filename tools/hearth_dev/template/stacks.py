@@ -132,7 +132,8 @@ def _function_resources(fn: Declared) -> dict[str, Any]:
     if deployment is not None and deployment.reserved_concurrency:
         props["ReservedConcurrentExecutions"] = deployment.reserved_concurrency
     if grant.layers:
-        props["Layers"] = [Ref("CoreDepsLayer"), Ref("HearthLayer"), *(Ref(layer) for layer in grant.layers)]
+        # SAM appends a function's Layers to the Globals' (the core and Hearth layers).
+        props["Layers"] = [Ref(layer) for layer in grant.layers]
     if grant.environment:
         props["Environment"] = {"Variables": grant.environment}
     props["Policies"] = [{"Version": "2012-10-17", "Statement": grant.statements}]

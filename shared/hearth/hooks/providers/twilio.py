@@ -42,7 +42,7 @@ STATUSES = ("MessageStatus", "CallStatus", "SmsStatus")
 def _integration_keys(account: str) -> Sequence[SigningKey]:
     from hearth.integrations.signing import signing_keys
 
-    return signing_keys("twilio", account)
+    return [SigningKey(key.secret, key.org_id) for key in signing_keys("twilio", account)]
 
 
 class _Form(dict[str, str]):
