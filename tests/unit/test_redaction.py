@@ -337,3 +337,19 @@ def test_values_after_json_escapes_are_found():
     assert json.loads(out)["id"] == value["id"]  # still JSON, ids intact
     assert json.loads(redactor.restore(out)) == value
     assert redactor.counts() == {"card": 1, "email": 1, "iban": 1, "national_id": 2, "phone": 1}
+
+
+@pytest.mark.parametrize(
+    ("text", "redacted"),
+    [
+        ("(+44 20 7946 0958)", "(<PHONE_1>)"),
+        ("x, +44 20 7946 0958) y", "x, <PHONE_1>) y"),
+        ("(call 020 7946 0958)", "(call <PHONE_1>)"),
+        ("see (4111 1111 1111 1111)", "see (<CARD_1>)"),
+    ],
+)
+def test_a_number_in_parentheses_is_redacted_whole(text, redacted):
+    """The closing parenthesis belongs to the text: no digit group is left behind it."""
+    redactor = Redactor(KINDS)
+    assert redactor.redact(text) == redacted
+    assert redactor.restore(redacted) == text

@@ -258,6 +258,8 @@ def _stretches(
                     if len(number) < low:
                         break
                     end = spans[j - 1][1]
+                    if run[end - 1] == ")" and run.count(")", start, end) > run.count("(", start, end):
+                        end -= 1  # "(+44 20 7946 0958)": the closing parenthesis is the text's
                     if (
                         len(number) <= high
                         and _clean_end(text, base + end)
