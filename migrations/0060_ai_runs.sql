@@ -17,6 +17,9 @@ CREATE TABLE ai_runs (
   subject_type  text CHECK (subject_type IN ('company', 'person', 'deal', 'project')),
   subject_id    uuid,
   instructions  text CHECK (char_length(instructions) <= 4000),
+  -- The role of the credential that asked (an API key's, which may be below its creator's), or
+  -- NULL for the user's own: the worker reads with the lower of it and the user's current role.
+  role_cap      text CHECK (role_cap IN ('owner', 'admin', 'member', 'viewer')),
   status        text NOT NULL DEFAULT 'queued' CHECK (status IN ('queued', 'running', 'completed', 'failed')),
   output        jsonb,
   usage         jsonb CHECK (usage IS NULL OR jsonb_typeof(usage) = 'object'),
@@ -42,7 +45,7 @@ CREATE INDEX ai_runs_org_user_created ON ai_runs (org_id, user_id, created_at, i
 -- Least privilege: the API inserts what a requester chooses (ids, status and times are the
 -- database's); the worker moves the status and stores the outcome; apply records what it applied.
 GRANT SELECT ON ai_runs TO hearth_app;
-GRANT INSERT (org_id, user_id, task, subject_type, subject_id, instructions) ON ai_runs TO hearth_app;
+GRANT INSERT (org_id, user_id, task, subject_type, subject_id, instructions, role_cap) ON ai_runs TO hearth_app;
 GRANT UPDATE (status, output, usage, stop_reason, shown, error, applied, started_at, finished_at)
   ON ai_runs TO hearth_app;
 

@@ -95,6 +95,9 @@ def create(ctx: RequestContext, body: AiRunCreate) -> AiRun:
         subject_type=body.subject.type if body.subject else None,
         subject_id=body.subject.id if body.subject else None,
         instructions=body.instructions,
+        # An API key reads no more through the model than it may itself (its role may be below
+        # its creator's, whose current role the worker reads with).
+        role_cap=ctx.role.value if ctx.principal.kind == "api_key" else None,
     )
     run = run_model(row)
     summary = {

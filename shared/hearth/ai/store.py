@@ -27,7 +27,7 @@ _SUBJECT = (
 COLUMNS = (
     "r.id, r.user_id, r.task, r.subject_type, r.subject_id, r.instructions, r.status, r.output, r.usage,"
     f" r.stop_reason, r.shown, r.error, r.applied, r.created_at, r.started_at, r.finished_at, r.version,"
-    " r.purged_at,"
+    " r.purged_at, r.role_cap,"
     f" {_SUBJECT} AS subject"
 )
 
@@ -59,17 +59,18 @@ def insert(
     subject_type: str | None,
     subject_id: UUID | None,
     instructions: str | None,
+    role_cap: str | None = None,
 ) -> dict[str, Any]:
     row = conn.execute(
         f"""
         WITH r AS (
-          INSERT INTO ai_runs (org_id, user_id, task, subject_type, subject_id, instructions)
-          VALUES ((SELECT NULLIF(current_setting('app.org_id', true), '')::uuid), %s, %s, %s, %s, %s)
+          INSERT INTO ai_runs (org_id, user_id, task, subject_type, subject_id, instructions, role_cap)
+          VALUES ((SELECT NULLIF(current_setting('app.org_id', true), '')::uuid), %s, %s, %s, %s, %s, %s)
           RETURNING *
         )
         SELECT {COLUMNS} FROM r
         """,
-        (user_id, task, subject_type, subject_id, instructions),
+        (user_id, task, subject_type, subject_id, instructions, role_cap),
     ).fetchone()
     assert row is not None
     return row

@@ -39,7 +39,7 @@ from uuid import UUID
 
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from hearth import clock, db, outbox
+from hearth import clock, db, outbox, rbac
 from hearth.ai import budget, context, provider, redaction, store, tools
 from hearth.ai.messages import AiRunMessage
 from hearth.ai.tasks import TASKS, InvalidOutput, Task
@@ -232,7 +232,10 @@ def _prepare(conn: db.Connection, run: _Run) -> None:
     member = members_store.get(conn, run.row["user_id"])
     if member is None:
         raise RunFailed("requester_not_a_member")
-    run.reader = context.Reader(org_id=run.org_id, user_id=UUID(str(run.row["user_id"])), role=member["role"])
+    role = member["role"]
+    if run.row.get("role_cap"):  # asked with an API key: no more than the key's role
+        role = rbac.lesser(role, run.row["role_cap"]).value
+    run.reader = context.Reader(org_id=run.org_id, user_id=UUID(str(run.row["user_id"])), role=role)
     try:
         built = context.build(conn, run.row, run.reader)
     except context.SubjectGone:  # deleted since the POST

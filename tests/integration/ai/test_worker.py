@@ -592,6 +592,32 @@ def test_the_requester_reads_with_their_current_role(client, tenant, crm, anthro
     assert (str(reader.user_id), reader.role) == (member.user_id, "viewer")
 
 
+def test_a_run_asked_with_an_api_key_reads_no_more_than_the_key_may(
+    client, tenant, crm, anthropic, given_context, admin_db
+):
+    """The owner's member-role key asks: the worker reads as a member, not as the owner."""
+    readers = given_context(CONTEXT)
+    key = client.post(
+        "/v1/api-keys", auth=tenant.owner.auth, org=tenant.org_id, json_body={"name": "ai", "role": "member"}
+    )
+    assert key.status == 201, key.body
+    made = client.post(
+        RUNS,
+        auth=f"Bearer {key.json()['secret']}",
+        json_body={"task": "summarize", "subject": {"type": "company", "id": crm.company()["id"]}},
+    )
+    assert made.status == 202, made.body
+    process(tenant, made.json()["id"])
+    (reader,) = readers
+    assert (str(reader.user_id), reader.role) == (tenant.owner.user_id, "member")
+    # The owner's own runs read as the owner.
+    process(
+        tenant,
+        ask(client, tenant, {"task": "summarize", "subject": {"type": "company", "id": crm.company()["id"]}}),
+    )
+    assert readers[-1].role == "owner"
+
+
 def test_a_subject_gone_since_the_request_fails_the_run(
     client, tenant, crm, anthropic, given_context, admin_db
 ):
