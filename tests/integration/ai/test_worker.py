@@ -99,6 +99,13 @@ def ask(client, tenant, body: dict[str, Any], who=None) -> str:
     return str(made.json()["id"])
 
 
+def summarize(client, tenant, crm, who=None) -> str:
+    """A summarize run of a new company, asked by ``who`` (the owner by default)."""
+    return ask(
+        client, tenant, {"task": "summarize", "subject": {"type": "company", "id": crm.company()["id"]}}, who
+    )
+
+
 def process(tenant, run_id: str) -> None:
     worker.process(AiRunMessage(uuid.UUID(tenant.org_id), uuid.UUID(run_id)))
 
@@ -556,12 +563,7 @@ def test_an_outcome_after_the_run_ended_elsewhere_only_counts_its_tokens(
 def test_a_requester_who_left_the_org_fails_the_run(client, tenant, crm, anthropic, given_context, admin_db):
     readers = given_context(CONTEXT)
     member = client.add_member(tenant, "member")
-    run_id = ask(
-        client,
-        tenant,
-        {"task": "summarize", "subject": {"type": "company", "id": crm.company()["id"]}},
-        who=member,
-    )
+    run_id = summarize(client, tenant, crm, who=member)
     removed = client.delete(f"/v1/members/{member.user_id}", auth=tenant.owner.auth, org=tenant.org_id)
     assert removed.status == 204, removed.body
     process(tenant, run_id)
@@ -577,12 +579,7 @@ def test_a_requester_who_left_the_org_fails_the_run(client, tenant, crm, anthrop
 def test_the_requester_reads_with_their_current_role(client, tenant, crm, anthropic, given_context, admin_db):
     readers = given_context(CONTEXT)
     member = client.add_member(tenant, "member")
-    run_id = ask(
-        client,
-        tenant,
-        {"task": "summarize", "subject": {"type": "company", "id": crm.company()["id"]}},
-        who=member,
-    )
+    run_id = summarize(client, tenant, crm, who=member)
     admin_db.execute(
         "UPDATE org_members SET role = 'viewer' WHERE org_id = %s AND user_id = %s",
         (tenant.org_id, member.user_id),
