@@ -75,6 +75,9 @@ class Receiver:
     def __init__(self, plan: list[Reply] | None = None, host: str = "127.0.0.1") -> None:
         self.plan = list(plan or [Reply()])
         self.requests: list[Received] = []
+        #: How many requests were being answered at once, at most (concurrency tests).
+        self.max_in_flight = 0
+        self._in_flight = 0
         self._lock = threading.Lock()
         receiver = self
 
@@ -93,8 +96,14 @@ class Receiver:
                         Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
                     )
                     reply = receiver.plan.pop(0) if len(receiver.plan) > 1 else receiver.plan[0]
-                if reply.delay:
-                    time.sleep(reply.delay)
+                    receiver._in_flight += 1
+                    receiver.max_in_flight = max(receiver.max_in_flight, receiver._in_flight)
+                try:
+                    if reply.delay:
+                        time.sleep(reply.delay)
+                finally:
+                    with receiver._lock:
+                        receiver._in_flight -= 1
                 try:
                     self.send_response(reply.status)
                     for name, value in reply.headers.items():

@@ -95,7 +95,10 @@ def test_a_batch_to_a_slow_receiver_takes_about_one_latency(client, tenant, aws,
     elapsed = time.perf_counter() - started
     assert result["batchItemFailures"] == []
     assert len(receiver.requests) == 10
-    assert elapsed < 0.3 * 3, f"a batch of 10 at 0.3 s each took {elapsed:.2f} s: not concurrent"
+    # Sent concurrently: the receiver answered several at once, and the batch took well under
+    # the 3 s one after another would (loose: the machine may be busy).
+    assert receiver.max_in_flight >= 5, f"at most {receiver.max_in_flight} requests at once"
+    assert elapsed < 0.3 * 10 / 2, f"a batch of 10 at 0.3 s each took {elapsed:.2f} s: not concurrent"
 
 
 def test_a_record_that_cannot_be_processed_is_reported_alone(client, tenant, aws, receivers):
