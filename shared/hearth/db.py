@@ -31,8 +31,10 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import random
 import select
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Self
@@ -699,6 +701,12 @@ def is_transaction_conflict(exc: BaseException) -> bool:
     """Whether ``exc`` is a deadlock or a serialization failure (worth running the whole
     transaction again)."""
     return isinstance(exc, psycopg.Error) and exc.sqlstate in _CONFLICT_STATES
+
+
+def pause_after_conflict(attempt: int) -> None:
+    """A short, jittered wait before running a transaction again after its ``attempt``-th try
+    lost a conflict (so that the two sides do not collide again at once)."""
+    time.sleep(random.uniform(0.005, 0.02) * attempt)  # noqa: S311 (jitter, not a secret)
 
 
 def tenant_transaction(

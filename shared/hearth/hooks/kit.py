@@ -31,10 +31,8 @@ so the provider retries. Deadlocks and serialization failures run the delivery a
 
 from __future__ import annotations
 
-import base64
 import importlib
 import json
-import random
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -42,7 +40,7 @@ from uuid import UUID
 
 import psycopg
 
-from hearth import audit, db, outbox
+from hearth import audit, db, gateway, outbox
 from hearth import needs as needs_
 from hearth.deployment import Throttle
 from hearth.hooks import receipts
@@ -209,7 +207,7 @@ class Hook:
                 if not db.is_transaction_conflict(exc) or attempt == MAX_ATTEMPTS:
                     raise
                 logger.warning("transaction conflict; delivering again", extra={"attempt": attempt})
-                time.sleep(random.uniform(0.005, 0.02) * attempt)  # noqa: S311 (jitter, not a secret)
+                db.pause_after_conflict(attempt)
         raise AssertionError("unreachable")
 
     def _deliver(
@@ -278,17 +276,14 @@ def public_url(event: dict[str, Any]) -> str:
 def inbound_request(event: dict[str, Any]) -> InboundRequest:
     """The request exactly as the provider sent it (header names lowercased; API Gateway joins
     a repeated header's values with commas, as HTTP allows)."""
-    ctx = event.get("requestContext") or {}
-    http = ctx.get("http") or {}
-    raw = event.get("body") or ""
-    body = base64.b64decode(raw) if event.get("isBase64Encoded") else raw.encode("utf-8", "surrogatepass")
+    request = gateway.read(event)
     return InboundRequest(
-        method=str(http.get("method") or "POST"),
+        method=request.method or "POST",
         url=public_url(event),
-        path=str(event.get("rawPath") or http.get("path") or ""),
-        raw_query=str(event.get("rawQueryString") or ""),
-        headers={str(k).lower(): str(v) for k, v in (event.get("headers") or {}).items()},
-        body=body,
-        source_ip=http.get("sourceIp"),
-        request_id=str(ctx.get("requestId") or ""),
+        path=request.path,
+        raw_query=request.raw_query,
+        headers=request.headers,
+        body=request.body,
+        source_ip=request.source_ip,
+        request_id=request.request_id,
     )

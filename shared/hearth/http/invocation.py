@@ -10,13 +10,11 @@ line and one EMF record with the route and the org::
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import contextvars
 import functools
 import inspect
 import json
-import random
 import threading
 import time
 import typing
@@ -33,7 +31,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestValidationError,
 )
 
-from hearth import audit, db, needs, outbox, rbac
+from hearth import audit, db, gateway, needs, outbox, rbac
 from hearth.auth import membership, org_header, standing
 from hearth.http import idempotency, intake, ratelimit
 from hearth.http.context import Caller, RequestContext, RequestInfo
@@ -143,22 +141,16 @@ def register_error_handlers(resolver: APIGatewayHttpResolver) -> None:
 
 
 def request_info(event: dict[str, Any]) -> RequestInfo:
-    ctx = event.get("requestContext") or {}
-    http = ctx.get("http") or {}
-    headers = {str(k).lower(): str(v) for k, v in (event.get("headers") or {}).items()}
-    raw = event.get("body") or ""
-    # A body that is not UTF-8 is kept as sent (and refused by the intake check).
-    body = base64.b64decode(raw) if event.get("isBase64Encoded") else raw.encode("utf-8", "surrogatepass")
-    query = tuple(parse_qsl(str(event.get("rawQueryString") or ""), keep_blank_values=True))
+    request = gateway.read(event)  # a body that is not UTF-8 is kept as sent (the intake refuses it)
     return RequestInfo(
-        request_id=str(ctx.get("requestId") or ""),
-        method=str(http.get("method") or ""),
-        path=str(event.get("rawPath") or http.get("path") or ""),
-        headers=headers,
-        source_ip=http.get("sourceIp"),
-        user_agent=(http.get("userAgent") or headers.get("user-agent") or "").replace("\x00", "") or None,
-        body=body,
-        query=query,
+        request_id=request.request_id,
+        method=request.method,
+        path=request.path,
+        headers=request.headers,
+        source_ip=request.source_ip,
+        user_agent=request.user_agent,
+        body=request.body,
+        query=tuple(parse_qsl(request.raw_query, keep_blank_values=True)),
     )
 
 
@@ -338,7 +330,7 @@ def _forget_attempt(invocation: _Invocation, attempt: int) -> None:
     the rate limit). Safe because the kit owns the transaction and a route hands nothing on
     (events, replies) before its commit."""
     logger.warning("transaction conflict; running the route again", extra={"attempt": attempt})
-    time.sleep(random.uniform(0.005, 0.02) * attempt)  # noqa: S311 (jitter, not a secret)
+    db.pause_after_conflict(attempt)
     invocation.tx = None
     invocation.ran = invocation.failed = invocation.conflict = False
     invocation.emitted = []
