@@ -114,14 +114,19 @@ def put(ctx: RequestContext, provider_name: str, body: IntegrationPut) -> Reply:
     config = {name: body.config[name] for name in provider.config_fields}
     account = config.get(provider.account_field) if provider.account_field else None
     changed = [f"config.{name}" for name in config if row is None or row["config"].get(name) != config[name]]
-    secrets = _changed_secrets(ctx, provider, body.secrets, row is not None)
+    claiming = account is not None and (row is None or row["account"] != account)
+    # The stored secrets, read once: to prove a claimed account, to compare what is sent again.
+    sealed = (
+        store.sealed_secrets(ctx.db, provider.name) if row is not None and (claiming or body.secrets) else {}
+    )
+    secrets = _changed_secrets(ctx, provider, body.secrets, sealed)
     changed += [f"secrets.{name}" for name in secrets]
     if row is not None and not changed:
         ctx.set_etag(row["version"])
         return Reply(_shown(row), 200)
 
-    if account is not None and (row is None or row["account"] != account):
-        _prove_account(ctx, provider, config, body.secrets)
+    if claiming:
+        _prove_account(ctx, provider, config, body.secrets, sealed)
     if row is None:
         store.insert(ctx.db, provider.name, account=account, config=config, created_by=_creator(ctx))
     else:
@@ -154,16 +159,20 @@ def put(ctx: RequestContext, provider_name: str, body: IntegrationPut) -> Reply:
 
 
 def _prove_account(
-    ctx: RequestContext, provider: IntegrationProvider, config: dict[str, Any], given: dict[str, str]
+    ctx: RequestContext,
+    provider: IntegrationProvider,
+    config: dict[str, Any],
+    given: dict[str, str],
+    sealed: dict[str, dict[str, Any]],
 ) -> None:
     """An org claims a provider account (one account, one org: inbound webhooks naming it are
     verified with this org's keys) only with credentials the provider accepts for it, so no org
     can take an account it does not hold, nor learn that another org holds one it only knows
     the id of (422 before any 409). Secrets left out are the stored ones."""
     credentials = dict(config)
-    for name, sealed in store.sealed_secrets(ctx.db, provider.name).items():
+    for name, secret in sealed.items():
         if name not in given:
-            credentials[name] = binding(ctx.org_id, provider.name, name).open(sealed["sealed"])
+            credentials[name] = binding(ctx.org_id, provider.name, name).open(secret["sealed"])
     credentials.update(given)
     result = provider.test(credentials)
     if not result.ok:
@@ -175,13 +184,13 @@ def _prove_account(
 
 
 def _changed_secrets(
-    ctx: RequestContext, provider: IntegrationProvider, given: dict[str, str], exists: bool
+    ctx: RequestContext,
+    provider: IntegrationProvider,
+    given: dict[str, str],
+    sealed: dict[str, dict[str, Any]],
 ) -> dict[str, str]:
-    """The secrets sent whose values differ from the stored ones (sending a secret again changes
-    nothing: a signing secret is not rotated onto itself)."""
-    if not exists or not given:
-        return dict(given)
-    sealed = store.sealed_secrets(ctx.db, provider.name)
+    """The secrets sent whose values differ from the stored ones (``sealed``: sending a secret
+    again changes nothing: a signing secret is not rotated onto itself)."""
     changed = {}
     for name, value in given.items():
         current = sealed.get(name)
