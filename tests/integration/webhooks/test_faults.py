@@ -30,12 +30,16 @@ def test_a_relay_that_dies_after_the_commit_is_made_good_by_the_sweep_exactly_on
     monkeypatch.setattr(relay, "publish", dies)
     event_id = emit(tenant.org_id)  # committed; the relay fails after the commit
     assert aws.depth("dispatch") == 0
-    row = admin_db.execute("SELECT published_at FROM domain_events WHERE id = %s", (event_id,)).fetchone()
+    row = admin_db.execute(
+        "SELECT published_at, occurred_at FROM domain_events WHERE id = %s", (event_id,)
+    ).fetchone()
     assert row["published_at"] is None
 
-    # Too young for the sweep (the relay may still be at it) ...
+    # Too young for the sweep (the relay may still be at it) ... The event's time is the
+    # database's, so the test clock is set from it rather than from when the fixture began.
+    aws.clock.set(row["occurred_at"] + timedelta(seconds=1))
     assert aws.schedule("OutboxSweepFunction") == {"found": 0, "published": 0}
-    aws.clock.advance(seconds=31)
+    aws.clock.set(row["occurred_at"] + timedelta(seconds=31))
     assert aws.schedule("OutboxSweepFunction") == {"found": 1, "published": 1}
     aws.drain()
     assert [r.headers["webhook-id"] for r in receiver.requests] == [str(event_id)]
