@@ -36,6 +36,9 @@ def percentile(values: list[float], q: float) -> float:
 def main() -> int:  # noqa: PLR0915
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--samples", type=int, default=3000)
+    parser.add_argument(
+        "--profile", type=int, default=0, metavar="N", help="after the run, profile N invokes and print the top"
+    )
     args = parser.parse_args()
 
     from hearth_dev.local import postgres
@@ -129,6 +132,18 @@ def main() -> int:  # noqa: PLR0915
             with count_round_trips(raw) as raw_trips:
                 for _ in range(traced):
                     raw.execute(select, (company,)).fetchone()
+            if args.profile:
+                import cProfile
+                import pstats
+
+                profiler = cProfile.Profile()
+                profiler.enable()
+                for _ in range(args.profile):
+                    handler(event, context)
+                profiler.disable()
+        if args.profile:
+            pstats.Stats(profiler).sort_stats("tottime").print_stats(40)
+            pstats.Stats(profiler).sort_stats("cumulative").print_stats(60)
         raw.close()
         db.reset()
         p50_invoke, p50_raw = statistics.median(invoke_ms), statistics.median(raw_ms)
