@@ -115,7 +115,7 @@ case "$cmd" in
     exec "$VENV/bin/hearth" local "$@"
     ;;
   test)
-    ensure_venv local,dev
+    ensure_venv local,dev,bench
     ensure_sam
     shift
     run_checks "$@"

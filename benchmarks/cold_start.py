@@ -5,12 +5,13 @@ Each measurement is a fresh interpreter that imports one handler module exactly 
 runtime would (by file path, with the function's layers on the path) and reports the time spent
 in that import. Interpreter start-up itself is excluded from both sides.
 
-    ./hearth.sh bench cold_start [--runs 7]
+    ./hearth.sh bench cold_start [--runs 7] [--only 'Ai*']
 """
 
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import json
 import os
 import statistics
@@ -80,7 +81,9 @@ print((time.perf_counter() - t) * 1000)
 
 
 def _run(code: str, *args: str) -> float:
-    env = {**os.environ, **ENV, "PYTHONPATH": str(ROOT / "shared"), "PYTHONDONTWRITEBYTECODE": ""}
+    # Exactly the deployed configuration: nothing of the caller's own Hearth or Powertools settings.
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith(("HEARTH_", "POWERTOOLS_"))}
+    env = {**inherited, **ENV, "PYTHONPATH": str(ROOT / "shared"), "PYTHONDONTWRITEBYTECODE": ""}
     command = [sys.executable, "-c", code, *args]
     out = subprocess.run(command, capture_output=True, text=True, env=env, check=True)
     return float(out.stdout.strip().splitlines()[-1])
@@ -92,17 +95,22 @@ def main() -> None:
     )
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.add_argument("--only", metavar="PATTERN", help="functions whose logical id matches (fnmatch)")
     args = parser.parse_args()
 
-    template = load_template(ROOT)
+    functions = load_template(ROOT).functions
+    if args.only:
+        functions = {k: v for k, v in functions.items() if fnmatch.fnmatchcase(k, args.only)}
+        if not functions:
+            parser.error(f"no function matches {args.only!r}")
     # Warm the bytecode caches once so every measurement reads compiled files, like a deployed layer.
     _run(BASELINE)
-    for fn in template.functions.values():
+    for fn in functions.values():
         _run(IMPORT_HANDLER, str(fn.source), f"bench_{fn.logical_id}")
 
     baseline = statistics.median(_run(BASELINE) for _ in range(args.runs))
     rows = []
-    for logical_id, fn in sorted(template.functions.items()):
+    for logical_id, fn in sorted(functions.items()):
         times = [_run(IMPORT_HANDLER, str(fn.source), f"bench_{logical_id}") for _ in range(args.runs)]
         rows.append((logical_id, statistics.median(times), max(times)))
 

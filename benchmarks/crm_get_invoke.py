@@ -37,7 +37,11 @@ def main() -> int:  # noqa: PLR0915
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--samples", type=int, default=3000)
     parser.add_argument(
-        "--profile", type=int, default=0, metavar="N", help="after the run, profile N invokes and print the top"
+        "--profile",
+        type=int,
+        default=0,
+        metavar="N",
+        help="after the run, profile N invokes and print the top",
     )
     args = parser.parse_args()
 

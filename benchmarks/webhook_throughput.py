@@ -84,9 +84,9 @@ def serve(latency: float, ready: Any) -> None:
 
 def prepare(deliveries: int, port: int) -> tuple[uuid.UUID, list[uuid.UUID]]:
     """An org with one endpoint at the receiver and ``deliveries`` deliveries due."""
-    from hearth import db, outbox
+    from hearth import db, outbox, standard_webhooks
     from hearth.outbox.messages import DispatchMessage
-    from hearth.webhooks.engine import fanout, signing
+    from hearth.webhooks.engine import fanout
     from hearth.webhooks.engine import secrets as endpoint_secrets
     from hearth.webhooks.store import endpoints
 
@@ -104,7 +104,7 @@ def prepare(deliveries: int, port: int) -> tuple[uuid.UUID, list[uuid.UUID]]:
             description="bench",
             event_types=["*"],
             enabled=True,
-            secret_ciphertext=endpoint_secrets.seal(org_id, endpoint_id, signing.new_secret()),
+            secret_ciphertext=endpoint_secrets.seal(org_id, endpoint_id, standard_webhooks.new_secret()),
             created_by="system:bench",
         )
         event_ids = [

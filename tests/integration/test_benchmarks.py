@@ -1,0 +1,67 @@
+"""Every benchmark still runs: each script in ``benchmarks/`` with the smallest arguments that go
+through all of its code (a few samples, a few deliveries), checked for a clean exit and for the
+figures it promises. Nothing here is timed; a benchmark that no longer runs is the failure.
+
+A new benchmark needs its smoke arguments here (the test of the folder fails without them).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hearth_dev.local import postgres
+
+ROOT = Path(__file__).resolve().parents[2]
+
+#: benchmark -> (smoke arguments, text its report must contain)
+SMOKE: dict[str, tuple[list[str], str]] = {
+    "cold_start": (["--runs", "1", "--only", "CompaniesGetFunction"], "vs baseline"),
+    "crm_get_invoke": (["--samples", "20"], "ratio kit / raw"),
+    "crm_list_rls": (["--orgs", "3", "--companies", "5", "--samples", "5"], "ratio"),
+    "webhook_throughput": (["--deliveries", "30"], "ratio:"),
+    "local_stack": (
+        [
+            "load",
+            "--duration",
+            "1",
+            "--soak",
+            "2",
+            "--window",
+            "1",
+            "--readers",
+            "2",
+            "--writers",
+            "2",
+            "--orgs",
+            "1",
+            "--database-url",
+            "{server}",
+        ],
+        "soak",
+    ),
+}
+
+
+def test_every_benchmark_has_smoke_arguments() -> None:
+    scripts = {p.stem for p in (ROOT / "benchmarks").glob("*.py")}
+    assert scripts == set(SMOKE), "benchmarks without smoke arguments (or gone): " + ", ".join(
+        sorted(scripts ^ set(SMOKE))
+    )
+
+
+@pytest.mark.parametrize("name", sorted(SMOKE))
+def test_benchmark_runs(name: str) -> None:
+    arguments, promised = SMOKE[name]
+    server = postgres.server_for_tests(ROOT)
+    command = [sys.executable, str(ROOT / "benchmarks" / f"{name}.py")]
+    command += [a.format(server=server) for a in arguments]
+    env = {**os.environ, "HEARTH_TEST_DATABASE_URL": server}
+    done = subprocess.run(
+        command, check=False, capture_output=True, text=True, env=env, timeout=600, cwd=ROOT
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert promised in done.stdout, done.stdout[-3000:]
