@@ -12,6 +12,7 @@ import pytest
 from hearth_dev.roundtrips import count_round_trips
 
 from hearth import db
+from hearth.db import transactions
 
 
 def _warm(client, tenant, path):
@@ -155,16 +156,16 @@ def test_a_failing_prelude_is_told_apart_from_a_failing_route_statement(client, 
 def test_a_prelude_failure_seen_while_queueing_is_the_preludes(tenant, monkeypatch):
     """When the prelude's error is already in while the transaction's opening is queued, begin
     refuses with PreludeFailed (503), not as the route's error, and the connection stays usable."""
-    real = db._queue_open
+    real = transactions._queue_open
 
     def open_after_the_answer(conn, params, *, read_only):
         conn.pgconn.flush()
         time.sleep(0.05)  # the prelude's failure is back before the opening is queued
         real(conn, params, read_only=read_only)
 
-    monkeypatch.setattr(db, "_queue_open", open_after_the_answer)
+    monkeypatch.setattr(transactions, "_queue_open", open_after_the_answer)
     with pytest.raises(db.PreludeFailed):
         _first_result(tenant.org_id, db.Prelude("SELECT 1 / 0 AS never", {}))
-    monkeypatch.setattr(db, "_queue_open", real)
+    monkeypatch.setattr(transactions, "_queue_open", real)
     with db.tenant_transaction(tenant.org_id) as conn:
         assert conn.execute("SELECT count(*) AS n FROM orgs").fetchone() == {"n": 1}

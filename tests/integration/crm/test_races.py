@@ -17,7 +17,7 @@ ROUNDS = 6
 
 def _close_thread_connections() -> None:
     """A thread's environment ends with it: close its connections (one per role)."""
-    registry = getattr(db._local, "databases", {})
+    registry = getattr(db.connections._local, "databases", {})
     for database in registry.values():
         database.discard()
     registry.clear()
