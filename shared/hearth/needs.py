@@ -99,6 +99,15 @@ TWILIO_SDK = Need("twilio_sdk", (), "the twilio SDK, from its own layer")
 STRIPE_SDK = Need("stripe_sdk", (), "the stripe SDK, from its own layer")
 ANTHROPIC_SDK = Need("anthropic_sdk", (), "the anthropic SDK, from its own layer")
 
+GITHUB_SYNC_QUEUE = Need(
+    "github_sync_queue", ("github_sync_queue_url",), "sends GitHub issue updates to the GitHub sync queue"
+)
+GITHUB_APP = Need(
+    "github_app",
+    ("github_app_private_key_secret_arn", "github_app_private_key"),
+    "calls GitHub as the Hearth GitHub App (app JWTs signed with its private key in Secrets Manager)",
+)
+
 PUBLIC_URL = Need(
     "public_url",
     ("public_base_url",),
@@ -128,6 +137,8 @@ ALL: dict[str, Need] = {
         STRIPE_SDK,
         ANTHROPIC_SDK,
         PUBLIC_URL,
+        GITHUB_SYNC_QUEUE,
+        GITHUB_APP,
     )
 }
 
