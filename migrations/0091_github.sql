@@ -70,7 +70,8 @@ CREATE TABLE task_github_links (
   fixes          boolean NOT NULL DEFAULT false,
   synced_title   text CHECK (char_length(synced_title) <= 1000),
   synced_state   text CHECK (synced_state IN ('open', 'closed')),
-  created_at     timestamptz NOT NULL DEFAULT now(),
+  -- clock_timestamp(): links made by one delivery keep the order of its commits
+  created_at     timestamptz NOT NULL DEFAULT clock_timestamp(),
   updated_at     timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (org_id, id),
   CONSTRAINT task_github_links_one UNIQUE (org_id, task_id, kind, repository_id, ref),

@@ -5,7 +5,8 @@
 - ``push``: each commit whose message names a task key of the org (``HRT-42``) is linked to the
   task (repository, sha, message, author, URL); ``fixes|closes|resolves HRT-42`` in a commit
   pushed to the repository's default branch completes the task.
-- ``pull_request``: the pull request is linked to the tasks its title, body and branch name,
+- ``pull_request``: the pull request is linked to the tasks its title, body and branch name
+  (in any case: ``hrt-42-login``) name,
   with its state (open, closed, merged: merged is final); a merged one that says it fixes a task
   completes it.
 - ``issues``: an issue linked to a task (``POST /v1/tasks/{id}/github-issue``) keeps the task's
@@ -168,7 +169,8 @@ def pull_request(ctx: HookContext, payload: dict[str, Any]) -> None:
     prefix = _prefix(ctx)
     branch = str((pr.get("head") or {}).get("ref") or "")
     title, body = str(pr.get("title") or ""), str(pr.get("body") or "")
-    tasks = _tasks(ctx, prefix, _numbers(prefix, title, body, branch))
+    # Branch names are lower case by habit: hrt-42-login names HRT-42.
+    tasks = _tasks(ctx, prefix, _numbers(prefix, title, body, branch.upper()))
     merged = bool(pr.get("merged")) or bool(pr.get("merged_at"))
     state = "merged" if merged else ("closed" if pr.get("state") == "closed" else "open")
     fixed = _fixed(prefix, title, body)

@@ -4,6 +4,7 @@ tasks both ways, without echo loops."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
@@ -23,7 +24,7 @@ def _sync(admin_db, org_id: str) -> list[SyncMessage]:
         " ORDER BY occurred_at",
         (org_id,),
     ).fetchall()
-    return [SyncMessage(org_id=__import__("uuid").UUID(org_id), task_id=r["resource_id"]) for r in rows]
+    return [SyncMessage(org_id=uuid.UUID(org_id), task_id=uuid.UUID(r["resource_id"])) for r in rows]
 
 
 def _patches() -> int:
@@ -166,9 +167,9 @@ def test_an_issue_closed_on_github_completes_its_task(client, tenant, admin_db):
     assert deliver(client, "issues", issue_event(installation, dict(issue), "closed")).status == 200
     assert client.get(f"/v1/tasks/{made['id']}", auth=tenant.key_auth).json()["status"] == "done"
     kinds = admin_db.execute(
-        "SELECT data FROM domain_events WHERE org_id = %s AND type = 'task.completed_by_github'", (tenant.org_id,)
+        "SELECT payload FROM domain_events WHERE org_id = %s AND type = 'task.completed_by_github'", (tenant.org_id,)
     ).fetchall()
-    assert [k["data"]["kind"] for k in kinds] == ["issue"]
+    assert [k["payload"]["kind"] for k in kinds] == ["issue"]
 
 
 def test_a_rate_limited_update_is_retried_not_lost(client, tenant, admin_db):

@@ -65,7 +65,7 @@ def test_a_push_links_commits_and_a_fix_on_the_default_branch_completes(client, 
     assert client.get(f"/v1/tasks/{three['id']}", auth=tenant.key_auth).json()["status"] == "done"
     assert client.get(f"/v1/tasks/{one['id']}", auth=tenant.key_auth).json()["status"] == "open"
     completed = _events(admin_db, tenant.org_id, "task.completed_by_github")
-    assert sorted(e["data"]["key"] for e in completed) == ["HRT-2", "HRT-3"]
+    assert sorted(e["payload"]["key"] for e in completed) == ["HRT-2", "HRT-3"]
     assert len(_events(admin_db, tenant.org_id, "task.github_linked")) == 4
     # The same delivery again (GitHub's redelivery): answered, nothing more.
     again = deliver(client, "push", payload)
@@ -90,7 +90,8 @@ def test_a_push_naming_another_orgs_key_links_nothing(client, tenant, other_tena
     theirs = task(client, other_tenant, "Theirs")
     task(client, tenant, "Ours")
     assert deliver(client, "push", push(installation, "fixes GLX-1", "GLX-1 again")).status == 200
-    assert _count(admin_db, "task_github_links") == 0
+    assert _count(admin_db, "task_github_links", org_id=tenant.org_id) == 0
+    assert _count(admin_db, "task_github_links", org_id=other_tenant.org_id) == 0
     got = client.get(f"/v1/tasks/{theirs['id']}", auth=other_tenant.key_auth).json()
     assert got["status"] == "open" and got["version"] == theirs["version"]
     assert client.get("/v1/tasks/GLX-1/github", auth=other_tenant.key_auth).json()["commits"] == []
@@ -125,7 +126,7 @@ def test_pull_requests_are_linked_with_their_state_and_a_merged_fix_completes(cl
     late = pull_request(installation, 7, title="Login page!", body="Fixes HRT-1", action="edited")
     assert deliver(client, "pull_request", late).status == 200
     assert client.get("/v1/tasks/HRT-1/github", auth=tenant.key_auth).json()["pull_requests"][0]["state"] == "merged"
-    assert [e["data"]["kind"] for e in _events(admin_db, tenant.org_id, "task.completed_by_github")] == ["pull_request"]
+    assert [e["payload"]["kind"] for e in _events(admin_db, tenant.org_id, "task.completed_by_github")] == ["pull_request"]
 
 
 def test_installation_events_keep_the_link_and_repositories_current(client, tenant, admin_db):
