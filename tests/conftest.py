@@ -109,7 +109,7 @@ def _github() -> tuple[Any, str]:
 
 GITHUB_APP_ID = 424242
 #: GitHub's documented webhook test vector's secret (docs: "Validating webhook deliveries").
-GITHUB_WEBHOOK_SECRET = "It's a Secret to Everybody"  # noqa: S105 (the documented test value)
+GITHUB_WEBHOOK_SECRET = "It's a Secret to Everybody"
 #: The session's GitHub stand-in (started before anything reads the settings).
 GITHUB, GITHUB_APP_KEY = _github()
 

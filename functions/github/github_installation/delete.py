@@ -8,7 +8,10 @@ api = Api()
 
 
 @api.delete(
-    "/v1/integrations/github/installation", permission="integrations:write", status_code=204, needs=[needs.EVENTS]
+    "/v1/integrations/github/installation",
+    permission="integrations:write",
+    status_code=204,
+    needs=[needs.EVENTS],
 )
 def delete_github_installation(ctx: RequestContext) -> None:
     """Unlink the installation: its deliveries name no org any more and its repositories are

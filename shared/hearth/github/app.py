@@ -121,7 +121,9 @@ class GitHubApp:
             held = self._tokens.get(installation)
         if held is not None and (held[1] - clock.now()).total_seconds() > TOKEN_MARGIN_SECONDS:
             return held[0]
-        answer = self._send("POST", f"/app/installations/{installation}/access_tokens", f"Bearer {self.jwt()}")
+        answer = self._send(
+            "POST", f"/app/installations/{installation}/access_tokens", f"Bearer {self.jwt()}"
+        )
         token, expires = str(answer["token"]), datetime.fromisoformat(str(answer["expires_at"]))
         with self._lock:
             self._tokens[installation] = (token, expires)
@@ -133,7 +135,9 @@ class GitHubApp:
 
     def installation(self, installation: int) -> dict[str, Any]:
         """``GET /app/installations/{id}`` (as the app)."""
-        answer: dict[str, Any] = self._send("GET", f"/app/installations/{installation}", f"Bearer {self.jwt()}")
+        answer: dict[str, Any] = self._send(
+            "GET", f"/app/installations/{installation}", f"Bearer {self.jwt()}"
+        )
         return answer
 
     def call(self, method: str, path: str, *, installation: int, body: dict[str, Any] | None = None) -> Any:
@@ -180,24 +184,23 @@ class GitHubApp:
             raise GitHubError(0, type(exc).__name__) from None
 
 
-_app: GitHubApp | None = None
+#: The execution environment's app, once made (its token cache lives as long as the environment).
+_APP: dict[str, GitHubApp] = {}
 
 
 def app() -> GitHubApp:
-    """The execution environment's app (its token cache lives as long as the environment)."""
-    global _app
-    if _app is None:
-        _app = GitHubApp.from_settings()
-    return _app
+    """The execution environment's app."""
+    if "app" not in _APP:
+        _APP["app"] = GitHubApp.from_settings()
+    return _APP["app"]
 
 
 def forget(installation: int) -> None:
     """Drop a cached token of the installation (nothing is read or configured for it)."""
-    if _app is not None:
-        _app.forget(installation)
+    if "app" in _APP:
+        _APP["app"].forget(installation)
 
 
 def reset() -> None:
     """Forget the app and its tokens (tests that change the settings)."""
-    global _app
-    _app = None
+    _APP.clear()

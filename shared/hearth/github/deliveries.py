@@ -1,6 +1,6 @@
 """What a verified GitHub webhook delivery does, in its org's transaction (``hearth.hooks``)::
 
-    handle(ctx)     # dispatch on the event: push, pull_request, issues, installation, installation_repositories
+    handle(ctx)     # on the event: push, pull_request, issues, installation(_repositories)
 
 - ``push``: each commit whose message names a task key of the org (``HRT-42``) is linked to the
   task (repository, sha, message, author, URL); ``fixes|closes|resolves HRT-42`` in a commit
@@ -67,9 +67,7 @@ def _numbers(prefix: str, *texts: str | None) -> list[int]:
 
 
 def _fixed(prefix: str, *texts: str | None) -> set[int]:
-    return {
-        int(m.group(2)) for text in texts for m in FIXES.finditer(text or "") if m.group(1) == prefix
-    }
+    return {int(m.group(2)) for text in texts for m in FIXES.finditer(text or "") if m.group(1) == prefix}
 
 
 def _repository(payload: dict[str, Any]) -> dict[str, Any] | None:
@@ -91,10 +89,20 @@ def _link(ctx: HookContext, task: dict[str, Any], link: dict[str, Any]) -> None:
         "state": row["state"],
     }
     if before is None:
-        ctx.audit("task.github_link", "task", task["id"], changes={"kind": row["kind"], "repository": row["repository"], "ref": row["ref"]})
+        ctx.audit(
+            "task.github_link",
+            "task",
+            task["id"],
+            changes={"kind": row["kind"], "repository": row["repository"], "ref": row["ref"]},
+        )
         ctx.emit("task.github_linked", "task", task["id"], data=data)
     elif before["state"] != row["state"]:
-        ctx.audit("task.github_link", "task", task["id"], changes={"ref": row["ref"], "state": [before["state"], row["state"]]})
+        ctx.audit(
+            "task.github_link",
+            "task",
+            task["id"],
+            changes={"ref": row["ref"], "state": [before["state"], row["state"]]},
+        )
         ctx.emit("task.github_linked", "task", task["id"], data={**data, "previous_state": before["state"]})
 
 
@@ -117,13 +125,29 @@ def complete(ctx: HookContext, task_id: UUID, *, by: dict[str, Any]) -> bool:
     assert after is not None
     ctx.audit("task.update", "task", task_id, changes={"status": [task["status"], "done"], "by": "github"})
     ctx.emit("task.completed", "task", task_id, data={"object": _task_json(after)})
-    ctx.emit("task.completed_by_github", "task", task_id, data={"task_id": str(task_id), "key": after["key"], **by})
+    ctx.emit(
+        "task.completed_by_github", "task", task_id, data={"task_id": str(task_id), "key": after["key"], **by}
+    )
     return True
 
 
 def _task_json(row: dict[str, Any]) -> dict[str, Any]:
-    keep = ("id", "key", "number", "title", "status", "priority", "due_date", "assignee_id", "completed_at", "version")
-    return {k: (str(row[k]) if row.get(k) is not None and k not in ("number", "version") else row.get(k)) for k in keep}
+    keep = (
+        "id",
+        "key",
+        "number",
+        "title",
+        "status",
+        "priority",
+        "due_date",
+        "assignee_id",
+        "completed_at",
+        "version",
+    )
+    return {
+        k: (str(row[k]) if row.get(k) is not None and k not in ("number", "version") else row.get(k))
+        for k in keep
+    }
 
 
 # -- push ----------------------------------------------------------------------------------------
@@ -143,20 +167,28 @@ def push(ctx: HookContext, payload: dict[str, Any]) -> None:
         tasks = _tasks(ctx, prefix, _numbers(prefix, message))
         author = commit.get("author") or {}
         for number, task in tasks.items():
-            _link(ctx, task, {
-                "kind": "commit",
-                "repository_id": repo["id"],
-                "repository": repo["full_name"],
-                "ref": commit["id"][:64],
-                "title": message[:1000],
-                "url": commit.get("url"),
-                "author": str(author.get("username") or author.get("name") or "")[:200] or None,
-                "branch": payload["ref"].removeprefix("refs/heads/")[:255],
-                "fixes": on_default and number in _fixed(prefix, message),
-            })
+            _link(
+                ctx,
+                task,
+                {
+                    "kind": "commit",
+                    "repository_id": repo["id"],
+                    "repository": repo["full_name"],
+                    "ref": commit["id"][:64],
+                    "title": message[:1000],
+                    "url": commit.get("url"),
+                    "author": str(author.get("username") or author.get("name") or "")[:200] or None,
+                    "branch": payload["ref"].removeprefix("refs/heads/")[:255],
+                    "fixes": on_default and number in _fixed(prefix, message),
+                },
+            )
         if on_default:
             for number in _fixed(prefix, message) & set(tasks):
-                complete(ctx, tasks[number]["id"], by={"kind": "commit", "repository": repo["full_name"], "ref": commit["id"]})
+                complete(
+                    ctx,
+                    tasks[number]["id"],
+                    by={"kind": "commit", "repository": repo["full_name"], "ref": commit["id"]},
+                )
 
 
 # -- pull_request --------------------------------------------------------------------------------
@@ -177,44 +209,59 @@ def pull_request(ctx: HookContext, payload: dict[str, Any]) -> None:
     base = str((pr.get("base") or {}).get("ref") or "")
     into_default = base == (repo.get("default_branch") or "main")
     for number, task in tasks.items():
-        _link(ctx, task, {
-            "kind": "pull_request",
-            "repository_id": repo["id"],
-            "repository": repo["full_name"],
-            "ref": str(pr["number"]),
-            "title": title[:1000],
-            "url": pr.get("html_url"),
-            "author": str((pr.get("user") or {}).get("login") or "")[:200] or None,
-            "branch": branch[:255] or None,
-            "state": state,
-            "fixes": number in fixed,
-        })
+        _link(
+            ctx,
+            task,
+            {
+                "kind": "pull_request",
+                "repository_id": repo["id"],
+                "repository": repo["full_name"],
+                "ref": str(pr["number"]),
+                "title": title[:1000],
+                "url": pr.get("html_url"),
+                "author": str((pr.get("user") or {}).get("login") or "")[:200] or None,
+                "branch": branch[:255] or None,
+                "state": state,
+                "fixes": number in fixed,
+            },
+        )
         if merged and into_default and number in fixed:
-            complete(ctx, task["id"], by={"kind": "pull_request", "repository": repo["full_name"], "ref": str(pr["number"])})
+            complete(
+                ctx,
+                task["id"],
+                by={"kind": "pull_request", "repository": repo["full_name"], "ref": str(pr["number"])},
+            )
 
 
 # -- issues --------------------------------------------------------------------------------------
 
 
-def issues(ctx: HookContext, payload: dict[str, Any]) -> None:
+def _linked_issue(ctx: HookContext, payload: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """The issue of an ``issues`` payload and its link to a task, if it has one."""
     repo, issue = _repository(payload), payload.get("issue")
     if repo is None or not isinstance(issue, dict) or not isinstance(issue.get("number"), int):
-        return
-    if "pull_request" in issue:  # GitHub sends pull requests as issues too: not an issue link
-        return
+        return None
+    # GitHub sends pull requests as issues too (not an issue link); a deleted issue changes nothing.
+    if "pull_request" in issue or payload.get("action") == "deleted":
+        return None
     link = store.issue_link(ctx.db, repo["id"], issue["number"], lock=True)
-    if link is None:
+    return (issue, link) if link is not None else None
+
+
+def issues(ctx: HookContext, payload: dict[str, Any]) -> None:
+    found = _linked_issue(ctx, payload)
+    if found is None:
         return
+    issue, link = found
     title = str(issue.get("title") or "")[:300]
     state = "closed" if issue.get("state") == "closed" else "open"
-    if payload.get("action") == "deleted":
-        return
     if title == link["synced_title"] and state == link["synced_state"]:
         return  # already so on both sides: Hearth's own update coming back, or a repeat
     store.set_synced(ctx.db, link["id"], title=title, state=state, url=issue.get("html_url"))
     task = store.task(ctx.db, link["task_id"], lock=True)
     if task is None:
         return
+    repo = payload["repository"]
     changes: dict[str, Any] = {}
     if title and title != task["title"]:
         changes["title"] = title
@@ -228,14 +275,32 @@ def issues(ctx: HookContext, payload: dict[str, Any]) -> None:
     store.change_task(ctx.db, task["id"], changes)
     after = store.task(ctx.db, task["id"])
     assert after is not None
-    ctx.audit("task.update", "task", task["id"],
-              changes={k: [task[k], v] for k, v in changes.items()} | {"by": "github"})
-    ctx.emit("task.updated", "task", task["id"], data={"object": _task_json(after), "changed_fields": sorted(changes)})
+    ctx.audit(
+        "task.update",
+        "task",
+        task["id"],
+        changes={k: [task[k], v] for k, v in changes.items()} | {"by": "github"},
+    )
+    ctx.emit(
+        "task.updated",
+        "task",
+        task["id"],
+        data={"object": _task_json(after), "changed_fields": sorted(changes)},
+    )
     if changes.get("status") == "done":
         ctx.emit("task.completed", "task", task["id"], data={"object": _task_json(after)})
-        ctx.emit("task.completed_by_github", "task", task["id"],
-                 data={"task_id": str(task["id"]), "key": after["key"], "kind": "issue",
-                       "repository": repo["full_name"], "ref": str(issue["number"])})
+        ctx.emit(
+            "task.completed_by_github",
+            "task",
+            task["id"],
+            data={
+                "task_id": str(task["id"]),
+                "key": after["key"],
+                "kind": "issue",
+                "repository": repo["full_name"],
+                "ref": str(issue["number"]),
+            },
+        )
 
 
 # -- the installation ----------------------------------------------------------------------------
@@ -246,18 +311,35 @@ def installation(ctx: HookContext, payload: dict[str, Any]) -> None:
     if action == "deleted":
         row = store.unlink_installation(ctx.db)
         if row is not None:
-            ctx.audit("github.installation.unlink", "github_installation", row["installation_id"], changes={"by": "github"})
-            ctx.emit("github.installation.unlinked", "github_installation", ctx.org_id,
-                     data={"installation_id": row["installation_id"], "by": "github"})
+            ctx.audit(
+                "github.installation.unlink",
+                "github_installation",
+                row["installation_id"],
+                changes={"by": "github"},
+            )
+            ctx.emit(
+                "github.installation.unlinked",
+                "github_installation",
+                ctx.org_id,
+                data={"installation_id": row["installation_id"], "by": "github"},
+            )
     elif action in ("suspend", "unsuspend"):
         store.set_suspended(ctx.db, action == "suspend")
-        ctx.audit(f"github.installation.{action}", "github_installation", (payload.get("installation") or {}).get("id"))
+        ctx.audit(
+            f"github.installation.{action}",
+            "github_installation",
+            (payload.get("installation") or {}).get("id"),
+        )
     elif action in ("created", "new_permissions_accepted") and isinstance(payload.get("repositories"), list):
         store.save_repositories(ctx.db, ctx.org_id, _repos(payload["repositories"]), replace=True)
 
 
 def _repos(items: list[Any]) -> list[dict[str, Any]]:
-    return [r for r in items if isinstance(r, dict) and isinstance(r.get("id"), int) and isinstance(r.get("full_name"), str)]
+    return [
+        r
+        for r in items
+        if isinstance(r, dict) and isinstance(r.get("id"), int) and isinstance(r.get("full_name"), str)
+    ]
 
 
 def installation_repositories(ctx: HookContext, payload: dict[str, Any]) -> None:
@@ -266,8 +348,15 @@ def installation_repositories(ctx: HookContext, payload: dict[str, Any]) -> None
         return
     store.save_repositories(ctx.db, ctx.org_id, _repos(added), replace=False)
     store.remove_repositories(ctx.db, [r["id"] for r in _repos(removed)])
-    ctx.audit("github.repositories.change", "github_installation", (payload.get("installation") or {}).get("id"),
-              changes={"added": [r["full_name"] for r in _repos(added)], "removed": [r["full_name"] for r in _repos(removed)]})
+    ctx.audit(
+        "github.repositories.change",
+        "github_installation",
+        (payload.get("installation") or {}).get("id"),
+        changes={
+            "added": [r["full_name"] for r in _repos(added)],
+            "removed": [r["full_name"] for r in _repos(removed)],
+        },
+    )
 
 
 _HANDLERS = {

@@ -71,10 +71,16 @@ def _state(ctx: RequestContext, state: str) -> dict[str, Any]:
 
     try:
         claims: dict[str, Any] = jwt.decode(
-            state, _keys()[1], algorithms=["RS256"], audience=STATE_AUDIENCE, options={"require": ["exp", "iat"]}
+            state,
+            _keys()[1],
+            algorithms=["RS256"],
+            audience=STATE_AUDIENCE,
+            options={"require": ["exp", "iat"]},
         )
     except jwt.PyJWTError:
-        raise invalid("state", "The state is not one Hearth issued, or it expired.", "state_invalid") from None
+        raise invalid(
+            "state", "The state is not one Hearth issued, or it expired.", "state_invalid"
+        ) from None
     if claims.get("org") != str(ctx.org_id):
         raise invalid("state", "The state was issued for another org.", "state_invalid")
     return claims
@@ -86,7 +92,9 @@ def link(ctx: RequestContext, body: InstallationLink) -> Any:
         found = app().installation(body.installation_id)
     except GitHubError as exc:
         if exc.status == 404:
-            raise invalid("installation_id", "GitHub knows no such installation of the app.", "installation_not_found")
+            raise invalid(
+                "installation_id", "GitHub knows no such installation of the app.", "installation_not_found"
+            ) from None
         raise unavailable(exc) from None
     created = datetime.fromisoformat(str(found.get("created_at")))
     if created < datetime.fromtimestamp(int(claims["iat"]), UTC) - timedelta(seconds=DRIFT_SECONDS):
@@ -110,10 +118,18 @@ def link(ctx: RequestContext, body: InstallationLink) -> Any:
     if row is None:
         raise Conflict("installation_taken", "This GitHub installation is linked to another org.")
     _refresh(ctx, body.installation_id)
-    ctx.audit("github.installation.link", "github_installation", body.installation_id,
-              changes={"account": row["account_login"]})
-    ctx.emit("github.installation.linked", "github_installation", ctx.org_id,
-             data={"installation_id": body.installation_id, "account": row["account_login"]})
+    ctx.audit(
+        "github.installation.link",
+        "github_installation",
+        body.installation_id,
+        changes={"account": row["account_login"]},
+    )
+    ctx.emit(
+        "github.installation.linked",
+        "github_installation",
+        ctx.org_id,
+        data={"installation_id": body.installation_id, "account": row["account_login"]},
+    )
     return _installation(row)
 
 
@@ -152,5 +168,9 @@ def unlink(ctx: RequestContext) -> None:
         raise NotFound("github installation", code="github_not_installed")
     forget(int(row["installation_id"]))
     ctx.audit("github.installation.unlink", "github_installation", row["installation_id"])
-    ctx.emit("github.installation.unlinked", "github_installation", ctx.org_id,
-             data={"installation_id": row["installation_id"], "by": "hearth"})
+    ctx.emit(
+        "github.installation.unlinked",
+        "github_installation",
+        ctx.org_id,
+        data={"installation_id": row["installation_id"], "by": "hearth"},
+    )

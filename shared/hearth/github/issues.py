@@ -58,7 +58,9 @@ def create_issue(ctx: RequestContext, ref: str, body: IssueCreate) -> GitHubLink
         raise NotFound("github installation", code="github_not_installed")
     repo = store.repository_named(ctx.db, body.repository)
     if repo is None:
-        raise invalid("repository", "The org's GitHub installation cannot see this repository.", "repository_not_found")
+        raise invalid(
+            "repository", "The org's GitHub installation cannot see this repository.", "repository_not_found"
+        )
     if store.issue_links_of_task(ctx.db, task["id"]):
         raise Problem("issue_exists", "The task has a GitHub issue already.", status=409)
     state = ISSUE_STATE[task["status"]]
@@ -102,13 +104,25 @@ def create_issue(ctx: RequestContext, ref: str, body: IssueCreate) -> GitHubLink
             "synced_state": state,
         },
     )
-    ctx.audit("task.github_link", "task", task["id"], changes={"kind": "issue", "repository": repo["full_name"], "ref": row["ref"]})
+    ctx.audit(
+        "task.github_link",
+        "task",
+        task["id"],
+        changes={"kind": "issue", "repository": repo["full_name"], "ref": row["ref"]},
+    )
     ctx.emit(
         "task.github_linked",
         "task",
         task["id"],
-        data={"task_id": str(task["id"]), "key": task["key"], "kind": "issue", "repository": repo["full_name"],
-              "ref": row["ref"], "url": row["url"], "state": state},
+        data={
+            "task_id": str(task["id"]),
+            "key": task["key"],
+            "kind": "issue",
+            "repository": repo["full_name"],
+            "ref": row["ref"],
+            "url": row["url"],
+            "state": state,
+        },
     )
     ctx.response_headers["Location"] = f"/v1/tasks/{task['id']}/github"
     return GitHubLink.model_validate(row)
@@ -128,8 +142,8 @@ def sync(conn: Connection, task_id: UUID) -> int:
     if installation is None:
         return 0
     sent = 0
-    for link in store.issue_links_of_task(conn, task_id):
-        link = store.issue_link_by_id(conn, link["id"], lock=True) or link
+    for listed in store.issue_links_of_task(conn, task_id):
+        link = store.issue_link_by_id(conn, listed["id"], lock=True) or listed
         title, state = task["title"], ISSUE_STATE[task["status"]]
         changes = {}
         if title != link["synced_title"]:

@@ -70,7 +70,9 @@ class GitHubLink(BaseModel):
     author: str | None
     branch: str | None
     state: Literal["open", "closed", "merged"] | None
-    fixes: bool = Field(description="It completes the task (fixes/closes/resolves on the default branch, or merged).")
+    fixes: bool = Field(
+        description="It completes the task (fixes/closes/resolves on the default branch, or merged)."
+    )
     created_at: datetime
     updated_at: datetime
 

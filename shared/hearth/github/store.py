@@ -44,9 +44,7 @@ def unlink_installation(conn: Connection) -> dict[str, Any] | None:
 
 
 def set_suspended(conn: Connection, suspended: bool) -> None:
-    conn.execute(
-        "UPDATE github_installations SET suspended_at = CASE WHEN %s THEN now() END", (suspended,)
-    )
+    conn.execute("UPDATE github_installations SET suspended_at = CASE WHEN %s THEN now() END", (suspended,))
 
 
 def repositories(conn: Connection) -> list[dict[str, Any]]:
@@ -59,21 +57,30 @@ def repository_named(conn: Connection, full_name: str) -> dict[str, Any] | None:
     ).fetchone()
 
 
-def save_repositories(conn: Connection, org_id: UUID, repos: Iterable[dict[str, Any]], *, replace: bool) -> None:
+def save_repositories(
+    conn: Connection, org_id: UUID, repos: Iterable[dict[str, Any]], *, replace: bool
+) -> None:
     """Add (or update) GitHub's repository objects; ``replace``: they are all there is."""
     kept = []
     for repo in repos:
         kept.append(int(repo["id"]))
         conn.execute(
             """
-            INSERT INTO github_repositories (org_id, repository_id, full_name, private, default_branch, updated_at)
+            INSERT INTO github_repositories
+              (org_id, repository_id, full_name, private, default_branch, updated_at)
             VALUES (%s, %s, %s, %s, %s, now())
             ON CONFLICT (org_id, repository_id) DO UPDATE
             SET full_name = EXCLUDED.full_name, private = EXCLUDED.private,
                 default_branch = coalesce(EXCLUDED.default_branch, github_repositories.default_branch),
                 updated_at = now()
             """,
-            (org_id, int(repo["id"]), str(repo["full_name"]), bool(repo.get("private")), repo.get("default_branch")),
+            (
+                org_id,
+                int(repo["id"]),
+                str(repo["full_name"]),
+                bool(repo.get("private")),
+                repo.get("default_branch"),
+            ),
         )
     if replace:
         conn.execute("DELETE FROM github_repositories WHERE NOT (repository_id = ANY(%s))", (kept,))
@@ -130,7 +137,7 @@ def change_task(conn: Connection, task_id: UUID, changes: dict[str, Any]) -> dic
     if not sets:
         return None
     return conn.execute(
-        f"UPDATE tasks SET {', '.join(sets)} WHERE id = %(id)s AND deleted_at IS NULL RETURNING id",  # noqa: S608 (fixed column names)
+        f"UPDATE tasks SET {', '.join(sets)} WHERE id = %(id)s AND deleted_at IS NULL RETURNING id",
         params,
     ).fetchone()
 
@@ -138,12 +145,25 @@ def change_task(conn: Connection, task_id: UUID, changes: dict[str, Any]) -> dic
 # -- links ---------------------------------------------------------------------------------------
 
 _LINK_COLUMNS = (
-    "task_id", "kind", "repository_id", "repository", "ref", "title", "url", "author", "branch", "state", "fixes",
-    "synced_title", "synced_state",
+    "task_id",
+    "kind",
+    "repository_id",
+    "repository",
+    "ref",
+    "title",
+    "url",
+    "author",
+    "branch",
+    "state",
+    "fixes",
+    "synced_title",
+    "synced_state",
 )
 
 
-def upsert_link(conn: Connection, org_id: UUID, link: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any] | None]:
+def upsert_link(
+    conn: Connection, org_id: UUID, link: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """Insert the link or update it; returns ``(link, before)`` (``before`` ``None``: new). A
     pull request's state only moves forward (merged stays merged) and ``fixes`` stays once set."""
     before = conn.execute(
@@ -155,7 +175,7 @@ def upsert_link(conn: Connection, org_id: UUID, link: dict[str, Any]) -> tuple[d
     values["fixes"] = bool(values["fixes"])
     if before is None:
         row = conn.execute(
-            f"INSERT INTO task_github_links (org_id, {', '.join(_LINK_COLUMNS)})"  # noqa: S608 (fixed column names)
+            f"INSERT INTO task_github_links (org_id, {', '.join(_LINK_COLUMNS)})"
             f" VALUES (%(org)s, {', '.join(f'%({c})s' for c in _LINK_COLUMNS)}) RETURNING *",
             {"org": org_id, **values},
         ).fetchone()
@@ -183,7 +203,9 @@ def links_of(conn: Connection, task_id: UUID) -> list[dict[str, Any]]:
     ).fetchall()
 
 
-def issue_link(conn: Connection, repository_id: int, number: int, *, lock: bool = False) -> dict[str, Any] | None:
+def issue_link(
+    conn: Connection, repository_id: int, number: int, *, lock: bool = False
+) -> dict[str, Any] | None:
     return conn.execute(
         "SELECT * FROM task_github_links WHERE kind = 'issue' AND repository_id = %s AND ref = %s"
         + (" FOR UPDATE" if lock else ""),
@@ -200,7 +222,8 @@ def issue_link_by_id(conn: Connection, link_id: UUID, *, lock: bool = False) -> 
 
 def issue_links_of_task(conn: Connection, task_id: UUID) -> list[dict[str, Any]]:
     return conn.execute(
-        "SELECT * FROM task_github_links WHERE task_id = %s AND kind = 'issue' ORDER BY created_at, id", (task_id,)
+        "SELECT * FROM task_github_links WHERE task_id = %s AND kind = 'issue' ORDER BY created_at, id",
+        (task_id,),
     ).fetchall()
 
 

@@ -41,7 +41,9 @@ class SyncMessage:
         return cls(UUID(str(data["org_id"])), UUID(str(data["task_id"])), int(data.get("rate_limited", 0)))
 
     def body(self) -> str:
-        return json.dumps({"org_id": str(self.org_id), "task_id": str(self.task_id), "rate_limited": self.rate_limited})
+        return json.dumps(
+            {"org_id": str(self.org_id), "task_id": str(self.task_id), "rate_limited": self.rate_limited}
+        )
 
 
 def process_record(record: Any) -> None:

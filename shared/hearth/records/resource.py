@@ -170,7 +170,7 @@ class Resource(Generic[M]):
 
     def record_id(self, ctx: RequestContext, ref: Any) -> UUID:
         """The id a route's path parameter names."""
-        return self.resolve(ctx, ref) if self.resolve is not None else ref  # type: ignore[no-any-return]
+        return self.resolve(ctx, ref) if self.resolve is not None else ref
 
     # -- reading -----------------------------------------------------------------------------
 

@@ -25,15 +25,24 @@ def link(client, victim, intruder):
     # The victim's state does not link anything to the intruder, nor does the victim's installation.
     state = client.post("/v1/integrations/github/install", auth=victim.key_auth).json()["state"]
     GITHUB.add_installation(installation["installation_id"] + 500, "fresh")
-    stolen = client.post(INSTALLATION, auth=intruder.key_auth,
-                         json_body={"installation_id": installation["installation_id"] + 500, "state": state})
+    stolen = client.post(
+        INSTALLATION,
+        auth=intruder.key_auth,
+        json_body={"installation_id": installation["installation_id"] + 500, "state": state},
+    )
     assert stolen.status == 422
     own_state = client.post("/v1/integrations/github/install", auth=intruder.key_auth).json()["state"]
-    taken = client.post(INSTALLATION, auth=intruder.key_auth,
-                        json_body={"installation_id": installation["installation_id"], "state": own_state})
+    taken = client.post(
+        INSTALLATION,
+        auth=intruder.key_auth,
+        json_body={"installation_id": installation["installation_id"], "state": own_state},
+    )
     assert taken.status == 409
     assert_not_leaked(taken, victim.org_id, installation["repositories"][0]["full_name"])
-    assert client.get(INSTALLATION, auth=victim.key_auth).json()["installation_id"] == installation["installation_id"]
+    assert (
+        client.get(INSTALLATION, auth=victim.key_auth).json()["installation_id"]
+        == installation["installation_id"]
+    )
 
 
 @case("GET /v1/integrations/github/installation")
@@ -46,7 +55,9 @@ def get_installation(client, victim, intruder):
 @case("DELETE /v1/integrations/github/installation")
 def unlink(client, victim, intruder):
     installation = install(client, victim)
-    assert_hidden(client.request("DELETE", INSTALLATION, auth=intruder.key_auth), installation["installation_id"])
+    assert_hidden(
+        client.request("DELETE", INSTALLATION, auth=intruder.key_auth), installation["installation_id"]
+    )
     assert client.get(INSTALLATION, auth=victim.key_auth).status == 200
 
 
@@ -65,7 +76,8 @@ def task_github(client, victim, intruder):
     task(client, intruder, "Intruder task")  # the intruder has a TASK-1 of its own
     assert_hidden(client.get(f"/v1/tasks/{made['id']}/github", auth=intruder.key_auth), "Victim task")
     mine = client.get(f"/v1/tasks/{made['key']}/github", auth=intruder.key_auth)
-    assert mine.status == 200 and mine.json()["commits"] == []
+    assert mine.status == 200
+    assert mine.json()["commits"] == []
     assert_not_leaked(mine, made["id"], installation["repositories"][0]["full_name"])
 
 
@@ -74,12 +86,16 @@ def create_issue(client, victim, intruder):
     installation = install(client, victim)
     made = task(client, victim, "Victim task")
     repo = installation["repositories"][0]["full_name"]
-    answer = client.post(f"/v1/tasks/{made['id']}/github-issue", auth=intruder.key_auth, json_body={"repository": repo})
+    answer = client.post(
+        f"/v1/tasks/{made['id']}/github-issue", auth=intruder.key_auth, json_body={"repository": repo}
+    )
     assert_hidden(answer, "Victim task", repo)
     # The intruder's own task cannot reach the victim's repositories through the victim's installation.
     own = task(client, intruder, "Intruder task")
     install(client, intruder)
-    refused = client.post(f"/v1/tasks/{own['id']}/github-issue", auth=intruder.key_auth, json_body={"repository": repo})
+    refused = client.post(
+        f"/v1/tasks/{own['id']}/github-issue", auth=intruder.key_auth, json_body={"repository": repo}
+    )
     assert refused.status == 422
     assert GITHUB.issues.get(repo, {}) == {}
 
@@ -91,5 +107,6 @@ def webhook(client, victim, intruder):
     answer = deliver(client, "push", push(installation, f"fixes {theirs['key']}"))
     assert answer.status == 200
     got = client.get(f"/v1/tasks/{theirs['id']}", auth=intruder.key_auth).json()
-    assert got["status"] == "open" and got["version"] == theirs["version"]
+    assert got["status"] == "open"
+    assert got["version"] == theirs["version"]
     assert client.get(f"/v1/tasks/{theirs['id']}/github", auth=intruder.key_auth).json()["commits"] == []

@@ -23,7 +23,9 @@ def install(client: Any, tenant: Any, repositories: tuple[str, ...] = ("acme/web
     assert started.status == 200, started.body
     installation_id = next(_ids)
     owner = f"org{installation_id}"
-    repos = GITHUB.add_installation(installation_id, owner, [f"{owner}/{r.split('/')[-1]}" for r in repositories])
+    repos = GITHUB.add_installation(
+        installation_id, owner, [f"{owner}/{r.split('/')[-1]}" for r in repositories]
+    )
     linked = client.post(
         "/v1/integrations/github/installation",
         auth=tenant.key_auth,
@@ -33,8 +35,14 @@ def install(client: Any, tenant: Any, repositories: tuple[str, ...] = ("acme/web
     return {"installation_id": installation_id, "repositories": repos}
 
 
-def deliver(client: Any, event: str, payload: dict[str, Any], *, secret: str = GITHUB_WEBHOOK_SECRET,
-            body: bytes | None = None) -> Any:
+def deliver(
+    client: Any,
+    event: str,
+    payload: dict[str, Any],
+    *,
+    secret: str = GITHUB_WEBHOOK_SECRET,
+    body: bytes | None = None,
+) -> Any:
     """A webhook delivery as GitHub sends it (X-Hub-Signature-256 over the exact body)."""
     raw = body if body is not None else json.dumps(payload).encode()
     headers = delivery_headers(event, raw, secret)
@@ -63,8 +71,16 @@ def push(installation: dict[str, Any], *messages: str, branch: str = "main") -> 
     }
 
 
-def pull_request(installation: dict[str, Any], number: int, *, title: str, body: str = "", branch: str = "feature",
-                 action: str = "opened", merged: bool = False) -> dict[str, Any]:
+def pull_request(
+    installation: dict[str, Any],
+    number: int,
+    *,
+    title: str,
+    body: str = "",
+    branch: str = "feature",
+    action: str = "opened",
+    merged: bool = False,
+) -> dict[str, Any]:
     repo = installation["repositories"][0]
     return {
         "action": action,
@@ -87,7 +103,9 @@ def pull_request(installation: dict[str, Any], number: int, *, title: str, body:
     }
 
 
-def issue_event(installation: dict[str, Any], issue: dict[str, Any], action: str, *, sender: str = "ada") -> dict[str, Any]:
+def issue_event(
+    installation: dict[str, Any], issue: dict[str, Any], action: str, *, sender: str = "ada"
+) -> dict[str, Any]:
     return {
         "action": action,
         "issue": issue,
@@ -104,5 +122,7 @@ def task(client: Any, tenant: Any, title: str = "Ship it", **fields: Any) -> dic
 
 
 def set_prefix(client: Any, tenant: Any, prefix: str) -> None:
-    changed = client.request("PATCH", "/v1/orgs/current", auth=tenant.key_auth, json_body={"task_key_prefix": prefix})
+    changed = client.request(
+        "PATCH", "/v1/orgs/current", auth=tenant.key_auth, json_body={"task_key_prefix": prefix}
+    )
     assert changed.status == 200, changed.body

@@ -40,8 +40,11 @@ def test_install_url_names_the_org_in_a_signed_state(client, tenant, other_tenan
     GITHUB.add_installation(991001, "acme")
     # Another org's state does not link; nor does a forged one.
     for state in (answer.json()["state"], answer.json()["state"][:-4] + "AAAA"):
-        refused = client.post("/v1/integrations/github/installation", auth=other_tenant.key_auth,
-                              json_body={"installation_id": 991001, "state": state})
+        refused = client.post(
+            "/v1/integrations/github/installation",
+            auth=other_tenant.key_auth,
+            json_body={"installation_id": 991001, "state": state},
+        )
         assert refused.status == 422, refused.body
         assert refused.json()["errors"][0]["code"] == "state_invalid"
     assert client.get("/v1/integrations/github/installation", auth=other_tenant.key_auth).status == 404
@@ -50,24 +53,38 @@ def test_install_url_names_the_org_in_a_signed_state(client, tenant, other_tenan
 def test_an_installation_older_than_the_state_or_unknown_is_refused(client, tenant):
     state = client.post("/v1/integrations/github/install", auth=tenant.key_auth).json()["state"]
     GITHUB.add_installation(991002, "someone-else", at=datetime.now(UTC) - timedelta(days=3))
-    old = client.post("/v1/integrations/github/installation", auth=tenant.key_auth,
-                      json_body={"installation_id": 991002, "state": state})
-    assert old.status == 422 and old.json()["errors"][0]["code"] == "installation_predates_state"
-    unknown = client.post("/v1/integrations/github/installation", auth=tenant.key_auth,
-                          json_body={"installation_id": 991999, "state": state})
-    assert unknown.status == 422 and unknown.json()["errors"][0]["code"] == "installation_not_found"
+    old = client.post(
+        "/v1/integrations/github/installation",
+        auth=tenant.key_auth,
+        json_body={"installation_id": 991002, "state": state},
+    )
+    assert old.status == 422
+    assert old.json()["errors"][0]["code"] == "installation_predates_state"
+    unknown = client.post(
+        "/v1/integrations/github/installation",
+        auth=tenant.key_auth,
+        json_body={"installation_id": 991999, "state": state},
+    )
+    assert unknown.status == 422
+    assert unknown.json()["errors"][0]["code"] == "installation_not_found"
     assert client.get("/v1/integrations/github/installation", auth=tenant.key_auth).status == 404
 
 
 def test_one_installation_belongs_to_one_org(client, tenant, other_tenant):
     installation = install(client, tenant)
     state = client.post("/v1/integrations/github/install", auth=other_tenant.key_auth).json()["state"]
-    taken = client.post("/v1/integrations/github/installation", auth=other_tenant.key_auth,
-                        json_body={"installation_id": installation["installation_id"], "state": state})
-    assert taken.status == 409 and taken.json()["code"] == "installation_taken"
+    taken = client.post(
+        "/v1/integrations/github/installation",
+        auth=other_tenant.key_auth,
+        json_body={"installation_id": installation["installation_id"], "state": state},
+    )
+    assert taken.status == 409
+    assert taken.json()["code"] == "installation_taken"
     assert client.get("/v1/integrations/github/installation", auth=tenant.key_auth).status == 200
     assert client.get("/v1/integrations/github/installation", auth=other_tenant.key_auth).status == 404
-    assert client.request("DELETE", "/v1/integrations/github/installation", auth=tenant.key_auth).status == 204
+    assert (
+        client.request("DELETE", "/v1/integrations/github/installation", auth=tenant.key_auth).status == 204
+    )
     assert client.get("/v1/integrations/github/installation", auth=tenant.key_auth).status == 404
 
 
@@ -119,17 +136,26 @@ def test_an_issue_follows_its_task_and_the_task_its_issue_without_echoes(client,
     set_prefix(client, tenant, "HRT")
     made = task(client, tenant, "Write the docs")
     repo = installation["repositories"][0]["full_name"]
-    created = client.post(f"/v1/tasks/{made['key']}/github-issue", auth=tenant.key_auth, json_body={"repository": repo})
+    created = client.post(
+        f"/v1/tasks/{made['key']}/github-issue", auth=tenant.key_auth, json_body={"repository": repo}
+    )
     assert created.status == 201, created.body
     number = int(created.json()["ref"])
     issue = GITHUB.issues[repo][number]
-    assert issue["title"] == "Write the docs" and issue["state"] == "open"
-    again = client.post(f"/v1/tasks/{made['key']}/github-issue", auth=tenant.key_auth, json_body={"repository": repo})
+    assert issue["title"] == "Write the docs"
+    assert issue["state"] == "open"
+    again = client.post(
+        f"/v1/tasks/{made['key']}/github-issue", auth=tenant.key_auth, json_body={"repository": repo}
+    )
     assert again.status == 409
 
     # Hearth -> GitHub: the task's change is queued, the consumer sends it once.
-    changed = client.request("PATCH", f"/v1/tasks/{made['id']}", auth=tenant.key_auth,
-                             json_body={"title": "Write the manual", "status": "done"})
+    changed = client.request(
+        "PATCH",
+        f"/v1/tasks/{made['id']}",
+        auth=tenant.key_auth,
+        json_body={"title": "Write the manual", "status": "done"},
+    )
     assert changed.status == 200
     messages = _sync(admin_db, tenant.org_id)
     assert len(messages) == 1
@@ -142,8 +168,18 @@ def test_an_issue_follows_its_task_and_the_task_its_issue_without_echoes(client,
 
     # GitHub's webhook of Hearth's own change: recognised, the task is left as it is.
     version = client.get(f"/v1/tasks/{made['id']}", auth=tenant.key_auth).json()["version"]
-    assert deliver(client, "issues", issue_event(installation, dict(issue), "edited", sender="hearth-local[bot]")).status == 200
-    assert deliver(client, "issues", issue_event(installation, dict(issue), "closed", sender="hearth-local[bot]")).status == 200
+    assert (
+        deliver(
+            client, "issues", issue_event(installation, dict(issue), "edited", sender="hearth-local[bot]")
+        ).status
+        == 200
+    )
+    assert (
+        deliver(
+            client, "issues", issue_event(installation, dict(issue), "closed", sender="hearth-local[bot]")
+        ).status
+        == 200
+    )
     assert client.get(f"/v1/tasks/{made['id']}", auth=tenant.key_auth).json()["version"] == version
 
     # GitHub -> Hearth: someone reopens and renames it; the task follows, and nothing is sent back.
@@ -160,14 +196,18 @@ def test_an_issue_closed_on_github_completes_its_task(client, tenant, admin_db):
     installation = install(client, tenant)
     made = task(client, tenant, "Close me")
     repo = installation["repositories"][0]["full_name"]
-    number = int(client.post(f"/v1/tasks/{made['id']}/github-issue", auth=tenant.key_auth,
-                             json_body={"repository": repo}).json()["ref"])
+    number = int(
+        client.post(
+            f"/v1/tasks/{made['id']}/github-issue", auth=tenant.key_auth, json_body={"repository": repo}
+        ).json()["ref"]
+    )
     issue = GITHUB.issues[repo][number]
     issue["state"] = "closed"
     assert deliver(client, "issues", issue_event(installation, dict(issue), "closed")).status == 200
     assert client.get(f"/v1/tasks/{made['id']}", auth=tenant.key_auth).json()["status"] == "done"
     kinds = admin_db.execute(
-        "SELECT payload FROM domain_events WHERE org_id = %s AND type = 'task.completed_by_github'", (tenant.org_id,)
+        "SELECT payload FROM domain_events WHERE org_id = %s AND type = 'task.completed_by_github'",
+        (tenant.org_id,),
     ).fetchall()
     assert [k["payload"]["kind"] for k in kinds] == ["issue"]
 
@@ -183,5 +223,7 @@ def test_a_rate_limited_update_is_retried_not_lost(client, tenant, admin_db):
     with pytest.raises(RateLimited):  # no queue to send it again to here: the record fails, SQS redelivers
         process(message)
     process(message)
-    number = int(client.get(f"/v1/tasks/{made['id']}/github", auth=tenant.key_auth).json()["issues"][0]["ref"])
+    number = int(
+        client.get(f"/v1/tasks/{made['id']}/github", auth=tenant.key_auth).json()["issues"][0]["ref"]
+    )
     assert GITHUB.issues[repo][number]["title"] == "Limited!"

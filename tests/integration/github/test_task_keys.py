@@ -14,7 +14,8 @@ def test_tasks_are_numbered_per_org_and_shown_with_the_org_prefix(client, tenant
     set_prefix(client, tenant, "HRT")
     got = client.get("/v1/tasks/HRT-2", auth=tenant.key_auth)
     assert got.status == 200, got.body
-    assert got.json()["id"] == second["id"] and got.json()["key"] == "HRT-2"
+    assert got.json()["id"] == second["id"]
+    assert got.json()["key"] == "HRT-2"
     listed = client.get("/v1/tasks", auth=tenant.key_auth, query="sort=number").json()["data"]
     assert [t["key"] for t in listed] == ["HRT-1", "HRT-2"]
     # The old prefix names nothing now; the other org's keys are its own.
@@ -24,7 +25,9 @@ def test_tasks_are_numbered_per_org_and_shown_with_the_org_prefix(client, tenant
 
 def test_a_key_works_for_update_delete_and_restore(client, tenant):
     made = task(client, tenant, "Keyed")
-    changed = client.request("PATCH", f"/v1/tasks/{made['key']}", auth=tenant.key_auth, json_body={"status": "done"})
+    changed = client.request(
+        "PATCH", f"/v1/tasks/{made['key']}", auth=tenant.key_auth, json_body={"status": "done"}
+    )
     assert changed.status == 200, changed.body
     assert changed.json()["status"] == "done"
     assert client.request("DELETE", f"/v1/tasks/{made['key']}", auth=tenant.key_auth).status == 204
@@ -44,7 +47,9 @@ def test_numbers_are_not_reused_and_not_chosen(client, tenant):
 
 def test_bad_prefixes_and_keys_are_refused(client, tenant):
     for prefix in ("h", "hrt", "1AB", "TOOLONGPREFIX", "A-B"):
-        answer = client.request("PATCH", "/v1/orgs/current", auth=tenant.key_auth, json_body={"task_key_prefix": prefix})
+        answer = client.request(
+            "PATCH", "/v1/orgs/current", auth=tenant.key_auth, json_body={"task_key_prefix": prefix}
+        )
         assert answer.status == 422, (prefix, answer.body)
         assert answer.header("content-type") == "application/problem+json"
     assert client.get("/v1/orgs/current", auth=tenant.key_auth).json()["task_key_prefix"] == "TASK"

@@ -13,7 +13,11 @@ from tests.integration.github.scenario import deliver, install, pull_request, pu
 
 def _count(admin_db, table: str, **where: object) -> int:
     clause = " AND ".join(f"{k} = %s" for k in where) or "true"
-    return int(admin_db.execute(f"SELECT count(*) AS n FROM {table} WHERE {clause}", list(where.values())).fetchone()["n"])
+    return int(
+        admin_db.execute(
+            f"SELECT count(*) AS n FROM {table} WHERE {clause}", list(where.values())
+        ).fetchone()["n"]
+    )
 
 
 def _events(admin_db, org_id: str, type_: str) -> list[dict]:
@@ -40,8 +44,12 @@ def test_a_bad_signature_is_refused_and_stores_nothing(client, tenant, admin_db)
         answer = deliver(client, "push", payload, secret=secret or "x")
         assert answer.status == 401
     raw = json.dumps(payload).encode()
-    unsigned = client.post("/webhooks/github/events", auth=None, body=raw,
-                           headers={"x-github-event": "push", "x-github-delivery": "d", "content-type": "application/json"})
+    unsigned = client.post(
+        "/webhooks/github/events",
+        auth=None,
+        body=raw,
+        headers={"x-github-event": "push", "x-github-delivery": "d", "content-type": "application/json"},
+    )
     assert unsigned.status == 401
     assert (_count(admin_db, "inbound_webhook_receipts"), _count(admin_db, "task_github_links")) == before
     assert client.get(f"/v1/tasks/{made['id']}", auth=tenant.key_auth).json()["status"] == "open"
@@ -58,7 +66,8 @@ def test_a_push_links_commits_and_a_fix_on_the_default_branch_completes(client, 
     assert [c["title"] for c in github["commits"]] == ["Start HRT-1 and HRT-2", "fixes HRT-2"]
     commit = github["commits"][0]
     assert commit["repository"] == installation["repositories"][0]["full_name"]
-    assert commit["ref"] == payload["commits"][0]["id"] and commit["author"] == "ada"
+    assert commit["ref"] == payload["commits"][0]["id"]
+    assert commit["author"] == "ada"
     assert commit["url"] == payload["commits"][0]["url"]
     assert [c["fixes"] for c in github["commits"]] == [False, True]
     assert client.get(f"/v1/tasks/{two['id']}", auth=tenant.key_auth).json()["status"] == "done"
@@ -93,14 +102,17 @@ def test_a_push_naming_another_orgs_key_links_nothing(client, tenant, other_tena
     assert _count(admin_db, "task_github_links", org_id=tenant.org_id) == 0
     assert _count(admin_db, "task_github_links", org_id=other_tenant.org_id) == 0
     got = client.get(f"/v1/tasks/{theirs['id']}", auth=other_tenant.key_auth).json()
-    assert got["status"] == "open" and got["version"] == theirs["version"]
+    assert got["status"] == "open"
+    assert got["version"] == theirs["version"]
     assert client.get("/v1/tasks/GLX-1/github", auth=other_tenant.key_auth).json()["commits"] == []
 
 
 def test_a_delivery_for_an_installation_no_org_has_is_acknowledged_and_ignored(client, tenant, admin_db):
     made = task(client, tenant)
-    payload = push({"installation_id": 1, "repositories": [{"id": 5, "full_name": "x/y", "default_branch": "main"}]},
-                   f"fixes {made['key']}")
+    payload = push(
+        {"installation_id": 1, "repositories": [{"id": 5, "full_name": "x/y", "default_branch": "main"}]},
+        f"fixes {made['key']}",
+    )
     before = _count(admin_db, "inbound_webhook_receipts")
     assert deliver(client, "push", payload).status == 200
     assert _count(admin_db, "inbound_webhook_receipts") == before
@@ -113,10 +125,20 @@ def test_pull_requests_are_linked_with_their_state_and_a_merged_fix_completes(cl
     one, two = task(client, tenant, "One"), task(client, tenant, "Two")
     opened = pull_request(installation, 7, title="Login page", body="Fixes HRT-1", branch="hrt-2-login")
     assert deliver(client, "pull_request", opened).status == 200
-    assert client.get("/v1/tasks/HRT-2/github", auth=tenant.key_auth).json()["pull_requests"][0]["state"] == "open"
+    assert (
+        client.get("/v1/tasks/HRT-2/github", auth=tenant.key_auth).json()["pull_requests"][0]["state"]
+        == "open"
+    )
     assert client.get(f"/v1/tasks/{one['id']}", auth=tenant.key_auth).json()["status"] == "open"
-    merged = pull_request(installation, 7, title="Login page", body="Fixes HRT-1", branch="hrt-2-login",
-                          action="closed", merged=True)
+    merged = pull_request(
+        installation,
+        7,
+        title="Login page",
+        body="Fixes HRT-1",
+        branch="hrt-2-login",
+        action="closed",
+        merged=True,
+    )
     assert deliver(client, "pull_request", merged).status == 200
     prs = client.get("/v1/tasks/HRT-1/github", auth=tenant.key_auth).json()["pull_requests"]
     assert [(p["ref"], p["state"], p["fixes"]) for p in prs] == [("7", "merged", True)]
@@ -125,8 +147,13 @@ def test_pull_requests_are_linked_with_their_state_and_a_merged_fix_completes(cl
     # A later event of the same pull request does not move it back from merged.
     late = pull_request(installation, 7, title="Login page!", body="Fixes HRT-1", action="edited")
     assert deliver(client, "pull_request", late).status == 200
-    assert client.get("/v1/tasks/HRT-1/github", auth=tenant.key_auth).json()["pull_requests"][0]["state"] == "merged"
-    assert [e["payload"]["kind"] for e in _events(admin_db, tenant.org_id, "task.completed_by_github")] == ["pull_request"]
+    assert (
+        client.get("/v1/tasks/HRT-1/github", auth=tenant.key_auth).json()["pull_requests"][0]["state"]
+        == "merged"
+    )
+    assert [e["payload"]["kind"] for e in _events(admin_db, tenant.org_id, "task.completed_by_github")] == [
+        "pull_request"
+    ]
 
 
 def test_installation_events_keep_the_link_and_repositories_current(client, tenant, admin_db):
@@ -143,9 +170,12 @@ def test_installation_events_keep_the_link_and_repositories_current(client, tena
     stored = admin_db.execute(
         "SELECT full_name FROM github_repositories WHERE org_id = %s ORDER BY full_name", (tenant.org_id,)
     ).fetchall()
-    assert [r["full_name"] for r in stored] == sorted([installation["repositories"][0]["full_name"], "someone/new"])
+    assert [r["full_name"] for r in stored] == sorted(
+        [installation["repositories"][0]["full_name"], "someone/new"]
+    )
     got = client.get("/v1/integrations/github/installation", auth=tenant.key_auth)
-    assert got.status == 200 and got.json()["installation_id"] == installation["installation_id"]
+    assert got.status == 200
+    assert got.json()["installation_id"] == installation["installation_id"]
     assert deliver(client, "installation", {**base, "action": "deleted"}).status == 200
     assert client.get("/v1/integrations/github/installation", auth=tenant.key_auth).status == 404
     # Unlinked: its deliveries name no org now.

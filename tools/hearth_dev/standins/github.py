@@ -23,8 +23,8 @@ import json
 import secrets
 import time
 import uuid
-from datetime import UTC, datetime, timedelta
 from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from hearth_dev.standins.server import Answer, Callback, Request, StandIn
@@ -61,7 +61,9 @@ class GitHubStandIn(StandIn):
         self.webhook_secret = webhook_secret
         self.installations = dict(installations or {})
         #: When each installation was made (GitHub's ``created_at``).
-        self.installed_at: dict[int, datetime] = {i: datetime(2026, 1, 1, tzinfo=UTC) for i in self.installations}
+        self.installed_at: dict[int, datetime] = {
+            i: datetime(2026, 1, 1, tzinfo=UTC) for i in self.installations
+        }
         #: installation id -> its repositories (GitHub's repository objects).
         self.repositories: dict[int, list[dict[str, Any]]] = {i: [] for i in self.installations}
         #: repository full name -> issue number -> the issue.
@@ -84,7 +86,12 @@ class GitHubStandIn(StandIn):
     # -- set-up (tests, hearth local) ---------------------------------------------------------------
 
     def add_installation(
-        self, installation_id: int, login: str, repositories: Sequence[str] = (), *, at: datetime | None = None
+        self,
+        installation_id: int,
+        login: str,
+        repositories: Sequence[str] = (),
+        *,
+        at: datetime | None = None,
     ) -> list[dict[str, Any]]:
         """Install the app on ``login`` now (or ``at``), seeing ``repositories`` (full names);
         returns GitHub's repository objects."""
@@ -119,7 +126,10 @@ class GitHubStandIn(StandIn):
 
     def _repository(self, installation_id: int, owner: str, repo: str) -> dict[str, Any] | None:
         full_name = f"{owner}/{repo}"
-        return next((r for r in self.repositories.get(installation_id, []) if r["full_name"] == full_name), None)
+        return next(
+            (r for r in self.repositories.get(installation_id, []) if r["full_name"] == full_name), None
+        )
+
     def error(self, status: int, message: str) -> Answer:
         return Answer.json(
             status,
@@ -226,7 +236,11 @@ class GitHubStandIn(StandIn):
         repositories = self.repositories.get(installation_id, [])
         return Answer.json(
             200,
-            {"total_count": len(repositories), "repository_selection": "selected", "repositories": repositories},
+            {
+                "total_count": len(repositories),
+                "repository_selection": "selected",
+                "repositories": repositories,
+            },
         )
 
     def _issue_target(self, request: Request, owner: str, repo: str) -> tuple[Answer | None, str]:

@@ -62,7 +62,8 @@ def resolve(ctx: RequestContext, ref: str | UUID) -> UUID:
     if parsed is None:
         raise NotFound("task", ref)
     row = ctx.db.execute(
-        "SELECT t.id FROM tasks t JOIN orgs o ON o.id = t.org_id WHERE o.task_key_prefix = %s AND t.number = %s",
+        "SELECT t.id FROM tasks t JOIN orgs o ON o.id = t.org_id"
+        " WHERE o.task_key_prefix = %s AND t.number = %s",
         parsed,
     ).fetchone()
     if row is None:

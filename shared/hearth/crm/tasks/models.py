@@ -57,7 +57,9 @@ class TaskUpdate(Patch):
 
 
 class Task(Record):
-    key: str = Field(description="The task's key: the org's task key prefix and the task's number (`HRT-42`).")
+    key: str = Field(
+        description="The task's key: the org's task key prefix and the task's number (`HRT-42`)."
+    )
     number: int = Field(description="Sequential per org, from 1.")
     title: str
     body: str | None

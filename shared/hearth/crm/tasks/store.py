@@ -36,7 +36,8 @@ def _decorate(ctx: RequestContext, rows: list[dict[str, Any]]) -> None:
 
 
 LISTING = Listing(
-    select="SELECT r.*, o.task_key_prefix || '-' || r.number AS key FROM tasks r JOIN orgs o ON o.id = r.org_id",
+    select="SELECT r.*, o.task_key_prefix || '-' || r.number AS key"
+    " FROM tasks r JOIN orgs o ON o.id = r.org_id",
     fields=(
         *RECORD_FIELDS,
         Field("title", "text", sortable=True, nullable=False),
