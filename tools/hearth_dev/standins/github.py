@@ -102,18 +102,7 @@ class GitHubStandIn(StandIn):
 
     def repository(self, full_name: str) -> dict[str, Any]:
         """GitHub's repository object for ``full_name`` (its id derived from the name)."""
-        owner, _, name = full_name.partition("/")
-        number = int(hashlib.sha256(full_name.encode()).hexdigest()[:8], 16) + 1
-        return {
-            "id": number,
-            "node_id": f"R_local{number}",
-            "name": name,
-            "full_name": full_name,
-            "private": True,
-            "owner": {"login": owner, "type": "Organization"},
-            "html_url": f"https://github.com/{full_name}",
-            "default_branch": "main",
-        }
+        return repository_object(full_name)
 
     def _installation_of(self, request: Request) -> int | None:
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
@@ -325,4 +314,21 @@ def delivery_headers(event: str, body: bytes, secret: str) -> dict[str, str]:
         "X-GitHub-Delivery": str(uuid.uuid4()),
         "X-GitHub-Hook-ID": "1",
         "X-Hub-Signature-256": signature_256(body, secret),
+    }
+
+
+def repository_object(full_name: str) -> dict[str, Any]:
+    """GitHub's repository object for ``full_name`` (its id derived from the name: the same
+    everywhere, so a simulated delivery names the repository the stand-in knows)."""
+    owner, _, name = full_name.partition("/")
+    number = int(hashlib.sha256(full_name.encode()).hexdigest()[:8], 16) + 1
+    return {
+        "id": number,
+        "node_id": f"R_local{number}",
+        "name": name,
+        "full_name": full_name,
+        "private": True,
+        "owner": {"login": owner, "type": "Organization"},
+        "html_url": f"https://github.com/{full_name}",
+        "default_branch": "main",
     }
