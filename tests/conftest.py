@@ -107,6 +107,13 @@ def _github() -> tuple[Any, str]:
     return standin, key
 
 
+#: What _github() sets (unit tests of the settings take them out again).
+GITHUB_TEST_SETTINGS = (
+    "HEARTH_GITHUB_API_BASE",
+    "HEARTH_GITHUB_APP_ID",
+    "HEARTH_GITHUB_APP_PRIVATE_KEY",
+    "HEARTH_GITHUB_WEBHOOK_SECRET",
+)
 GITHUB_APP_ID = 424242
 #: GitHub's documented webhook test vector's secret (docs: "Validating webhook deliveries").
 GITHUB_WEBHOOK_SECRET = "It's a Secret to Everybody"
