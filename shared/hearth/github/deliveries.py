@@ -25,7 +25,7 @@ so the delivery is answered fast.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 from hearth.crm.tasks.keys import KEY_IN_TEXT
@@ -121,33 +121,40 @@ def complete(ctx: HookContext, task_id: UUID, *, by: dict[str, Any]) -> bool:
         logger.info("github would complete a blocked task", extra={"task_id": str(task_id)})
         return False
     store.change_task(ctx.db, task_id, {"status": "done"})
-    after = store.task(ctx.db, task_id)
-    assert after is not None
-    ctx.audit("task.update", "task", task_id, changes={"status": [task["status"], "done"], "by": "github"})
-    ctx.emit("task.completed", "task", task_id, data={"object": _task_json(after)})
+    after = _announce(ctx, task, {"status": "done"})
     ctx.emit(
         "task.completed_by_github", "task", task_id, data={"task_id": str(task_id), "key": after["key"], **by}
     )
     return True
 
 
-def _task_json(row: dict[str, Any]) -> dict[str, Any]:
-    keep = (
-        "id",
-        "key",
-        "number",
-        "title",
-        "status",
-        "priority",
-        "due_date",
-        "assignee_id",
-        "completed_at",
-        "version",
+def _announce(ctx: HookContext, before: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """Audit and announce a change GitHub made to a task as the tasks logic does (``task.updated``
+    with the whole task, ``task.completed`` when it became done); returns the task's row."""
+    from hearth.crm.tasks.store import TASKS  # the record kit: imported when GitHub changes a task
+    from hearth.http import RequestContext
+
+    task_id = before["id"]
+    ctx.audit(
+        "task.update",
+        "task",
+        task_id,
+        changes={k: [before[k], v] for k, v in changes.items()} | {"by": "github"},
     )
-    return {
-        k: (str(row[k]) if row.get(k) is not None and k not in ("number", "version") else row.get(k))
-        for k in keep
-    }
+    # The record kit reads and announces through the transaction's connection and effects, which
+    # a webhook's context has as a route's does.
+    as_route = cast(RequestContext, ctx)
+    out = TASKS.output(as_route, task_id)
+    TASKS.emit(
+        as_route,
+        "updated",
+        out,
+        changed_fields=sorted(changes),
+        previous_attributes={k: before[k] for k in changes},
+    )
+    if changes.get("status") == "done":
+        TASKS.emit(as_route, "completed", out)
+    return {"id": task_id, "key": out.key}
 
 
 # -- push ----------------------------------------------------------------------------------------
@@ -273,22 +280,8 @@ def issues(ctx: HookContext, payload: dict[str, Any]) -> None:
     if not changes:
         return
     store.change_task(ctx.db, task["id"], changes)
-    after = store.task(ctx.db, task["id"])
-    assert after is not None
-    ctx.audit(
-        "task.update",
-        "task",
-        task["id"],
-        changes={k: [task[k], v] for k, v in changes.items()} | {"by": "github"},
-    )
-    ctx.emit(
-        "task.updated",
-        "task",
-        task["id"],
-        data={"object": _task_json(after), "changed_fields": sorted(changes)},
-    )
+    after = _announce(ctx, task, changes)
     if changes.get("status") == "done":
-        ctx.emit("task.completed", "task", task["id"], data={"object": _task_json(after)})
         ctx.emit(
             "task.completed_by_github",
             "task",
