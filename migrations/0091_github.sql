@@ -72,7 +72,7 @@ CREATE TABLE task_github_links (
   synced_state   text CHECK (synced_state IN ('open', 'closed')),
   -- clock_timestamp(): links made by one delivery keep the order of its commits
   created_at     timestamptz NOT NULL DEFAULT clock_timestamp(),
-  updated_at     timestamptz NOT NULL DEFAULT now(),
+  updated_at     timestamptz NOT NULL DEFAULT clock_timestamp(),
   PRIMARY KEY (org_id, id),
   CONSTRAINT task_github_links_one UNIQUE (org_id, task_id, kind, repository_id, ref),
   CHECK ((kind = 'commit') = (state IS NULL)),

@@ -72,7 +72,7 @@ def save_repositories(
             ON CONFLICT (org_id, repository_id) DO UPDATE
             SET full_name = EXCLUDED.full_name, private = EXCLUDED.private,
                 default_branch = coalesce(EXCLUDED.default_branch, github_repositories.default_branch),
-                updated_at = now()
+                updated_at = clock_timestamp()
             """,
             (
                 org_id,
@@ -188,7 +188,7 @@ def upsert_link(
         """
         UPDATE task_github_links SET title = %(title)s, url = coalesce(%(url)s, url),
           author = coalesce(%(author)s, author), branch = coalesce(%(branch)s, branch),
-          state = %(state)s, fixes = %(fixes)s, updated_at = now()
+          state = %(state)s, fixes = %(fixes)s, updated_at = clock_timestamp()
         WHERE id = %(id)s RETURNING *
         """,
         {**values, "id": before["id"]},
@@ -232,7 +232,7 @@ def set_synced(conn: Connection, link_id: UUID, *, title: str, state: str, url: 
     conn.execute(
         """
         UPDATE task_github_links SET synced_title = %s, synced_state = %s, title = %s,
-          state = %s, url = coalesce(%s, url), updated_at = now()
+          state = %s, url = coalesce(%s, url), updated_at = clock_timestamp()
         WHERE id = %s
         """,
         (title[:1000], state, title[:1000], state, url, link_id),
