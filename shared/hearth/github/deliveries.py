@@ -30,6 +30,7 @@ from uuid import UUID
 
 from hearth.crm.tasks.keys import KEY_IN_TEXT
 from hearth.github import store
+from hearth.github.models import ISSUE_STATE
 from hearth.hooks import HookContext
 from hearth.observability import logger
 
@@ -154,6 +155,14 @@ def _announce(ctx: HookContext, before: dict[str, Any], changes: dict[str, Any])
     )
     if changes.get("status") == "done":
         TASKS.emit(as_route, "completed", out)
+    state = ISSUE_STATE[out.status]
+    if any(
+        link["synced_title"] != out.title or link["synced_state"] != state
+        for link in store.issue_links_of_task(ctx.db, task_id)
+    ):
+        # Its issues follow (a commit that fixes the task closes them); the issue this change
+        # came from already holds it (synced_*): no update is queued for it.
+        ctx.emit("github.issue.sync_queued", "task", task_id, data={"task_id": str(task_id), "key": out.key})
     return {"id": task_id, "key": out.key}
 
 

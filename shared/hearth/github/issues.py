@@ -23,12 +23,9 @@ from hearth.db import Connection
 from hearth.github import store
 from hearth.github.app import GitHubError, RateLimited, app
 from hearth.github.installs import unavailable
-from hearth.github.models import GitHubLink, IssueCreate, TaskGitHub
+from hearth.github.models import ISSUE_STATE, GitHubLink, IssueCreate, TaskGitHub
 from hearth.http import RequestContext
 from hearth.problems import NotFound, Problem, invalid
-
-#: The state a task's status shows as on GitHub.
-ISSUE_STATE = {"open": "open", "in_progress": "open", "done": "closed", "cancelled": "closed"}
 
 
 def _task(ctx: RequestContext, ref: str) -> dict[str, Any]:

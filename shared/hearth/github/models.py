@@ -8,6 +8,9 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+#: The state a task's status shows as on GitHub.
+ISSUE_STATE = {"open": "open", "in_progress": "open", "done": "closed", "cancelled": "closed"}
+
 InstallationId = Annotated[int, Field(ge=1, le=10**18, description="GitHub's installation id.")]
 RepositoryName = Annotated[
     str,

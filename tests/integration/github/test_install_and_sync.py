@@ -14,7 +14,7 @@ from hearth.github import app as github_app
 from hearth.github.app import GitHubApp, RateLimited, retry_after
 from hearth.github.worker import SyncMessage, process
 from tests.conftest import GITHUB, GITHUB_APP_ID, GITHUB_APP_KEY
-from tests.integration.github.scenario import deliver, install, issue_event, set_prefix, task
+from tests.integration.github.scenario import deliver, install, issue_event, push, set_prefix, task
 
 
 def _sync(admin_db, org_id: str) -> list[SyncMessage]:
@@ -227,3 +227,26 @@ def test_a_rate_limited_update_is_retried_not_lost(client, tenant, admin_db):
         client.get(f"/v1/tasks/{made['id']}/github", auth=tenant.key_auth).json()["issues"][0]["ref"]
     )
     assert GITHUB.issues[repo][number]["title"] == "Limited!"
+
+
+def test_a_commit_that_fixes_a_task_closes_its_issue(client, tenant, admin_db):
+    installation = install(client, tenant)
+    made = task(client, tenant, "Fix me")
+    repo = installation["repositories"][0]["full_name"]
+    number = int(
+        client.post(
+            f"/v1/tasks/{made['id']}/github-issue", auth=tenant.key_auth, json_body={"repository": repo}
+        ).json()["ref"]
+    )
+    assert deliver(client, "push", push(installation, f"Fixes {made['key']}")).status == 200
+    [message] = _sync(admin_db, tenant.org_id)
+    process(message)
+    assert GITHUB.issues[repo][number]["state"] == "closed"
+    # GitHub's issues webhook of that close is Hearth's own: nothing changes.
+    version = client.get(f"/v1/tasks/{made['id']}", auth=tenant.key_auth).json()["version"]
+    closed = issue_event(
+        installation, dict(GITHUB.issues[repo][number]), "closed", sender="hearth-local[bot]"
+    )
+    assert deliver(client, "issues", closed).status == 200
+    assert client.get(f"/v1/tasks/{made['id']}", auth=tenant.key_auth).json()["version"] == version
+    assert len(_sync(admin_db, tenant.org_id)) == 1
