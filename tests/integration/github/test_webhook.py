@@ -182,3 +182,23 @@ def test_installation_events_keep_the_link_and_repositories_current(client, tena
     made = task(client, tenant)
     assert deliver(client, "push", push(installation, f"fixes {made['key']}")).status == 200
     assert client.get(f"/v1/tasks/{made['id']}", auth=tenant.key_auth).json()["status"] == "open"
+
+
+def test_a_suspended_installation_is_shown_so_until_unsuspended(client, tenant):
+    installation = install(client, tenant)
+    base = {"installation": {"id": installation["installation_id"]}, "sender": {"login": "ada"}}
+    assert deliver(client, "installation", {**base, "action": "suspend"}).status == 200
+    got = client.get("/v1/integrations/github/installation", auth=tenant.key_auth).json()
+    assert got["suspended_at"] is not None
+    assert deliver(client, "installation", {**base, "action": "unsuspend"}).status == 200
+    got = client.get("/v1/integrations/github/installation", auth=tenant.key_auth).json()
+    assert got["suspended_at"] is None
+
+
+def test_an_event_header_that_does_not_match_the_payload_changes_nothing(client, tenant, admin_db):
+    installation = install(client, tenant)
+    made = task(client, tenant)
+    # A signed push payload delivered as an "issues" event: the issues handler finds no issue in it.
+    assert deliver(client, "issues", push(installation, f"fixes {made['key']}")).status == 200
+    assert _count(admin_db, "task_github_links", org_id=tenant.org_id) == 0
+    assert client.get(f"/v1/tasks/{made['id']}", auth=tenant.key_auth).json()["status"] == "open"
