@@ -11,6 +11,7 @@ api = Api()
     "/v1/integrations/github/installation",
     permission="integrations:write",
     status_code=204,
+    refuses=(404,),
     needs=[needs.EVENTS],
 )
 def delete_github_installation(ctx: RequestContext) -> None:

@@ -12,6 +12,7 @@ api = Api()
     "/v1/integrations/github/installation",
     permission="integrations:write",
     status_code=201,
+    refuses=(409, 502),
     needs=[needs.GITHUB_APP, needs.EVENTS],
 )
 def link_github_installation(ctx: RequestContext, body: InstallationLink) -> Installation:

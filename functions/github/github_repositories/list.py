@@ -8,7 +8,12 @@ from hearth.http import Api, RequestContext
 api = Api()
 
 
-@api.get("/v1/integrations/github/repositories", permission="integrations:read", needs=[needs.GITHUB_APP])
+@api.get(
+    "/v1/integrations/github/repositories",
+    permission="integrations:read",
+    refuses=(404, 502),
+    needs=[needs.GITHUB_APP],
+)
 def list_github_repositories(ctx: RequestContext) -> RepositoryList:
     """The repositories the installation can see, read from GitHub now (first 100) and kept."""
     return installs.repositories(ctx)

@@ -13,6 +13,7 @@ api = Api()
     "/v1/tasks/{task_id}/github-issue",
     permission="tasks:update",
     status_code=201,
+    refuses=(404, 409, 502, 503),
     needs=[needs.GITHUB_APP, needs.EVENTS],
 )
 def create_task_github_issue(ctx: RequestContext, task_id: TaskRef, body: IssueCreate) -> GitHubLink:
