@@ -42,7 +42,7 @@ ENV = {
     "HEARTH_PUBLIC_BASE_URL": "https://api.example.com",
     "HEARTH_ANTHROPIC_API_KEY_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:anthropic",
     "HEARTH_GITHUB_APP_ID": "100001",
-    "HEARTH_GITHUB_APP_PRIVATE_KEY_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:github-app",
+    "HEARTH_GITHUB_APP_PRIVATE_KEY_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:gh-app",
     "HEARTH_GITHUB_WEBHOOK_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:github-webhook",
     "HEARTH_GITHUB_SYNC_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/github-sync",
     "POWERTOOLS_SERVICE_NAME": "hearth",
