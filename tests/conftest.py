@@ -11,7 +11,7 @@ import os
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import psycopg
 import pytest
@@ -88,6 +88,37 @@ def _session_urls() -> dict[str, str]:
         "system": postgres.role_url(admin, postgres.SYSTEM_ROLE),
     }
 
+
+def _github() -> tuple[Any, str]:
+    """The session's GitHub stand-in and the app's private key; the webhook secret is the one of
+    GitHub's documented test vector."""
+    from hearth_dev.standins import GitHubStandIn
+    from hearth_dev.standins.providers import _public_pem, github_app_key
+
+    key = github_app_key(None)
+    standin = GitHubStandIn(GITHUB_APP_ID, _public_pem(key), GITHUB_WEBHOOK_SECRET, {})
+    standin.start()
+    os.environ.update(
+        HEARTH_GITHUB_API_BASE=standin.url,
+        HEARTH_GITHUB_APP_ID=str(GITHUB_APP_ID),
+        HEARTH_GITHUB_APP_PRIVATE_KEY=key,
+        HEARTH_GITHUB_WEBHOOK_SECRET=GITHUB_WEBHOOK_SECRET,
+    )
+    return standin, key
+
+
+#: What _github() sets (unit tests of the settings take them out again).
+GITHUB_TEST_SETTINGS = (
+    "HEARTH_GITHUB_API_BASE",
+    "HEARTH_GITHUB_APP_ID",
+    "HEARTH_GITHUB_APP_PRIVATE_KEY",
+    "HEARTH_GITHUB_WEBHOOK_SECRET",
+)
+GITHUB_APP_ID = 424242
+#: GitHub's documented webhook test vector's secret (docs: "Validating webhook deliveries").
+GITHUB_WEBHOOK_SECRET = "It's a Secret to Everybody"
+#: The session's GitHub stand-in (started before anything reads the settings).
+GITHUB, GITHUB_APP_KEY = _github()
 
 SESSION = _session_urls()
 os.environ["HEARTH_DATABASE_URL"] = SESSION["app"]

@@ -99,6 +99,35 @@ TWILIO_SDK = Need("twilio_sdk", (), "the twilio SDK, from its own layer")
 STRIPE_SDK = Need("stripe_sdk", (), "the stripe SDK, from its own layer")
 ANTHROPIC_SDK = Need("anthropic_sdk", (), "the anthropic SDK, from its own layer")
 
+GITHUB_SYNC_QUEUE = Need(
+    "github_sync_queue", ("github_sync_queue_url",), "sends GitHub issue updates to the GitHub sync queue"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _GitHubApp(Need):
+    """The app's key (in Secrets Manager, or the PEM locally) and its id are each required."""
+
+    def check(self) -> None:
+        cfg = settings()
+        if cfg.stage not in ("local", "test"):
+            cfg.require("github_app_private_key_secret_arn", "github_app_private_key")
+            cfg.require("github_app_id")
+
+
+GITHUB_APP = _GitHubApp(
+    "github_app",
+    (
+        "github_app_private_key_secret_arn",
+        "github_app_private_key",
+        "github_app_id",
+        "github_app_slug",
+        "github_api_base",
+        "github_web_base",
+    ),
+    "calls GitHub as the Hearth GitHub App (app JWTs signed with its private key in Secrets Manager)",
+)
+
 PUBLIC_URL = Need(
     "public_url",
     ("public_base_url",),
@@ -128,6 +157,8 @@ ALL: dict[str, Need] = {
         STRIPE_SDK,
         ANTHROPIC_SDK,
         PUBLIC_URL,
+        GITHUB_SYNC_QUEUE,
+        GITHUB_APP,
     )
 }
 

@@ -114,6 +114,15 @@ class Settings(BaseSettings):
     # key itself.
     anthropic_api_key_secret_arn: str | None = None
     anthropic_api_key: str | None = None
+    # The GitHub App (hearth.github.app): its id and slug, where GitHub's pages are (the install
+    # URL), and its private key: on AWS a Secrets Manager secret holding the PEM; locally the PEM.
+    github_app_id: str | None = None
+    github_app_slug: str = "hearth"
+    github_web_base: str = "https://github.com"
+    github_app_private_key_secret_arn: str | None = None
+    github_app_private_key: str | None = None
+    # The queue of GitHub issue updates (the GitHub sync consumer's).
+    github_sync_queue_url: str | None = None
 
     @field_validator("webhook_allowed_networks", mode="before")
     @classmethod
@@ -148,6 +157,11 @@ class Settings(BaseSettings):
             raise ValueError(
                 "HEARTH_STRIPE_WEBHOOK_SECRET and HEARTH_GITHUB_WEBHOOK_SECRET are for the local and"
                 " test stages only (deployed stages read them from Secrets Manager: *_SECRET_ARN)"
+            )
+        if not self.is_local and self.github_app_private_key:
+            raise ValueError(
+                "HEARTH_GITHUB_APP_PRIVATE_KEY is for the local and test stages only (deployed stages"
+                " read it from Secrets Manager: HEARTH_GITHUB_APP_PRIVATE_KEY_SECRET_ARN)"
             )
         if not self.is_local and self.anthropic_api_key:
             raise ValueError(

@@ -236,7 +236,7 @@ def test_the_system_role_still_reads_what_its_jobs_need(as_system):
 
 #: Every column the app role may UPDATE, per table: exactly what some route changes (the stores).
 ROUTE_UPDATES = {
-    "orgs": {"name", "timezone"},
+    "orgs": {"name", "timezone", "task_key_prefix"},
     "org_members": {"role"},
     "api_keys": {"revoked_at"},
     "rate_limit_counters": {"hits"},
@@ -254,6 +254,13 @@ ROUTE_UPDATES = {
     "project_members": set(),
     "domain_events": {"published_at"},
     "audit_anchors": set(),
+    # GitHub: the installation's details, the repository list, links' state and what GitHub holds.
+    "task_key_counters": {"last_number"},
+    "github_installations": {"account_login", "account_type", "repository_selection", "suspended_at"},
+    "github_repositories": {"full_name", "private", "default_branch", "updated_at"},
+    "task_github_links": {
+        *("title", "url", "author", "branch", "state", "fixes", "synced_title", "synced_state", "updated_at"),
+    },
     # Records: the fields of their PATCH models, the columns their logic derives (a deal's
     # closed_at, a task's completed_at) and soft delete; histories and links are append-only.
     "companies": {

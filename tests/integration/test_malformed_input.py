@@ -94,7 +94,12 @@ def test_a_real_cursor_still_pages(client: ApiClient, tenant: Tenant) -> None:
 def _writes(client: ApiClient) -> list[tuple[str, str]]:
     """Every route that takes a body (POST, PUT, PATCH), with its path parameters filled in."""
     routes = sorted(
-        {(r.method, r.path) for fn in client.gateway.template.functions.values() for r in fn.routes}
+        {
+            (r.method, r.path)
+            for fn in client.gateway.template.functions.values()
+            for r in fn.routes
+            if r.authorized  # provider webhooks answer their signature first (tests of the hook kit)
+        }
     )
     return [
         (method, re.sub(r"\{[^}]+\}", str(uuid.uuid4()), path))

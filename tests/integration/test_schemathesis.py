@@ -101,6 +101,10 @@ RULES_THE_SCHEMA_CANNOT_STATE = frozenset(
         "too_many_filters",
         "url_not_allowed",  # webhooks go to public addresses (DNS)
         "credentials_rejected",  # a provider account is claimed with credentials the provider accepts
+        "state_invalid",  # a GitHub install state is one Hearth issued for this org
+        "installation_not_found",  # ... naming an installation GitHub knows
+        "installation_predates_state",  # ... made after the state was issued
+        "repository_not_found",  # a repository the org's GitHub installation can see
     }
 )
 

@@ -25,12 +25,15 @@ NON_TENANT_LEADING_INDEXES = {
 CROSS_TENANT_UNIQUE_INDEXES = {
     "integrations_provider_account_key": "one provider account belongs to one org: an inbound"
     " webhook names the account, and its signing keys must resolve to exactly one org",
+    "github_installations_installation_key": "one GitHub App installation belongs to one org: a"
+    " delivery names the installation, which must resolve to exactly one org",
 }
 # Policies for the owner role (read-only), behind the SECURITY DEFINER lookups it owns, which are
 # the app role's only way to those rows of other orgs; and why.
 OWNER_READ_POLICIES = {
     ("integrations", "signing_lookup"): "integration_signing_keys(provider, account)",
     ("integration_secrets", "signing_lookup"): "integration_signing_keys(provider, account)",
+    ("github_installations", "installation_lookup"): "hearth_org_of_github_installation(installation id)",
 }
 
 

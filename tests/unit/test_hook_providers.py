@@ -31,7 +31,7 @@ from hearth.hooks.providers.twilio import Twilio
 from hearth.hooks.secrets import platform_keys
 from hearth.settings import ConfigurationError, settings
 from hearth.standard_webhooks import new_secret, sign_headers
-from tests.conftest import ROOT
+from tests.conftest import GITHUB_TEST_SETTINGS, ROOT
 
 ORG_A, ORG_B = uuid4(), uuid4()
 BASE = "https://hooks.example.com"
@@ -559,6 +559,8 @@ def test_github_rotation_and_the_platform_secret(monkeypatch):
 
 @pytest.fixture
 def fresh_settings(monkeypatch):
+    for variable in GITHUB_TEST_SETTINGS:  # the session's GitHub stand-in (tests.conftest)
+        monkeypatch.delenv(variable, raising=False)
     settings.cache_clear()
     yield monkeypatch
     settings.cache_clear()

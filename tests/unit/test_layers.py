@@ -43,6 +43,8 @@ LAYERS: dict[str, int] = {
     **dict.fromkeys(
         ("orgs", "members", "invitations", "api_keys", "audit_logs", "events", "crm", "webhooks", "ai"), 5
     ),
+    # The GitHub integration links GitHub to the CRM's tasks (their keys): above the areas it uses.
+    **dict.fromkeys(("github",), 6),
 }
 #: Only the development tooling and the tests use these.
 DEVELOPMENT_ONLY = ("hearth_dev", "fastapi", "uvicorn", "moto", "pgserver", "yaml", "samtranslator", "pytest")

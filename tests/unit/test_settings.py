@@ -5,10 +5,13 @@ from __future__ import annotations
 import pytest
 
 from hearth.settings import ConfigurationError, Settings, settings
+from tests.conftest import GITHUB_TEST_SETTINGS
 
 
 @pytest.fixture
 def fresh(monkeypatch):
+    for variable in GITHUB_TEST_SETTINGS:  # the session's GitHub stand-in (tests.conftest)
+        monkeypatch.delenv(variable, raising=False)
     settings.cache_clear()
     yield monkeypatch
     settings.cache_clear()

@@ -41,3 +41,9 @@ def like_pattern(pattern: str) -> tuple[str, bool]:
 AI_RUN_QUEUED = "ai.run.queued"
 AI_RUN_COMPLETED = "ai.run.completed"
 AI_RUN_FAILED = "ai.run.failed"
+
+# The GitHub integration: a task with a linked issue changed (the GitHub sync queue is fed from
+# it); something on GitHub was linked to a task; GitHub completed a task.
+GITHUB_ISSUE_SYNC_QUEUED = "github.issue.sync_queued"
+TASK_GITHUB_LINKED = "task.github_linked"
+TASK_COMPLETED_BY_GITHUB = "task.completed_by_github"

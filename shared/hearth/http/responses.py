@@ -58,6 +58,8 @@ _PROBLEM_DESCRIPTIONS = {
     422: "Invalid fields (see errors[]), or an Idempotency-Key reused with another body.",
     429: "Rate limit reached; see Retry-After.",
     500: "Unexpected error; nothing internal is shown.",
+    502: "A provider the route calls failed or could not be reached (e.g. `github_unavailable`).",
+    503: "A provider the route calls asks to wait (e.g. `github_rate_limited`); see Retry-After.",
 }
 
 

@@ -5,7 +5,7 @@ from typing import Annotated, ClassVar
 from uuid import UUID
 from zoneinfo import available_timezones
 
-from pydantic import AfterValidator, BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
 from pydantic_core import PydanticCustomError
 
 from hearth.http.inputs import Patch, Schema, Text
@@ -37,12 +37,24 @@ class OrgCreate(BaseModel):
     timezone: TimeZone = "UTC"
 
 
+TaskKeyPrefix = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Z][A-Z0-9]{1,9}$"),
+    Schema(
+        description="What task keys start with (`HRT` makes `HRT-42`): 2 to 10 capital letters and digits,"
+        " a letter first. Keys are read with the current prefix.",
+        examples=["HRT"],
+    ),
+]
+
+
 class OrgUpdate(Patch):
     model_config = ConfigDict(json_schema_extra={"examples": [{"name": "Acme Europe"}]})
-    required: ClassVar[frozenset[str]] = frozenset({"name", "timezone"})
+    required: ClassVar[frozenset[str]] = frozenset({"name", "timezone", "task_key_prefix"})
 
     name: Name | None = None
     timezone: TimeZone | None = None
+    task_key_prefix: TaskKeyPrefix | None = None
 
 
 class Org(BaseModel):
@@ -50,6 +62,7 @@ class Org(BaseModel):
     name: str
     plan: str
     timezone: str
+    task_key_prefix: str
     role: Role
     created_at: datetime
     updated_at: datetime

@@ -9,7 +9,7 @@ from psycopg import sql
 
 from hearth.db import Connection
 
-_COLUMNS = "id, name, plan, timezone, created_at, updated_at, version"
+_COLUMNS = "id, name, plan, timezone, task_key_prefix, created_at, updated_at, version"
 
 
 def insert(conn: Connection, org_id: UUID, name: str, timezone: str) -> dict[str, Any]:

@@ -148,6 +148,7 @@ class Resource(Generic[M]):
     (``unique_exact``: case-sensitively); they are checked before writing, so the answer names the
     field (the database's partial unique indexes stay the guarantee).
     ``decorate`` adds computed fields (links, dependencies) to rows before they become models.
+    ``ref_type`` and ``resolve``: see :meth:`record_id`.
     """
 
     name: str
@@ -162,6 +163,14 @@ class Resource(Generic[M]):
     unique_exact: tuple[str, ...] = ()
     json_columns: frozenset[str] = frozenset()
     decorate: Callable[[RequestContext, list[dict[str, Any]]], None] | None = None
+    #: Records also named otherwise than by id in their routes' paths (a task's key ``HRT-42``):
+    #: the path parameter's type, and what turns its value into the id.
+    ref_type: Any = UUID
+    resolve: Callable[[RequestContext, Any], UUID] | None = None
+
+    def record_id(self, ctx: RequestContext, ref: Any) -> UUID:
+        """The id a route's path parameter names."""
+        return self.resolve(ctx, ref) if self.resolve is not None else ref
 
     # -- reading -----------------------------------------------------------------------------
 

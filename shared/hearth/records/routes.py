@@ -200,9 +200,9 @@ def get_record(resource: Resource[Any], *, doc: str) -> Api:
     key = _id(resource)
 
     def call(ctx: RequestContext, include_deleted: bool, **ids: UUID) -> Any:
-        return resource.get(ctx, ids[key], include_deleted=include_deleted)
+        return resource.get(ctx, resource.record_id(ctx, ids[key]), include_deleted=include_deleted)
 
-    params = [CONTEXT, param(key, UUID), param("include_deleted", IncludeDeleted, False)]
+    params = [CONTEXT, param(key, resource.ref_type), param("include_deleted", IncludeDeleted, False)]
     function = route_function(f"get_{resource.name}", params, resource.model, call, doc)
     return _declare("GET", _item_path(resource), function, permission=f"{resource.table}:read")
 
@@ -226,9 +226,9 @@ def update_record(resource: Resource[Any], update: Callable[..., Any], *, doc: s
     body = _body_model_at(update, 2)
 
     def call(ctx: RequestContext, body: BaseModel, **ids: UUID) -> Any:
-        return update(ctx, ids[key], body)
+        return update(ctx, resource.record_id(ctx, ids[key]), body)
 
-    params = [CONTEXT, param(key, UUID), param("body", body)]
+    params = [CONTEXT, param(key, resource.ref_type), param("body", body)]
     function = route_function(f"update_{resource.name}", params, resource.model, call, doc)
     return _declare(
         "PATCH", _item_path(resource), function, permission=f"{resource.table}:update", writes=True
@@ -244,9 +244,9 @@ def delete_record(
     operation = delete or resource.delete
 
     def call(ctx: RequestContext, **ids: UUID) -> None:
-        operation(ctx, ids[key])
+        operation(ctx, resource.record_id(ctx, ids[key]))
 
-    params = [CONTEXT, param(key, UUID)]
+    params = [CONTEXT, param(key, resource.ref_type)]
     function = route_function(f"delete_{resource.name}", params, None, call, doc)
     return _declare(
         "DELETE",
@@ -266,9 +266,9 @@ def restore_record(
     operation = restore or resource.restore
 
     def call(ctx: RequestContext, **ids: UUID) -> Any:
-        return operation(ctx, ids[key])
+        return operation(ctx, resource.record_id(ctx, ids[key]))
 
-    params = [CONTEXT, param(key, UUID)]
+    params = [CONTEXT, param(key, resource.ref_type)]
     function = route_function(f"restore_{resource.name}", params, resource.model, call, doc)
     return _declare(
         "POST",

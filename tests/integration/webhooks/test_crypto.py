@@ -10,6 +10,7 @@ from moto import mock_aws
 
 from hearth import crypto
 from hearth.settings import ConfigurationError, settings
+from tests.conftest import GITHUB_TEST_SETTINGS
 
 CONTEXT = {"purpose": "test", "org_id": "o-1", "record": "r-1"}
 
@@ -73,6 +74,8 @@ def test_configuration_is_checked_at_cold_start(webhook_settings):
     webhook_settings.delenv("HEARTH_WEBHOOK_ALLOWED_NETWORKS")
     webhook_settings.setenv("HEARTH_STAGE", "prod")
     webhook_settings.delenv("HEARTH_JWT_DEV_SECRET", raising=False)
+    for variable in GITHUB_TEST_SETTINGS:  # local-only values of the session's GitHub stand-in
+        webhook_settings.delenv(variable, raising=False)
     settings.cache_clear()
     with pytest.raises(ConfigurationError, match="HEARTH_SECRETS_KMS_KEY_ID"):
         crypto.check_configuration()

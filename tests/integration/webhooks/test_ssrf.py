@@ -10,6 +10,7 @@ import pytest
 
 from hearth.settings import settings
 from hearth.webhooks.engine import ssrf
+from tests.conftest import GITHUB_TEST_SETTINGS
 from tests.integration.webhooks.conftest import Reply, attempt_rows, create_endpoint, delivery_rows, emit
 
 BLOCKED = {
@@ -117,6 +118,8 @@ def test_https_is_required_outside_local_and_test(webhook_settings):
     webhook_settings.setenv("HEARTH_STAGE", "dev")
     webhook_settings.delenv("HEARTH_WEBHOOK_ALLOWED_NETWORKS")
     webhook_settings.delenv("HEARTH_JWT_DEV_SECRET", raising=False)
+    for variable in GITHUB_TEST_SETTINGS:  # local-only values of the session's GitHub stand-in
+        webhook_settings.delenv(variable, raising=False)
     settings.cache_clear()
     assert ssrf.require_https()
     with pytest.raises(ssrf.InvalidUrl, match="https"):

@@ -242,6 +242,32 @@ def _ensure_twilio_integration(report: SeedReport) -> None:
         )
 
 
+def _ensure_github_installation() -> None:
+    """The demo org's GitHub App installation: the GitHub stand-in's installation and its
+    repository ``demo-co/web``, so ``hearth simulate github push --message "Fixes TASK-1"`` works
+    at once (an org the developer linked it to otherwise keeps it)."""
+    from hearth.github import store as github
+    from hearth_dev.standins.github import repository_object
+    from hearth_dev.standins.providers import GITHUB_INSTALLATION_ID
+
+    with db.tenant_transaction(demo.DEMO_ORG_ID, user_id=demo.DEMO_USER_ID) as conn:
+        if github.installation(conn) is not None:
+            return
+        row = github.link_installation(
+            conn,
+            demo.DEMO_ORG_ID,
+            {
+                "installation_id": GITHUB_INSTALLATION_ID,
+                "account_login": "demo-co",
+                "account_type": "Organization",
+                "repository_selection": "selected",
+                "linked_by": f"{ACTOR[0]}:{ACTOR[1]}",
+            },
+        )
+        if row is not None:
+            github.save_repositories(conn, demo.DEMO_ORG_ID, [repository_object("demo-co/web")], replace=True)
+
+
 def seed_demo(admin_url: str, *, members: int = 0, progress: Progress | None = None) -> SeedReport:
     """Ensure the demo tenant: org, owner, the demo API key, three named members, and
     ``members`` more generated ones (``demo|member-0001`` …), in batches with progress. Refuses
@@ -257,6 +283,7 @@ def seed_demo(admin_url: str, *, members: int = 0, progress: Progress | None = N
     _ensure_org(report)
     _ensure_api_key(admin_url, report)
     _ensure_twilio_integration(report)
+    _ensure_github_installation()
     with db.tenant_transaction(demo.DEMO_ORG_ID, user_id=demo.DEMO_USER_ID) as conn:
         report.members_added += _add_members(conn, [(_user_id(s), role) for s, _, _, role in named])
     done = 0

@@ -1,6 +1,11 @@
 """The GitHub REST API as a GitHub App uses it: the app itself (``GET /app``, authenticated with
-the app's RS256 JWT) and installation access tokens; and webhook deliveries signed the way GitHub
-signs them (``X-Hub-Signature-256: sha256=<HMAC-SHA256 hex of the body>``).
+the app's RS256 JWT), installation access tokens, and with an installation token the
+installation's repositories (``GET /installation/repositories``) and their issues (create, get,
+update: ``/repos/{owner}/{repo}/issues``); and webhook deliveries signed the way GitHub signs them
+(``X-Hub-Signature-256: sha256=<HMAC-SHA256 hex of the body>``).
+
+Tests add installations and repositories (``add_installation``), make tokens short-lived
+(``token_lifetime``) and read the issues the app made (``issues[full_name][number]``).
 
 Point a client at it (``HEARTH_GITHUB_API_BASE``)::
 
@@ -18,6 +23,7 @@ import json
 import secrets
 import time
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -54,10 +60,63 @@ class GitHubStandIn(StandIn):
         self.public_key_pem = public_key_pem
         self.webhook_secret = webhook_secret
         self.installations = dict(installations or {})
+        #: When each installation was made (GitHub's ``created_at``).
+        self.installed_at: dict[int, datetime] = {
+            i: datetime(2026, 1, 1, tzinfo=UTC) for i in self.installations
+        }
+        #: installation id -> its repositories (GitHub's repository objects).
+        self.repositories: dict[int, list[dict[str, Any]]] = {i: [] for i in self.installations}
+        #: repository full name -> issue number -> the issue.
+        self.issues: dict[str, dict[int, dict[str, Any]]] = {}
+        #: Installation access tokens handed out: token -> (installation id, expiry).
+        self.tokens: dict[str, tuple[int, datetime]] = {}
+        self.token_lifetime = timedelta(hours=1)
+        self.slug = "hearth-local"
         self.route("GET", r"/app", self.fetch_app)
         self.route("GET", r"/app/installations/(?P<installation_id>\d+)", self.fetch_installation)
         self.route(
             "POST", r"/app/installations/(?P<installation_id>\d+)/access_tokens", self.create_access_token
+        )
+        self.route("GET", r"/installation/repositories", self.list_repositories)
+        repo = r"/repos/(?P<owner>[^/]+)/(?P<repo>[^/]+)/issues"
+        self.route("POST", repo, self.create_issue)
+        self.route("GET", repo + r"/(?P<number>\d+)", self.fetch_issue)
+        self.route("PATCH", repo + r"/(?P<number>\d+)", self.update_issue)
+
+    # -- set-up (tests, hearth local) ---------------------------------------------------------------
+
+    def add_installation(
+        self,
+        installation_id: int,
+        login: str,
+        repositories: Sequence[str] = (),
+        *,
+        at: datetime | None = None,
+    ) -> list[dict[str, Any]]:
+        """Install the app on ``login`` now (or ``at``), seeing ``repositories`` (full names);
+        returns GitHub's repository objects."""
+        self.installations[installation_id] = login
+        self.installed_at[installation_id] = at or datetime.now(UTC)
+        self.repositories[installation_id] = [self.repository(name) for name in repositories]
+        return self.repositories[installation_id]
+
+    def repository(self, full_name: str) -> dict[str, Any]:
+        """GitHub's repository object for ``full_name`` (its id derived from the name)."""
+        return repository_object(full_name)
+
+    def _installation_of(self, request: Request) -> int | None:
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() not in ("token", "bearer"):
+            return None
+        held = self.tokens.get(token.strip())
+        if held is None or held[1] <= datetime.now(UTC):
+            return None
+        return held[0]
+
+    def _repository(self, installation_id: int, owner: str, repo: str) -> dict[str, Any] | None:
+        full_name = f"{owner}/{repo}"
+        return next(
+            (r for r in self.repositories.get(installation_id, []) if r["full_name"] == full_name), None
         )
 
     def error(self, status: int, message: str) -> Answer:
@@ -124,8 +183,8 @@ class GitHubStandIn(StandIn):
             "repository_selection": "all",
             "permissions": {"contents": "read", "issues": "write", "metadata": "read"},
             "events": ["installation", "issues", "push"],
-            "created_at": "2026-01-01T00:00:00Z",
-            "updated_at": "2026-01-01T00:00:00Z",
+            "created_at": _iso(self.installed_at.get(installation_id, datetime(2026, 1, 1, tzinfo=UTC))),
+            "updated_at": _iso(self.installed_at.get(installation_id, datetime(2026, 1, 1, tzinfo=UTC))),
             "suspended_at": None,
         }
 
@@ -144,15 +203,95 @@ class GitHubStandIn(StandIn):
         if int(installation_id) not in self.installations:
             return self.error(404, "Not Found")
         installation = self._installation(int(installation_id))
+        token = "ghs_" + secrets.token_urlsafe(27).replace("-", "a").replace("_", "b")[:36]
+        expires = datetime.now(UTC).replace(microsecond=0) + self.token_lifetime
+        self.tokens[token] = (int(installation_id), expires)
         return Answer.json(
             201,
             {
-                "token": "ghs_" + secrets.token_urlsafe(27).replace("-", "a").replace("_", "b")[:36],
-                "expires_at": _iso(datetime.now(UTC) + timedelta(hours=1)),
+                "token": token,
+                "expires_at": _iso(expires),
                 "permissions": installation["permissions"],
                 "repository_selection": installation["repository_selection"],
             },
         )
+
+    # -- with an installation token ------------------------------------------------------------------
+
+    def list_repositories(self, request: Request) -> Answer:
+        installation_id = self._installation_of(request)
+        if installation_id is None:
+            return self.error(401, "Bad credentials")
+        repositories = self.repositories.get(installation_id, [])
+        return Answer.json(
+            200,
+            {
+                "total_count": len(repositories),
+                "repository_selection": "selected",
+                "repositories": repositories,
+            },
+        )
+
+    def _issue_target(self, request: Request, owner: str, repo: str) -> tuple[Answer | None, str]:
+        installation_id = self._installation_of(request)
+        if installation_id is None:
+            return self.error(401, "Bad credentials"), ""
+        if self._repository(installation_id, owner, repo) is None:
+            return self.error(404, "Not Found"), ""
+        return None, f"{owner}/{repo}"
+
+    def create_issue(self, request: Request, owner: str, repo: str) -> Answer:
+        refused, full_name = self._issue_target(request, owner, repo)
+        if refused:
+            return refused
+        body = request.json() or {}
+        if not isinstance(body.get("title"), str) or not body["title"].strip():
+            return Answer.json(
+                422,
+                {
+                    "message": "Validation Failed",
+                    "errors": [{"resource": "Issue", "code": "missing_field", "field": "title"}],
+                    "documentation_url": DOCS,
+                    "status": "422",
+                },
+            )
+        issues = self.issues.setdefault(full_name, {})
+        number = len(issues) + 1
+        now = _iso(datetime.now(UTC))
+        issues[number] = {
+            "id": 9_000_000 + number,
+            "number": number,
+            "title": body["title"],
+            "body": body.get("body"),
+            "state": "open",
+            "state_reason": None,
+            "html_url": f"https://github.com/{full_name}/issues/{number}",
+            "user": {"login": f"{self.slug}[bot]", "type": "Bot"},
+            "created_at": now,
+            "updated_at": now,
+        }
+        return Answer.json(201, issues[number])
+
+    def fetch_issue(self, request: Request, owner: str, repo: str, number: str) -> Answer:
+        refused, full_name = self._issue_target(request, owner, repo)
+        if refused:
+            return refused
+        issue = self.issues.get(full_name, {}).get(int(number))
+        return Answer.json(200, issue) if issue else self.error(404, "Not Found")
+
+    def update_issue(self, request: Request, owner: str, repo: str, number: str) -> Answer:
+        refused, full_name = self._issue_target(request, owner, repo)
+        if refused:
+            return refused
+        issue = self.issues.get(full_name, {}).get(int(number))
+        if issue is None:
+            return self.error(404, "Not Found")
+        body = request.json() or {}
+        for field in ("title", "body", "state", "state_reason"):
+            if field in body:
+                issue[field] = body[field]
+        issue["updated_at"] = _iso(datetime.now(UTC))
+        return Answer.json(200, issue)
 
     def send_event(
         self, event: str, payload: dict[str, Any], url: str, *, installation_id: int | None = None
@@ -175,4 +314,21 @@ def delivery_headers(event: str, body: bytes, secret: str) -> dict[str, str]:
         "X-GitHub-Delivery": str(uuid.uuid4()),
         "X-GitHub-Hook-ID": "1",
         "X-Hub-Signature-256": signature_256(body, secret),
+    }
+
+
+def repository_object(full_name: str) -> dict[str, Any]:
+    """GitHub's repository object for ``full_name`` (its id derived from the name: the same
+    everywhere, so a simulated delivery names the repository the stand-in knows)."""
+    owner, _, name = full_name.partition("/")
+    number = int(hashlib.sha256(full_name.encode()).hexdigest()[:8], 16) + 1
+    return {
+        "id": number,
+        "node_id": f"R_local{number}",
+        "name": name,
+        "full_name": full_name,
+        "private": True,
+        "owner": {"login": owner, "type": "Organization"},
+        "html_url": f"https://github.com/{full_name}",
+        "default_branch": "main",
     }

@@ -84,6 +84,7 @@ class StandIns:
             {GITHUB_INSTALLATION_ID: "demo-co"},
             host=host,
         )
+        self.github.repositories[GITHUB_INSTALLATION_ID] = [self.github.repository("demo-co/web")]
         self.anthropic = AnthropicStandIn(ANTHROPIC_API_KEY, host=host)
 
     def __iter__(self) -> Iterator[StandIn]:
@@ -127,6 +128,9 @@ class StandIns:
             "HEARTH_GITHUB_WEBHOOK_SECRET": GITHUB_WEBHOOK_SECRET,
             "HEARTH_ANTHROPIC_API_KEY": ANTHROPIC_API_KEY,
             "HEARTH_PUBLIC_BASE_URL": public_base_url,
+            "HEARTH_GITHUB_APP_ID": str(GITHUB_APP_ID),
+            "HEARTH_GITHUB_APP_SLUG": self.github.slug,
+            "HEARTH_GITHUB_APP_PRIVATE_KEY": self.github_private_key,
         }
 
     def state(self) -> dict[str, dict[str, Any]]:

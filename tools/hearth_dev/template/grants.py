@@ -100,6 +100,12 @@ STACK_PARAMETERS: dict[str, StackParameter] = {
             "AnthropicApiKeySecretArn",
             "Secrets Manager secret of the platform's Anthropic API key (the AI worker's).",
         ),
+        *_queue("GitHubSyncQueue"),
+        _forwarded("GitHubAppId", "The GitHub App's id."),
+        _forwarded("GitHubAppSlug", "The GitHub App's slug."),
+        _forwarded("GitHubAppPrivateKeySecretArn", "Secrets Manager secret of the GitHub App's private key."),
+        _forwarded("GitHubApiBase", "The GitHub REST API's base URL."),
+        _forwarded("GitHubWebBase", "Where GitHub's pages are."),
     ]
 }
 
@@ -200,6 +206,18 @@ GRANTS: dict[str, Grant] = {
     "twilio_sdk": Grant(layers=("TwilioLayer",)),
     "anthropic_sdk": Grant(layers=("AnthropicLayer",)),
     "stripe_sdk": Grant(layers=("StripeLayer",)),
+    "github_sync_queue": _send_to("GitHubSyncQueue", "HEARTH_GITHUB_SYNC_QUEUE_URL"),
+    # The GitHub App: its id and slug, its API, and its private key (which signs the app's JWTs).
+    "github_app": Grant(
+        environment={
+            "HEARTH_GITHUB_APP_ID": Ref("GitHubAppId"),
+            "HEARTH_GITHUB_APP_SLUG": Ref("GitHubAppSlug"),
+            "HEARTH_GITHUB_APP_PRIVATE_KEY_SECRET_ARN": Ref("GitHubAppPrivateKeySecretArn"),
+            "HEARTH_GITHUB_API_BASE": Ref("GitHubApiBase"),
+            "HEARTH_GITHUB_WEB_BASE": Ref("GitHubWebBase"),
+        },
+        statements=[allow("secretsmanager:GetSecretValue", Ref("GitHubAppPrivateKeySecretArn"))],
+    ),
 }
 
 

@@ -93,4 +93,7 @@ def update(ctx: RequestContext, task_id: UUID, body: TaskUpdate, *, version: int
     task = TASKS.finish_update(ctx, change)
     if completed:
         TASKS.emit(ctx, "completed", task)
+    if {"title", "status"} & set(change.changes) and store.has_github_issue(ctx, task_id):
+        # The GitHub sync queue brings the linked issue in step (hearth.github.issues).
+        ctx.emit("github.issue.sync_queued", "task", task_id, data={"task_id": str(task_id), "key": task.key})
     return task

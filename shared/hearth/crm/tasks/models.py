@@ -57,6 +57,10 @@ class TaskUpdate(Patch):
 
 
 class Task(Record):
+    key: str = Field(
+        description="The task's key: the org's task key prefix and the task's number (`HRT-42`)."
+    )
+    number: int = Field(description="Sequential per org, from 1.")
     title: str
     body: str | None
     due_date: date | None

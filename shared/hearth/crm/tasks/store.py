@@ -6,6 +6,7 @@ from typing import Any
 from uuid import UUID
 
 from hearth.crm.links import LinkTable
+from hearth.crm.tasks import keys
 from hearth.crm.tasks.models import Task
 from hearth.http.context import RequestContext
 from hearth.listing import Field, Listing
@@ -35,7 +36,8 @@ def _decorate(ctx: RequestContext, rows: list[dict[str, Any]]) -> None:
 
 
 LISTING = Listing(
-    select="SELECT r.* FROM tasks r",
+    select="SELECT r.*, o.task_key_prefix || '-' || r.number AS key"
+    " FROM tasks r JOIN orgs o ON o.id = r.org_id",
     fields=(
         *RECORD_FIELDS,
         Field("title", "text", sortable=True, nullable=False),
@@ -45,6 +47,7 @@ LISTING = Listing(
         Field("assignee_id", "uuid"),
         Field("completed_at", "datetime", sortable=True),
         Field("created_by", "uuid"),
+        Field("number", "int", sortable=True, nullable=False),
         *LINKS.filters(),
     ),
     search=("r.title",),
@@ -59,6 +62,8 @@ TASKS = Resource(
     references={"assignee_id": MEMBER},
     owners=("assignee_id", "created_by"),
     decorate=_decorate,
+    ref_type=keys.TaskRef,
+    resolve=keys.resolve,
 )
 
 
@@ -104,3 +109,12 @@ def unfinished(ctx: RequestContext, task_ids: list[UUID]) -> int:
     ).fetchone()
     assert row is not None
     return int(row["n"])
+
+
+def has_github_issue(ctx: RequestContext, task_id: UUID) -> bool:
+    """Whether a GitHub issue is linked to the task (its title and state follow the task's)."""
+    row = ctx.db.execute(
+        "SELECT EXISTS (SELECT 1 FROM task_github_links WHERE task_id = %s AND kind = 'issue') AS linked",
+        (task_id,),
+    ).fetchone()
+    return bool(row and row["linked"])
