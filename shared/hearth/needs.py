@@ -93,6 +93,11 @@ ANTHROPIC_API_KEY = Need(
     ("anthropic_api_key_secret_arn", "anthropic_api_key"),
     "calls Anthropic with the platform's API key kept in Secrets Manager",
 )
+STRIPE_API_KEY = Need(
+    "stripe_api_key",
+    ("stripe_api_key_secret_arn", "stripe_api_key"),
+    "calls Stripe with the platform's secret key kept in Secrets Manager",
+)
 # A provider SDK comes from its own layer, added only to the functions that declare it (cold
 # start: a function imports only its own provider's SDK). Nothing to configure.
 TWILIO_SDK = Need("twilio_sdk", (), "the twilio SDK, from its own layer")
@@ -128,6 +133,7 @@ ALL: dict[str, Need] = {
         STRIPE_SDK,
         ANTHROPIC_SDK,
         PUBLIC_URL,
+        STRIPE_API_KEY,
     )
 }
 

@@ -200,6 +200,7 @@ GRANTS: dict[str, Grant] = {
     "twilio_sdk": Grant(layers=("TwilioLayer",)),
     "anthropic_sdk": Grant(layers=("AnthropicLayer",)),
     "stripe_sdk": Grant(layers=("StripeLayer",)),
+    "stripe_api_key": _secret("StripeApiKeySecretArn", "HEARTH_STRIPE_API_KEY_SECRET_ARN"),
 }
 
 
