@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from hearth.observability import logger
-from hearth.problems import Problem
+from hearth.problems import Problem, invalid
 from hearth.settings import ConfigurationError, settings
 
 if TYPE_CHECKING:
@@ -75,7 +75,9 @@ def client() -> stripe.StripeClient:
     return made
 
 
-def _call(what: str, fn: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+def _call(what: str, fn: Any, *args: Any, own_invalid: bool = False, **kwargs: Any) -> dict[str, Any]:
+    """``fn(...)`` as a dict; a Stripe failure is a 502 (``own_invalid``: an invalid request
+    error is raised as it is, for the caller to read)."""
     import stripe
 
     try:
@@ -85,6 +87,8 @@ def _call(what: str, fn: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
             "stripe call failed",
             extra={"call": what, "http_status": exc.http_status, "stripe_code": exc.code},
         )
+        if own_invalid and isinstance(exc, stripe.InvalidRequestError):
+            raise
         raise StripeUnavailable(detail="Stripe did not answer as expected; try again in a minute.") from None
     return answer.to_dict() if hasattr(answer, "to_dict") else dict(answer)
 
@@ -136,10 +140,21 @@ def subscription(subscription_id: str) -> dict[str, Any]:
 
 
 def invoices(customer_id: str, *, limit: int, starting_after: str | None) -> dict[str, Any]:
+    """A page of the customer's invoices; 422 ``invalid_cursor`` when Stripe knows no invoice
+    ``starting_after`` in this customer's list."""
+    import stripe
+
     params: dict[str, Any] = {"customer": customer_id, "limit": limit}
     if starting_after:
         params["starting_after"] = starting_after
-    return _call("invoices.list", client().v1.invoices.list, params=params)
+    try:
+        return _call("invoices.list", client().v1.invoices.list, params=params, own_invalid=True)
+    except stripe.InvalidRequestError as exc:
+        if starting_after and exc.param == "starting_after":
+            raise invalid(
+                "cursor", "Not a cursor of this list.", "invalid_cursor", location="query"
+            ) from None
+        raise StripeUnavailable(detail="Stripe did not answer as expected; try again in a minute.") from None
 
 
 def meter_event(event_name: str, customer_id: str, value: int, identifier: str, timestamp: int) -> None:

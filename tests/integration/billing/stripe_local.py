@@ -18,8 +18,8 @@ from hearth_dev.standins import StripeStandIn
 
 from hearth.settings import settings
 
-SECRET_KEY = "sk_test_billingtests000000000000000"  # noqa: S105 (a stand-in's)
-WEBHOOK_SECRET = "whsec_billingtests0000000000000000000000"  # noqa: S105 (a stand-in's)
+SECRET_KEY = "sk_test_billingtests000000000000000"
+WEBHOOK_SECRET = "whsec_billingtests0000000000000000000000"
 PATH = "/webhooks/stripe"
 
 _lock = threading.Lock()
@@ -82,11 +82,12 @@ def subscribe(
 ) -> tuple[str, list[dict[str, Any]]]:
     """Checkout for ``plan`` and pay it at the stand-in; answers the subscription id and the
     events Stripe sends (not sent yet)."""
+    stand_in = standin()
     made = client.post(
         "/v1/billing/checkout-sessions",
         auth=tenant.key_auth,
         json_body={"plan": plan, "interval": interval},
     )
     assert made.status == 201, made.body
-    events = standin().complete_checkout(made.json()["id"], send=False)
+    events = stand_in.complete_checkout(made.json()["id"], send=False)
     return events[0]["data"]["object"]["id"], events

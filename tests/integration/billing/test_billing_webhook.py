@@ -92,7 +92,7 @@ def test_checkout_refuses_what_cannot_be_bought(client, tenant, admin_db):
 
 
 def test_paying_at_checkout_upgrades_the_org_once(client, tenant, admin_db):
-    subscription_id, events = subscribe(client, tenant, "pro")
+    _subscription_id, events = subscribe(client, tenant, "pro")
     assert [e["type"] for e in events] == [
         "customer.subscription.created",
         "invoice.paid",
@@ -106,7 +106,8 @@ def test_paying_at_checkout_upgrades_the_org_once(client, tenant, admin_db):
     assert _plan(admin_db, tenant.org_id) == "pro"
     changed = _audits(admin_db, tenant.org_id, "billing.plan_changed")
     assert [(a["changes"]["from"], a["changes"]["to"]) for a in changed] == [("free", "pro")]
-    assert changed[0]["actor_type"] == "system" and changed[0]["actor_id"] == "webhook:stripe"
+    assert changed[0]["actor_type"] == "system"
+    assert changed[0]["actor_id"] == "webhook:stripe"
     emitted = _events(admin_db, tenant.org_id, "billing.plan_changed")
     assert [(e["payload"]["from"], e["payload"]["to"], e["payload"]["direction"]) for e in emitted] == [
         ("free", "pro", "upgrade")
@@ -120,9 +121,11 @@ def test_paying_at_checkout_upgrades_the_org_once(client, tenant, admin_db):
     assert client.get("/v1/billing", auth=tenant.key_auth).header("ratelimit-limit") == "600"
     # With a live subscription, Checkout sends the org to the portal.
     again = client.post("/v1/billing/checkout-sessions", auth=tenant.key_auth, json_body={"plan": "business"})
-    assert again.status == 409 and again.json()["code"] == "subscription_exists"
+    assert again.status == 409
+    assert again.json()["code"] == "subscription_exists"
     portal = client.post("/v1/billing/portal-sessions", auth=tenant.key_auth)
-    assert portal.status == 201 and "/billing/p/session/" in portal.json()["url"]
+    assert portal.status == 201
+    assert "/billing/p/session/" in portal.json()["url"]
 
 
 def test_badly_signed_or_stale_events_change_nothing(client, tenant, admin_db):
