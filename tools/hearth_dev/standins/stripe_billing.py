@@ -233,6 +233,82 @@ class StripeBilling:
         subscription.update(status="canceled", canceled_at=now, ended_at=now)
         return self._maybe_send([self.event("customer.subscription.deleted", _copy(subscription))], send)  # type: ignore[attr-defined]
 
+    # -- `hearth simulate stripe <event> --org ...` ------------------------------------------------------
+
+    #: What ``POST /_standin/billing`` can make happen, and how.
+    SIMULATED = (
+        "checkout.session.completed",
+        "customer.subscription.updated",
+        "customer.subscription.deleted",
+        "invoice.paid",
+        "invoice.payment_failed",
+        "customer.updated",
+    )
+
+    def _control(self, request: Request) -> Answer:
+        if request.path == "/_standin/billing" and request.method == "POST":
+            try:
+                spec = request.json()
+                events = self.simulate(**spec) if isinstance(spec, dict) else None
+            except (ValueError, TypeError, LookupError) as exc:
+                return Answer.json(400, {"error": str(exc)})
+            return Answer.json(200, {"events": events})
+        return super()._control(request)  # type: ignore[misc,no-any-return]
+
+    def simulate(
+        self,
+        event: str,
+        org: str,
+        price: str | None = None,
+        status: str | None = None,
+        cancel_at_period_end: bool | None = None,
+        email: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """Make ``event`` happen to the org's customer (found by ``metadata.org_id``, made by
+        Hearth's first Checkout) and answer the events Stripe would send (not sent)."""
+        if event not in self.SIMULATED:
+            raise ValueError(f"can simulate {', '.join(self.SIMULATED)}; not {event}")
+        customer = next((c for c in self.customers.values() if c["metadata"].get("org_id") == org), None)
+        if customer is None:
+            raise LookupError(
+                f"org {org} has no Stripe customer: open a Checkout first"
+                " (POST /v1/billing/checkout-sessions)"
+            )
+        if event == "customer.updated":
+            previous = {"email": customer.get("email")}
+            customer["email"] = email
+            return [self.event(event, dict(customer), previous)]  # type: ignore[attr-defined]
+        if event == "checkout.session.completed":
+            session = next(
+                (
+                    s
+                    for s in reversed(self.sessions.values())
+                    if s["customer"] == customer["id"] and s["status"] == "open"
+                ),
+                None,
+            )
+            if session is None:
+                raise LookupError(f"org {org} has no open Checkout Session: open one first")
+            return self.complete_checkout(session["id"], send=False)
+        subscription = next(
+            (s for s in reversed(self.subscriptions.values()) if s["customer"] == customer["id"]), None
+        )
+        if subscription is None:
+            raise LookupError(f"org {org} has no subscription: complete a Checkout first")
+        if event == "customer.subscription.deleted":
+            return self.cancel_subscription(subscription["id"], send=False)
+        if event == "invoice.paid":
+            return self.pay_invoice(subscription["id"], send=False)
+        if event == "invoice.payment_failed":
+            return self.fail_payment(subscription["id"], send=False)
+        return self.update_subscription(
+            subscription["id"],
+            price=price,
+            status=status,
+            cancel_at_period_end=cancel_at_period_end,
+            send=False,
+        )
+
     # -- parts ------------------------------------------------------------------------------------------
 
     def _price(self, price: str) -> dict[str, Any]:
