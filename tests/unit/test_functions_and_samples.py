@@ -40,7 +40,8 @@ def test_every_function_has_its_handler_and_sample_event(logical_id):
         event = APIGatewayProxyEventV2(sample)
         assert f"{event.request_context.http.method} " in event.route_key
         assert event.route_key == fn.routes[0].route_key
-        assert event.request_context.authorizer.get_lambda["org_id"]
+        if fn.routes[0].authorized:  # a provider webhook has no authorizer (it verifies a signature)
+            assert event.request_context.authorizer.get_lambda["org_id"]
     elif fn.sqs:
         records = list(SQSEvent(sample).records)
         assert records
