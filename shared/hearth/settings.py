@@ -122,7 +122,7 @@ class Settings(BaseSettings):
     plans: dict[str, dict[str, Any]] = Field(default_factory=dict)
     stripe_api_key_secret_arn: str | None = None
     stripe_api_key: str | None = None
-    billing_return_url: str = "http://localhost:3000/billing"
+    billing_return_url: str | None = None
     billing_grace_days: int = Field(default=7, ge=0, le=60)
     stripe_meters: dict[str, str] = Field(
         default_factory=lambda: {"sms": "hearth_sms", "ai_tokens": "hearth_ai_tokens"}

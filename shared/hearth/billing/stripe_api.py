@@ -106,10 +106,17 @@ def create_customer(org_id: UUID | str, *, name: str, email: str | None) -> dict
     )
 
 
+def return_url() -> str:
+    """Where Checkout and the portal send the customer back (``HEARTH_BILLING_RETURN_URL``, the
+    front end's billing page; else this API's ``GET /v1/billing``)."""
+    cfg = settings()
+    return cfg.billing_return_url or f"{(cfg.public_base_url or '').rstrip('/')}/v1/billing"
+
+
 def create_checkout_session(
     org_id: UUID | str, customer_id: str, price_id: str, plan: str, interval: str
 ) -> dict[str, Any]:
-    base = settings().billing_return_url
+    base = return_url()
     return _call(
         "checkout.sessions.create",
         client().v1.checkout.sessions.create,
@@ -130,7 +137,7 @@ def create_portal_session(customer_id: str) -> dict[str, Any]:
     return _call(
         "billing_portal.sessions.create",
         client().v1.billing_portal.sessions.create,
-        params={"customer": customer_id, "return_url": settings().billing_return_url},
+        params={"customer": customer_id, "return_url": return_url()},
     )
 
 

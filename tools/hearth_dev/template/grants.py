@@ -100,6 +100,8 @@ STACK_PARAMETERS: dict[str, StackParameter] = {
             "AnthropicApiKeySecretArn",
             "Secrets Manager secret of the platform's Anthropic API key (the AI worker's).",
         ),
+        _forwarded("StripeApiKeySecretArn", "Secrets Manager secret of the platform's Stripe secret key."),
+        _forwarded("BillingReturnUrl", "Where Checkout and the billing portal send the customer back."),
     ]
 }
 
@@ -200,7 +202,13 @@ GRANTS: dict[str, Grant] = {
     "twilio_sdk": Grant(layers=("TwilioLayer",)),
     "anthropic_sdk": Grant(layers=("AnthropicLayer",)),
     "stripe_sdk": Grant(layers=("StripeLayer",)),
-    "stripe_api_key": _secret("StripeApiKeySecretArn", "HEARTH_STRIPE_API_KEY_SECRET_ARN"),
+    "stripe_api_key": Grant(
+        environment={
+            "HEARTH_STRIPE_API_KEY_SECRET_ARN": Ref("StripeApiKeySecretArn"),
+            "HEARTH_BILLING_RETURN_URL": Ref("BillingReturnUrl"),
+        },
+        statements=[allow("secretsmanager:GetSecretValue", Ref("StripeApiKeySecretArn"))],
+    ),
 }
 
 
