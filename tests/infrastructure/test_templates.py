@@ -47,7 +47,15 @@ def _statements(role: dict[str, Any]) -> list[dict[str, Any]]:
 def test_every_stack_fits_the_resource_budget(transformed):
     counts = {name or "root": len(resources) for name, resources in transformed.items()}
     assert all(count <= generator.RESOURCE_BUDGET for count in counts.values()), counts
-    assert set(counts) == {"root", "PlatformStack", "CrmStack", "ProjectsStack", "WebhooksStack", "AiStack"}
+    assert set(counts) == {
+        "root",
+        "PlatformStack",
+        "CrmStack",
+        "ProjectsStack",
+        "WebhooksStack",
+        "AiStack",
+        "BillingStack",
+    }
 
 
 def test_the_generator_counts_what_the_transform_makes(template, transformed):
@@ -165,6 +173,7 @@ def test_sensitive_grants_go_only_to_functions_that_declare_them():
         "WebhookDispatcherFunction",
         "AuditAnchorFunction",
         "AiRunRetentionFunction",
+        "BillingUsageReportFunction",
     }
     assert holders("s3:PutObject", "AuditAnchorBucketArn") == {"AuditAnchorFunction"}
     assert holders("s3:ListBucket", "AuditAnchorBucketArn") == {"AuditLogsVerifyFunction"}
@@ -226,8 +235,13 @@ def test_every_route_is_an_authorized_integration_with_its_own_permission(templa
             (route,) = fn.routes
             base = fn_id.removesuffix("Function")
             props = resources[f"{base}Route"]["Properties"]
-            assert props["AuthorizationType"] == "CUSTOM"
-            assert props["AuthorizerId"] == {"Ref": "AuthorizerId"}
+            if not route.authorized:  # a provider webhook: its signature, not the authorizer
+                assert props["AuthorizationType"] == "NONE"
+                assert DECLARED[fn_id].hook is not None, fn_id
+                assert "AuthorizerId" not in props
+            else:
+                assert props["AuthorizationType"] == "CUSTOM"
+                assert props["AuthorizerId"] == {"Ref": "AuthorizerId"}
             assert props["ApiId"] == {"Ref": "HttpApiId"}
             source_arn = resources[f"{base}Permission"]["Properties"]["SourceArn"]["Fn::Sub"]
             path = re.sub(r"\{[^}]+\}", "*", route.path)
@@ -362,9 +376,9 @@ def test_expensive_routes_declare_a_throttle_below_the_stages():
 def test_every_declared_throttle_is_a_route_setting_applied_after_its_route_exists(template):
     stage = _stage(template)
     declared = {
-        fn.route.route_key: (fn.stack + "Stack", fn.route.throttle)
+        fn.endpoint.route_key: (fn.stack + "Stack", fn.endpoint.throttle)
         for fn in DECLARED.values()
-        if fn.route is not None and fn.route.throttle is not None
+        if fn.endpoint is not None and fn.endpoint.throttle is not None
     }
     settings = stage["Properties"]["RouteSettings"]
     assert set(settings) == set(declared)

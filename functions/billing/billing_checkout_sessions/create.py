@@ -13,7 +13,7 @@ api = Api()
     permission="billing:manage",
     status_code=201,
     refuses=(409, 502),
-    needs=[needs.STRIPE_SDK, needs.STRIPE_API_KEY],
+    needs=[needs.STRIPE_SDK, needs.STRIPE_API_KEY, needs.BILLING_RETURN_URL, needs.PUBLIC_URL],
 )
 def create_billing_checkout_session(ctx: RequestContext, body: CheckoutSessionCreate) -> CheckoutSession:
     """A Checkout Session for `plan` billed every `interval`: send the customer to its `url`.

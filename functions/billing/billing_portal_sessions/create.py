@@ -13,7 +13,7 @@ api = Api()
     permission="billing:manage",
     status_code=201,
     refuses=(502,),
-    needs=[needs.STRIPE_SDK, needs.STRIPE_API_KEY],
+    needs=[needs.STRIPE_SDK, needs.STRIPE_API_KEY, needs.BILLING_RETURN_URL, needs.PUBLIC_URL],
 )
 def create_billing_portal_session(ctx: RequestContext) -> PortalSession:
     """A billing portal session: send the customer to its `url` to change the plan, the card or

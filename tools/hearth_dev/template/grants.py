@@ -202,13 +202,8 @@ GRANTS: dict[str, Grant] = {
     "twilio_sdk": Grant(layers=("TwilioLayer",)),
     "anthropic_sdk": Grant(layers=("AnthropicLayer",)),
     "stripe_sdk": Grant(layers=("StripeLayer",)),
-    "stripe_api_key": Grant(
-        environment={
-            "HEARTH_STRIPE_API_KEY_SECRET_ARN": Ref("StripeApiKeySecretArn"),
-            "HEARTH_BILLING_RETURN_URL": Ref("BillingReturnUrl"),
-        },
-        statements=[allow("secretsmanager:GetSecretValue", Ref("StripeApiKeySecretArn"))],
-    ),
+    "stripe_api_key": _secret("StripeApiKeySecretArn", "HEARTH_STRIPE_API_KEY_SECRET_ARN"),
+    "billing_return_url": Grant(environment={"HEARTH_BILLING_RETURN_URL": Ref("BillingReturnUrl")}),
 }
 
 
