@@ -95,7 +95,11 @@ def test_documented_headers_are_checked_where_they_are_documented(client, tenant
 
 
 def test_the_document_names_the_headers_filters_and_gateway_answers(gateway, document):
-    specs = [load_module(fn).api.spec for fn in gateway.template.functions.values() if fn.routes]
+    specs = [
+        load_module(fn).api.spec
+        for fn in gateway.template.functions.values()
+        if fn.routes and fn.routes[0].authorized  # a provider webhook is not the API's to document
+    ]
     assert len(specs) > 100
     for spec in specs:
         op = document["paths"][spec.path][spec.method.lower()]

@@ -101,6 +101,8 @@ RULES_THE_SCHEMA_CANNOT_STATE = frozenset(
         "too_many_filters",
         "url_not_allowed",  # webhooks go to public addresses (DNS)
         "credentials_rejected",  # a provider account is claimed with credentials the provider accepts
+        "unknown_plan",  # plans are the deployment's configuration (HEARTH_PLANS), not the document's
+        "not_for_sale",  # ... as are the intervals each plan has a price for
     }
 )
 

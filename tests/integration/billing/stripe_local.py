@@ -4,12 +4,14 @@ settings pointing at it), events signed the way Stripe signs them, and delivery 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import json
 import os
 import threading
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import stripe
@@ -27,17 +29,37 @@ _standin: list[StripeStandIn] = []
 
 
 def standin() -> StripeStandIn:
-    """The test process's Stripe stand-in (started on first use; the settings point at it)."""
+    """The test process's Stripe stand-in (started on first use)."""
     with _lock:
         if not _standin:
             made = StripeStandIn(SECRET_KEY, WEBHOOK_SECRET)
             made.start()
-            os.environ["HEARTH_STRIPE_API_BASE"] = made.url
-            os.environ["HEARTH_STRIPE_API_KEY"] = SECRET_KEY
-            os.environ["HEARTH_STRIPE_WEBHOOK_SECRET"] = WEBHOOK_SECRET
-            settings.cache_clear()
             _standin.append(made)
         return _standin[0]
+
+
+@contextlib.contextmanager
+def configured() -> Iterator[StripeStandIn]:
+    """The settings pointing at the stand-in (its URL, its key, its endpoint secret) while inside;
+    what they were before, after (the key and the secret are for the test stage only)."""
+    made = standin()
+    wanted = {
+        "HEARTH_STRIPE_API_BASE": made.url,
+        "HEARTH_STRIPE_API_KEY": SECRET_KEY,
+        "HEARTH_STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
+    }
+    saved = {name: os.environ.get(name) for name in wanted}
+    os.environ.update(wanted)
+    settings.cache_clear()
+    try:
+        yield made
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        settings.cache_clear()
 
 
 def signature(payload: str, secret: str = WEBHOOK_SECRET, timestamp: int | None = None) -> str:
