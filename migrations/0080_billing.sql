@@ -23,8 +23,6 @@ CREATE TABLE billing_accounts (
   cancel_at_period_end    boolean NOT NULL DEFAULT false,
   -- When the subscription went past_due (or unpaid); writes are refused after the grace period.
   past_due_since          timestamptz,
-  last_invoice_id         text,
-  last_invoice_status     text,
   created_at              timestamptz NOT NULL DEFAULT now(),
   updated_at              timestamptz NOT NULL DEFAULT now(),
   version                 integer NOT NULL DEFAULT 1
@@ -46,7 +44,7 @@ CREATE TRIGGER billing_customer_stays BEFORE UPDATE OF stripe_customer_id ON bil
 GRANT SELECT, INSERT ON billing_accounts TO hearth_app;
 GRANT UPDATE (stripe_customer_id, billing_email, stripe_subscription_id, price_id, interval, status,
               subscribed_plan, current_period_start, current_period_end, cancel_at_period_end,
-              past_due_since, last_invoice_id, last_invoice_status)
+              past_due_since)
   ON billing_accounts TO hearth_app;
 -- The hourly schedule reads who has a customer (usage reporting) and whose cancellation ended.
 GRANT SELECT (org_id, stripe_customer_id, status, subscribed_plan, current_period_end) ON billing_accounts

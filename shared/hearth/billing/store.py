@@ -13,7 +13,7 @@ from hearth.db import Connection
 _ACCOUNT = """
 SELECT org_id, stripe_customer_id, billing_email, stripe_subscription_id, price_id, interval, status,
        subscribed_plan, current_period_start, current_period_end, cancel_at_period_end,
-       past_due_since, last_invoice_id, last_invoice_status, version
+       past_due_since, version
 FROM billing_accounts
 """
 
@@ -55,12 +55,6 @@ def save_subscription(conn: Connection, state: dict[str, Any]) -> None:
             cancel_at_period_end = %(cancel_at_period_end)s, past_due_since = %(past_due_since)s
         """,
         state,
-    )
-
-
-def save_invoice(conn: Connection, invoice_id: str, status: str) -> None:
-    conn.execute(
-        "UPDATE billing_accounts SET last_invoice_id = %s, last_invoice_status = %s", (invoice_id, status)
     )
 
 

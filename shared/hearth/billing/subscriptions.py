@@ -73,10 +73,7 @@ def apply(ctx: HookContext) -> None:
     else:
         subscription_id = _invoice_subscription(obj)
         invoice_id = obj.get("id")
-        if isinstance(invoice_id, str):
-            store.save_invoice(
-                ctx.db, invoice_id, "paid" if event_type == "invoice.paid" else "payment_failed"
-            )
+        if isinstance(invoice_id, str):  # recorded as it happened; the state comes from the subscription
             ctx.audit(
                 "billing.invoice_paid" if event_type == "invoice.paid" else "billing.invoice_payment_failed",
                 "billing",
