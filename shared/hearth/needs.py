@@ -93,6 +93,16 @@ ANTHROPIC_API_KEY = Need(
     ("anthropic_api_key_secret_arn", "anthropic_api_key"),
     "calls Anthropic with the platform's API key kept in Secrets Manager",
 )
+STRIPE_API_KEY = Need(
+    "stripe_api_key",
+    ("stripe_api_key_secret_arn", "stripe_api_key"),
+    "calls Stripe with the platform's secret key kept in Secrets Manager",
+)
+BILLING_RETURN_URL = Need(
+    "billing_return_url",
+    ("billing_return_url", "public_base_url"),
+    "sends customers back from Stripe Checkout and the billing portal (the front end's billing page)",
+)
 # A provider SDK comes from its own layer, added only to the functions that declare it (cold
 # start: a function imports only its own provider's SDK). Nothing to configure.
 TWILIO_SDK = Need("twilio_sdk", (), "the twilio SDK, from its own layer")
@@ -159,6 +169,8 @@ ALL: dict[str, Need] = {
         PUBLIC_URL,
         GITHUB_SYNC_QUEUE,
         GITHUB_APP,
+        STRIPE_API_KEY,
+        BILLING_RETURN_URL,
     )
 }
 

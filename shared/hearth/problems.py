@@ -48,8 +48,11 @@ class Problem(Exception):
         errors: list[dict[str, Any]] | None = None,
         headers: dict[str, str] | None = None,
         status: int | None = None,
+        extensions: dict[str, Any] | None = None,
     ) -> None:
         self.code = code or self.default_code
+        #: More members of the document (RFC 9457 extensions: a quota's ``limit`` and ``resets_at``).
+        self.extensions = extensions or {}
         if status is not None:
             self.status = status
         self.detail = detail
@@ -69,6 +72,8 @@ class Problem(Exception):
             doc["detail"] = self.detail
         if self.errors:
             doc["errors"] = self.errors
+        for name, value in self.extensions.items():
+            doc.setdefault(name, value)
         doc["request_id"] = request_id
         return doc
 

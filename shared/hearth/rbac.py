@@ -118,6 +118,12 @@ _TABLE: dict[str, tuple[Scope | None, Scope | None, Scope | None, Scope | None]]
     "ai_usage:read": (_A, _A, _O, None),  # own: members see the org's totals, their own runs
     "ai_settings:read": (_A, _A, _A, None),
     "ai_settings:update": (_A, _A, None, None),
+    # -- billing -----------------------------------------------------------------------------------
+    # Members see the plan, its limits and the month's usage (what they may still do); owners and
+    # admins subscribe, open the portal and read invoices.
+    "billing:read": (_A, _A, _A, None),
+    "billing:manage": (_A, _A, None, None),
+    "billing_invoices:read": (_A, _A, None, None),
 }
 
 _ORDER = (Role.OWNER, Role.ADMIN, Role.MEMBER, Role.VIEWER)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from functools import lru_cache
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -123,6 +123,19 @@ class Settings(BaseSettings):
     github_app_private_key: str | None = None
     # The queue of GitHub issue updates (the GitHub sync consumer's).
     github_sync_queue_url: str | None = None
+    # Billing (hearth.plans, hearth.billing). Plans as JSON, merged over the built-in free, pro and
+    # business (see hearth.plans); the platform's Stripe secret key (on AWS a Secrets Manager
+    # secret holding the key, or JSON {"api_key": ...}; locally the key itself); where Checkout
+    # and the billing portal send the customer back; how long a past_due org keeps writing; the
+    # Stripe Billing meter (event name) each metered usage is reported to.
+    plans: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    stripe_api_key_secret_arn: str | None = None
+    stripe_api_key: str | None = None
+    billing_return_url: str | None = None
+    billing_grace_days: int = Field(default=7, ge=0, le=60)
+    stripe_meters: dict[str, str] = Field(
+        default_factory=lambda: {"sms": "hearth_sms", "ai_tokens": "hearth_ai_tokens"}
+    )
 
     @field_validator("webhook_allowed_networks", mode="before")
     @classmethod
@@ -134,7 +147,7 @@ class Settings(BaseSettings):
             return [part.strip() for part in text.split(",") if part.strip()]
         return value
 
-    @field_validator("rate_limits", "ai_monthly_tokens_by_plan", mode="before")
+    @field_validator("rate_limits", "ai_monthly_tokens_by_plan", "plans", "stripe_meters", mode="before")
     @classmethod
     def _parse_rate_limits(cls, value: object) -> object:
         if isinstance(value, str):
@@ -163,6 +176,11 @@ class Settings(BaseSettings):
                 "HEARTH_GITHUB_APP_PRIVATE_KEY is for the local and test stages only (deployed stages"
                 " read it from Secrets Manager: HEARTH_GITHUB_APP_PRIVATE_KEY_SECRET_ARN)"
             )
+        if not self.is_local and self.stripe_api_key:
+            raise ValueError(
+                "HEARTH_STRIPE_API_KEY is for the local and test stages only (deployed stages read it"
+                " from Secrets Manager: HEARTH_STRIPE_API_KEY_SECRET_ARN)"
+            )
         if not self.is_local and self.anthropic_api_key:
             raise ValueError(
                 "HEARTH_ANTHROPIC_API_KEY is for the local and test stages only (deployed stages read"
@@ -174,14 +192,6 @@ class Settings(BaseSettings):
     def is_local(self) -> bool:
         """True on a developer's machine or in the tests (never on a deployed stage)."""
         return self.stage in LOCAL_STAGES
-
-    def rate_limit_for(self, plan: str) -> int:
-        """Requests per minute allowed for an org on ``plan``."""
-        return self.rate_limits.get(plan, self.rate_limit_per_minute)
-
-    def ai_tokens_for(self, plan: str) -> int:
-        """AI tokens an org on ``plan`` may use per calendar month (UTC)."""
-        return self.ai_monthly_tokens_by_plan.get(plan, self.ai_monthly_tokens)
 
     def require(self, *fields: str) -> None:
         """Fail unless at least one of ``fields`` is set (call at cold start of the code that needs it)."""

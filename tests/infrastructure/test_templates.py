@@ -55,6 +55,7 @@ def test_every_stack_fits_the_resource_budget(transformed):
         "WebhooksStack",
         "AiStack",
         "GithubStack",
+        "BillingStack",
     }
 
 
@@ -173,6 +174,7 @@ def test_sensitive_grants_go_only_to_functions_that_declare_them():
         "WebhookDispatcherFunction",
         "AuditAnchorFunction",
         "AiRunRetentionFunction",
+        "BillingUsageReportFunction",
     }
     assert holders("s3:PutObject", "AuditAnchorBucketArn") == {"AuditAnchorFunction"}
     assert holders("s3:ListBucket", "AuditAnchorBucketArn") == {"AuditLogsVerifyFunction"}
@@ -234,11 +236,14 @@ def test_every_route_is_an_authorized_integration_with_its_own_permission(templa
             (route,) = fn.routes
             base = fn_id.removesuffix("Function")
             props = resources[f"{base}Route"]["Properties"]
-            if route.path.startswith("/webhooks/"):  # a provider webhook: its signature, no authorizer
+            assert route.authorized == (not route.path.startswith("/webhooks/")), fn_id
+            if not route.authorized:  # a provider webhook: its signature, not the authorizer
                 assert props["AuthorizationType"] == "NONE"
-                continue
-            assert props["AuthorizationType"] == "CUSTOM"
-            assert props["AuthorizerId"] == {"Ref": "AuthorizerId"}
+                assert DECLARED[fn_id].hook is not None, fn_id
+                assert "AuthorizerId" not in props
+            else:
+                assert props["AuthorizationType"] == "CUSTOM"
+                assert props["AuthorizerId"] == {"Ref": "AuthorizerId"}
             assert props["ApiId"] == {"Ref": "HttpApiId"}
             source_arn = resources[f"{base}Permission"]["Properties"]["SourceArn"]["Fn::Sub"]
             path = re.sub(r"\{[^}]+\}", "*", route.path)

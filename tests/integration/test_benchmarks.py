@@ -23,6 +23,7 @@ SMOKE: dict[str, tuple[list[str], str]] = {
     "crm_get_invoke": (["--samples", "20"], "ratio kit / raw"),
     "crm_list_rls": (["--orgs", "3", "--companies", "5", "--samples", "5"], "ratio"),
     "webhook_throughput": (["--deliveries", "30"], "ratio:"),
+    "stripe_webhook": (["--samples", "10"], "floor:"),
     "local_stack": (
         [
             "load",

@@ -92,7 +92,8 @@ def test_a_real_cursor_still_pages(client: ApiClient, tenant: Tenant) -> None:
 
 
 def _writes(client: ApiClient) -> list[tuple[str, str]]:
-    """Every route that takes a body (POST, PUT, PATCH), with its path parameters filled in."""
+    """Every route that takes a JSON body (POST, PUT, PATCH), with its path parameters filled
+    in; provider webhooks (no authorizer) take the provider's bytes and check its signature."""
     routes = sorted(
         {
             (r.method, r.path)

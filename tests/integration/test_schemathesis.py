@@ -105,6 +105,8 @@ RULES_THE_SCHEMA_CANNOT_STATE = frozenset(
         "installation_not_found",  # ... naming an installation GitHub knows
         "installation_predates_state",  # ... made after the state was issued
         "repository_not_found",  # a repository the org's GitHub installation can see
+        "unknown_plan",  # plans are the deployment's configuration (HEARTH_PLANS), not the document's
+        "not_for_sale",  # ... as are the intervals each plan has a price for
     }
 )
 

@@ -20,6 +20,7 @@ NON_TENANT_LEADING_INDEXES = {
     "api_keys_key_hash": "the authorizer resolves a key by its hash before the org is known",
     "domain_events_unpublished": "the outbox sweep scans the unpublished backlog across tenants",
     "ai_runs_unpurged": "the AI run retention job finds runs past their retention across tenants",
+    "billing_usage_unreported": "the hourly usage report finds unreported usage across tenants",
 }
 # Unique keys on tenant tables that deliberately span tenants, and why.
 CROSS_TENANT_UNIQUE_INDEXES = {
@@ -27,6 +28,8 @@ CROSS_TENANT_UNIQUE_INDEXES = {
     " webhook names the account, and its signing keys must resolve to exactly one org",
     "github_installations_installation_key": "one GitHub App installation belongs to one org: a"
     " delivery names the installation, which must resolve to exactly one org",
+    "billing_accounts_stripe_customer_id_key": "one Stripe customer belongs to one org: Stripe's"
+    " webhook names the customer, and it must resolve to exactly one org",
 }
 # Policies for the owner role (read-only), behind the SECURITY DEFINER lookups it owns, which are
 # the app role's only way to those rows of other orgs; and why.
@@ -34,6 +37,7 @@ OWNER_READ_POLICIES = {
     ("integrations", "signing_lookup"): "integration_signing_keys(provider, account)",
     ("integration_secrets", "signing_lookup"): "integration_signing_keys(provider, account)",
     ("github_installations", "installation_lookup"): "hearth_org_of_github_installation(installation id)",
+    ("billing_accounts", "stripe_customer_lookup"): "hearth_org_of_stripe_customer(key)",
 }
 
 

@@ -31,6 +31,7 @@ LAYERS: dict[str, int] = {
             "needs",
             "principal",
             "standard_webhooks",
+            "plans",
         ),
         0,
     ),
@@ -41,7 +42,19 @@ LAYERS: dict[str, int] = {
     **dict.fromkeys(("http", "hooks", "integrations"), 3),
     **dict.fromkeys(("listing", "records"), 4),
     **dict.fromkeys(
-        ("orgs", "members", "invitations", "api_keys", "audit_logs", "events", "crm", "webhooks", "ai"), 5
+        (
+            "orgs",
+            "members",
+            "invitations",
+            "api_keys",
+            "audit_logs",
+            "events",
+            "crm",
+            "webhooks",
+            "ai",
+            "billing",
+        ),
+        5,
     ),
     # The GitHub integration links GitHub to the CRM's tasks (their keys): above the areas it uses.
     **dict.fromkeys(("github",), 6),

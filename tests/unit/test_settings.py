@@ -74,11 +74,14 @@ def test_the_authorizer_refuses_to_start_without_token_configuration(fresh):
 
 
 def test_rate_limits_by_plan(fresh):
-    fresh.setenv("HEARTH_RATE_LIMITS", '{"pro": 600}')
+    from hearth import plans
+
+    fresh.setenv("HEARTH_RATE_LIMITS", '{"pro": 700}')
     fresh.setenv("HEARTH_RATE_LIMIT_PER_MINUTE", "60")
-    parsed = Settings()
-    assert parsed.rate_limit_for("pro") == 600
-    assert parsed.rate_limit_for("free") == 60
+    settings.cache_clear()
+    assert plans.requests_per_minute("pro") == 700
+    assert plans.requests_per_minute("free") == 60
+    assert plans.requests_per_minute("business") == plans.BUILT_IN["business"].limits.requests_per_minute
 
 
 def test_the_database_needs_a_url_or_a_secret(fresh):

@@ -19,6 +19,7 @@ from hearth_dev.standins.providers import (
     ANTHROPIC_API_KEY,
     GITHUB_KEY_FILE,
     GITHUB_WEBHOOK_SECRET,
+    STRIPE_SECRET_KEY,
     STRIPE_WEBHOOK_SECRET,
     TWILIO_ACCOUNT_SID,
     TWILIO_AUTH_TOKEN,
@@ -36,6 +37,8 @@ SETTINGS = (
     "HEARTH_GITHUB_WEBHOOK_SECRET",
     "HEARTH_ANTHROPIC_API_KEY",
     "HEARTH_PUBLIC_BASE_URL",
+    "HEARTH_STRIPE_API_KEY",
+    "HEARTH_BILLING_RETURN_URL",
 )
 
 
@@ -73,6 +76,8 @@ def test_hearth_local_points_the_settings_at_the_standins(tmp_path: Path, saved_
         assert current.stripe_webhook_secret == STRIPE_WEBHOOK_SECRET
         assert current.github_webhook_secret == GITHUB_WEBHOOK_SECRET
         assert current.anthropic_api_key == ANTHROPIC_API_KEY
+        assert current.stripe_api_key == STRIPE_SECRET_KEY
+        assert standins.stripe.webhook_url == "http://localhost:3999/webhooks/stripe"
         assert httpx.get(standins.twilio.url + "/_standin/requests").json()["provider"] == "twilio"
         assert set(standins.state()) == {"twilio", "stripe", "github", "anthropic"}
         assert "secret" not in str(standins.state()).lower()

@@ -53,7 +53,7 @@ def test_stripe_event(receiver: Receiver, capsys: pytest.CaptureFixture[str]) ->
     )
     assert code == 0
     (got,) = receiver.wait_for(1)
-    assert got.path == "/webhooks/stripe/events"
+    assert got.path == "/webhooks/stripe"
     event = stripe.Webhook.construct_event(got.body, got.headers["stripe-signature"], STRIPE_WEBHOOK_SECRET)
     assert event.type == "customer.updated"
     assert event.data.object.email == "a@example.com"

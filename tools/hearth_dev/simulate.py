@@ -74,7 +74,8 @@ class Answer:
     body: bytes
 
 
-Builder = Callable[[argparse.Namespace, Target], Delivery]
+#: Makes the signed request(s) from the arguments (``args.local_state``: the running stack's state).
+Builder = Callable[[argparse.Namespace, Target], "Delivery | list[Delivery]"]
 Options = Callable[[argparse.ArgumentParser], None]
 
 
@@ -135,7 +136,7 @@ def stripe_event_options(parser: argparse.ArgumentParser) -> None:
         help='the event\'s data: JSON (or @FILE) with "object" and optionally "previous_attributes"',
     )
     parser.add_argument(
-        "--path", default="/webhooks/stripe/events", help="where Stripe sends (default: %(default)s)"
+        "--path", default="/webhooks/stripe", help="where Stripe sends (default: %(default)s)"
     )
     parser.add_argument(
         "--secret", default=STRIPE_WEBHOOK_SECRET, help="the endpoint secret (default: local)"
@@ -387,6 +388,9 @@ def _token() -> str:
     return secrets.token_hex(16)
 
 
+from hearth_dev.simulate_stripe import register_billing_events  # noqa: E402 (after register exists)
+
+register_billing_events()
 register("stripe", "event", build_stripe_event, options=stripe_event_options, help="any Stripe event, signed")
 register(
     "github", "event", build_github_event, options=github_event_options, help="any GitHub delivery, signed"
@@ -455,17 +459,21 @@ def run(args: argparse.Namespace, state: dict[str, Any] | None) -> int:
     """Build, send and print; 0 when the answer is 2xx."""
     simulation = REGISTRY[args.simulate_provider][args.simulate_event]
     target = target_of(args, state)
-    delivery = simulation.build(args, target)
-    print(f"{delivery.method} {target.url(delivery.path)}  ({delivery.label})", file=sys.stderr)
-    try:
-        answer = send(delivery, target)
-    except OSError as exc:
-        print(f"hearth simulate: {target.url(delivery.path)} did not answer: {exc}", file=sys.stderr)
-        return 1
-    print(f"{answer.status} {answer.reason}")
-    text = answer.body.decode("utf-8", errors="replace")
-    with contextlib.suppress(ValueError):
-        text = json.dumps(json.loads(text), indent=2)
-    if text:
-        print(text)
-    return 0 if 200 <= answer.status < 300 else 1
+    args.local_state = state or {}
+    built = simulation.build(args, target)
+    failed = False
+    for delivery in built if isinstance(built, list) else [built]:
+        print(f"{delivery.method} {target.url(delivery.path)}  ({delivery.label})", file=sys.stderr)
+        try:
+            answer = send(delivery, target)
+        except OSError as exc:
+            print(f"hearth simulate: {target.url(delivery.path)} did not answer: {exc}", file=sys.stderr)
+            return 1
+        print(f"{answer.status} {answer.reason}")
+        text = answer.body.decode("utf-8", errors="replace")
+        with contextlib.suppress(ValueError):
+            text = json.dumps(json.loads(text), indent=2)
+        if text:
+            print(text)
+        failed = failed or not 200 <= answer.status < 300
+    return 1 if failed else 0

@@ -14,11 +14,13 @@ api = Api()
     permission=None,
     tenant=False,
     idempotent=False,
+    refuses=(402,),
     needs=[needs.API_KEY_PEPPER],
 )
 def accept_invitation(caller: Caller, body: InvitationAccept) -> InvitationAccepted:
     """Accept an invitation: signed in with the invited address (verified by your identity
-    provider), become a member of its org with its role."""
+    provider), become a member of its org with its role. 402 `seat_limit_reached` when every
+    seat of the org's plan is taken."""
     return logic.accept(caller, body)
 
 

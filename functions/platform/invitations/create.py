@@ -13,12 +13,14 @@ api = Api()
     permission="invitations:create",
     status_code=201,
     reveals_secret=True,
+    refuses=(402,),
     needs=[needs.API_KEY_PEPPER],
 )
 def create_invitation(ctx: RequestContext, body: InvitationCreate) -> InvitationCreated:
     """Invite an email address with a role no higher than yours, for 7 days. Pass the token on:
     only an identity verified for that address can accept it. The answer is the same whether or
-    not the address has an account."""
+    not the address has an account. 402 `seat_limit_reached` when every seat of the plan is
+    taken."""
     return logic.create(ctx, body)
 
 

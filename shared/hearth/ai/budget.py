@@ -1,6 +1,7 @@
 """The AI token budget: a ledger row per finished run and each org's total per calendar month
-(UTC), against the plan's monthly allowance (settings ``ai_monthly_tokens``, per plan
-``ai_monthly_tokens_by_plan``). ``POST /v1/ai/runs`` is refused (402 ``quota_exceeded``) once
+(UTC), against the plan's monthly allowance (``ai_tokens_per_month`` of the org's plan now, as
+``hearth.billing.access`` answers it). A run's tokens also go to the billing usage ledger, which
+reports them to Stripe's meter. ``POST /v1/ai/runs`` is refused (402 ``quota_exceeded``) once
 nothing remains; the worker records what each run used. Every call runs in the org's tenant
 transaction::
 
@@ -14,14 +15,15 @@ from uuid import UUID
 
 from hearth.ai import store
 from hearth.ai.models import AiUsage, UsageMonth, UsageRun
+from hearth.billing import access, usage
 from hearth.db import Connection
 from hearth.problems import PaymentRequired
-from hearth.settings import settings
 
 
 def limit(conn: Connection, org_id: UUID | str) -> int:
-    """The org's tokens per month, by its plan."""
-    return settings().ai_tokens_for(store.org_plan(conn, org_id))
+    """The org's tokens per month, by its plan now."""
+    tokens = access.limits(conn).ai_tokens_per_month
+    return tokens if tokens is not None else 2**62
 
 
 def remaining(conn: Connection, org_id: UUID | str) -> int:
@@ -31,10 +33,13 @@ def remaining(conn: Connection, org_id: UUID | str) -> int:
 
 def check(conn: Connection, org_id: UUID | str) -> None:
     """402 ``quota_exceeded`` when nothing remains of this month's allowance."""
+    allowance = limit(conn, org_id)
     if remaining(conn, org_id) <= 0:
+        reset = usage.resets_at(store.this_month(conn)).isoformat().replace("+00:00", "Z")
         raise PaymentRequired(
             "quota_exceeded",
             "Your plan's AI tokens for this month are used up; ask again next month (or on a larger plan).",
+            extensions={"meter": "ai_tokens", "limit": allowance, "resets_at": reset},
         )
 
 
@@ -43,7 +48,10 @@ def record(conn: Connection, org_id: UUID | str, run_id: UUID, tokens: int) -> b
     was recorded before (nothing changes)."""
     if tokens < 0:
         raise ValueError("tokens cannot be negative")
-    return store.record_usage(conn, org_id, run_id, tokens)
+    recorded = store.record_usage(conn, org_id, run_id, tokens)
+    if recorded and tokens:
+        usage.record(conn, org_id, "ai_tokens", f"ai_run:{run_id}", tokens)
+    return recorded
 
 
 def report(conn: Connection, org_id: UUID | str, *, user_id: UUID | None, runs: int) -> AiUsage:

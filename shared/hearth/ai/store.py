@@ -174,11 +174,6 @@ def subject_exists(conn: Connection, table: str, subject_id: UUID) -> bool:
 _THIS_MONTH = "date_trunc('month', now() AT TIME ZONE 'UTC')::date"
 
 
-def org_plan(conn: Connection, org_id: UUID | str) -> str:
-    row = conn.execute("SELECT plan FROM orgs WHERE id = %s", (str(org_id),)).fetchone()
-    return str(row["plan"]) if row else ""
-
-
 def this_month(conn: Connection) -> date:
     row = conn.execute(f"SELECT {_THIS_MONTH} AS month").fetchone()
     assert row is not None

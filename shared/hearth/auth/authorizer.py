@@ -16,7 +16,7 @@ from uuid import UUID
 
 import psycopg
 
-from hearth import db, rbac
+from hearth import db, plans, rbac
 from hearth.auth import api_keys, org_header, store, tokens
 from hearth.principal import Principal
 from hearth.settings import settings
@@ -72,7 +72,7 @@ def _api_key_principal(secret: str, requested_org: str) -> Principal:
         api_key_id=row["id"],
         org_id=row["org_id"],
         role=rbac.lesser(row["role"], row["creator_role"]),
-        rate_limit=settings().rate_limit_for(row["plan"]),
+        rate_limit=plans.requests_per_minute(row["plan"]),
         requested_org=requested_org,
         expires_at=int(row["expires_at"].timestamp()) if row["expires_at"] is not None else None,
     )
@@ -118,7 +118,7 @@ def _user_principal(token: str, requested_org: str) -> Principal:
         api_key_id=None,
         org_id=UUID(org) if org else None,
         role=rbac.Role(row["role"]) if row["role"] else None,
-        rate_limit=settings().rate_limit_for(row["plan"] or "free"),
+        rate_limit=plans.requests_per_minute(row["plan"] or plans.FREE),
         requested_org=requested_org,
         org_claim=org if claims.org_id else "",
         expires_at=claims.expires_at,

@@ -6,7 +6,7 @@ transaction::
 
     hook = Hook()
 
-    @hook.post("/webhooks/stripe/events", provider="stripe", org=...)
+    @hook.post("/webhooks/stripe", provider="stripe", org=...)
     def on_event(ctx: HookContext) -> HookReply | None: ...
 
     handler = hook.handler

@@ -66,6 +66,8 @@ class _Invocation:
     rate: ratelimit.RateState | None = None
     #: Why the route's prelude refuses the request (429, or a revoked credential on a write).
     refusal: Problem | None = None
+    #: The org is behind on payment, within its grace period (a write's warning header).
+    payment_warning: str | None = None
 
 
 #: How many times the kit runs a tenant route whose transaction lost a deadlock or a
@@ -194,9 +196,7 @@ def handle(
     if invocation is not None and invocation.refusal is not None:
         # The prelude refuses what it would have refused before the route ran.
         response = raw_problem(invocation.refusal, request.request_id)
-    rate = invocation.rate if invocation is not None else refused_rate
-    if rate is not None:
-        extra_headers.update(rate.headers())
+    extra_headers.update(_standing_headers(invocation, refused_rate))
     headers = response.setdefault("headers", {})
     for name, value in extra_headers.items():
         headers.setdefault(name, value)
@@ -205,6 +205,15 @@ def handle(
     emit_request_metrics(spec.route_key, org, status, time.perf_counter() - started)
     logger.info("request", extra={"status": status, "method": request.method, "path": request.path})
     return response
+
+
+def _standing_headers(invocation: _Invocation | None, refused: ratelimit.RateState | None) -> dict[str, str]:
+    """The RateLimit headers (once the count is known) and the payment warning (if any)."""
+    rate = invocation.rate if invocation is not None else refused
+    headers = rate.headers() if rate is not None else {}
+    if invocation is not None and invocation.payment_warning:
+        headers[standing.PAYMENT_WARNING_HEADER] = invocation.payment_warning
+    return headers
 
 
 def _authorize(spec: RouteSpec, event: dict[str, Any], request: RequestInfo) -> _Invocation:
@@ -281,10 +290,16 @@ def _prelude_heard(
         raise invocation.refusal
 
 
+#: Routes a write of which is served to an org behind on payment (so that it can pay).
+_BILLING_ROUTES = "/v1/billing"
+
+
 def _check_standing(spec: RouteSpec, invocation: _Invocation, row: dict[str, Any] | None) -> None:
     """401/403 when the credential lost what the (cached) principal says it holds."""
     principal = invocation.principal
     role = standing.current_role(principal, row)
+    if not spec.path.startswith(_BILLING_ROUTES):
+        invocation.payment_warning = standing.payment_standing(row)
     if spec.permission is None:
         return
     scope = rbac.scope(role, spec.permission, credential=principal.kind)

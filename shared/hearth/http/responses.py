@@ -47,7 +47,9 @@ class ProblemDetails(BaseModel):
 _PROBLEM_DESCRIPTIONS = {
     400: "Malformed request (body, header or cursor).",
     401: "No valid credentials.",
-    402: "The plan's monthly allowance is used up (`quota_exceeded`).",
+    402: "The plan does not cover this: a monthly allowance is used up (`quota_exceeded`), every seat"
+    " is taken (`seat_limit_reached`), or a payment is overdue past its grace period"
+    " (`payment_required`).",
     403: "The caller's role does not allow this.",
     404: "No such resource in this org.",
     409: "Conflict (duplicate, last owner, a concurrent update, or the same Idempotency-Key still in"
@@ -58,7 +60,8 @@ _PROBLEM_DESCRIPTIONS = {
     422: "Invalid fields (see errors[]), or an Idempotency-Key reused with another body.",
     429: "Rate limit reached; see Retry-After.",
     500: "Unexpected error; nothing internal is shown.",
-    502: "A provider the route calls failed or could not be reached (e.g. `github_unavailable`).",
+    502: "A provider the route calls (Stripe, GitHub) failed or did not answer as expected"
+    " (e.g. `github_unavailable`); try again in a minute.",
     503: "A provider the route calls asks to wait (e.g. `github_rate_limited`); see Retry-After.",
 }
 

@@ -10,6 +10,8 @@
   and which is the invited address; within 7 days; once. The inviter must still be a member able
   to grant the role, or the invitation is void. The user becomes a member with the role.
 - Every change writes an audit row; accepting writes ``invitation.accept`` and ``member.add``.
+- Seats: with every seat of the org's plan taken, inviting and accepting answer 402
+  ``seat_limit_reached`` (``hearth.billing.access``); members beyond a downgrade's seats stay.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from uuid import UUID
 
 from hearth import audit, db, rbac
 from hearth.auth import api_keys as keyed_hash
+from hearth.billing import access
 from hearth.http import Caller, RequestContext
 from hearth.invitations import store
 from hearth.invitations.models import (
@@ -63,6 +66,7 @@ def create(ctx: RequestContext, body: InvitationCreate) -> InvitationCreated:
     email = str(body.email)
     if store.member_with_email(ctx.db, email):
         raise Conflict("already_a_member", "A member of this org already has this address.")
+    access.check_seat(ctx.db, ctx.org_id)
     for earlier in store.pending_for(ctx.db, email):
         store.revoke(ctx.db, earlier)
         ctx.audit("invitation.revoke", "invitation", earlier, changes={"email": email, "reason": "replaced"})
@@ -108,6 +112,7 @@ def accept(caller: Caller, body: InvitationAccept) -> InvitationAccepted:
         if row is None:
             raise _not_found()
         _check(conn, row, store.verified_email(conn), user_id)
+        access.check_seat(conn, org_id)
         members_store.insert(conn, user_id, rbac.Role(row["role"]))
         store.accept(conn, row["id"], user_id)
         for action, resource_type, resource_id, changes in (

@@ -23,7 +23,7 @@ from hearth_dev.sam.template import load_template
 from hearth_dev.standins import AnthropicStandIn
 from hearth_dev.standins.providers import ANTHROPIC_API_KEY
 
-from hearth import db
+from hearth import db, plans
 from hearth.ai import context, provider, store, tasks, worker
 from hearth.ai.messages import AiRunMessage
 from hearth.settings import ConfigurationError
@@ -449,7 +449,7 @@ def test_an_answer_that_does_not_match_the_schema_fails_and_its_tokens_count(
 def _spend(admin_db, org_id: str, left: int) -> None:
     """Leave the org ``left`` tokens of this month's allowance."""
     plan = admin_db.execute("SELECT plan FROM orgs WHERE id = %s", (org_id,)).fetchone()["plan"]
-    allowance = worker.settings().ai_tokens_for(plan)
+    allowance = plans.get(plan).limits.ai_tokens_per_month
     admin_db.execute(
         "INSERT INTO ai_usage_months (org_id, month, tokens, runs)"
         " VALUES (%s, date_trunc('month', now() AT TIME ZONE 'UTC')::date, %s, 1)"

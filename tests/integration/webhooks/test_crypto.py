@@ -73,6 +73,8 @@ def test_configuration_is_checked_at_cold_start(webhook_settings):
     webhook_settings.delenv("HEARTH_LOCAL_SECRETS_KEY")
     webhook_settings.delenv("HEARTH_WEBHOOK_ALLOWED_NETWORKS")
     webhook_settings.setenv("HEARTH_STAGE", "prod")
+    for test_only in ("HEARTH_STRIPE_API_KEY", "HEARTH_STRIPE_WEBHOOK_SECRET"):  # the test stage's
+        webhook_settings.delenv(test_only, raising=False)
     webhook_settings.delenv("HEARTH_JWT_DEV_SECRET", raising=False)
     for variable in GITHUB_TEST_SETTINGS:  # local-only values of the session's GitHub stand-in
         webhook_settings.delenv(variable, raising=False)

@@ -116,6 +116,8 @@ def test_urls_that_are_not_webhook_urls(url, reason):
 
 def test_https_is_required_outside_local_and_test(webhook_settings):
     webhook_settings.setenv("HEARTH_STAGE", "dev")
+    for test_only in ("HEARTH_STRIPE_API_KEY", "HEARTH_STRIPE_WEBHOOK_SECRET"):  # the test stage's
+        webhook_settings.delenv(test_only, raising=False)
     webhook_settings.delenv("HEARTH_WEBHOOK_ALLOWED_NETWORKS")
     webhook_settings.delenv("HEARTH_JWT_DEV_SECRET", raising=False)
     for variable in GITHUB_TEST_SETTINGS:  # local-only values of the session's GitHub stand-in

@@ -28,6 +28,7 @@ def start_standins(state_dir: Path, public_base_url: str) -> StandIns:
     from hearth.settings import settings
 
     standins = StandIns(state_dir=state_dir).start()
+    standins.stripe.webhook_url = public_base_url.rstrip("/") + "/webhooks/stripe"
     os.environ.update(standins.settings(public_base_url))
     settings.cache_clear()
     return standins

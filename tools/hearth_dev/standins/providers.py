@@ -125,6 +125,8 @@ class StandIns:
             "HEARTH_GITHUB_API_BASE": self.github.url,
             "HEARTH_ANTHROPIC_BASE_URL": self.anthropic.url,
             "HEARTH_STRIPE_WEBHOOK_SECRET": STRIPE_WEBHOOK_SECRET,
+            "HEARTH_STRIPE_API_KEY": STRIPE_SECRET_KEY,
+            "HEARTH_BILLING_RETURN_URL": f"{public_base_url}/_local/",
             "HEARTH_GITHUB_WEBHOOK_SECRET": GITHUB_WEBHOOK_SECRET,
             "HEARTH_ANTHROPIC_API_KEY": ANTHROPIC_API_KEY,
             "HEARTH_PUBLIC_BASE_URL": public_base_url,

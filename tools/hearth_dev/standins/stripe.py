@@ -26,6 +26,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from hearth_dev.standins.server import Answer, Callback, Request, StandIn
+from hearth_dev.standins.stripe_billing import StripeBilling
 
 API_VERSION = "2025-03-31.basil"
 _KEY = re.compile(r"([^\[\]]+)|\[([^\[\]]*)\]")
@@ -57,7 +58,7 @@ def _id(prefix: str) -> str:
     return f"{prefix}_{secrets.token_urlsafe(18).replace('-', 'a').replace('_', 'b')}"
 
 
-class StripeStandIn(StandIn):
+class StripeStandIn(StripeBilling, StandIn):
     name = "stripe"
 
     def __init__(self, secret_key: str, endpoint_secret: str, **kwargs: Any) -> None:
@@ -74,6 +75,7 @@ class StripeStandIn(StandIn):
         self.route("POST", r"/v1/checkout/sessions", self.create_checkout_session)
         self.route("POST", r"/v1/billing_portal/sessions", self.create_portal_session)
         self.route("GET", r"/v1/account", self.fetch_account)
+        self._billing_init()
 
     def error(self, status: int, message: str, *, type_: str = "", code: str = "", param: str = "") -> Answer:
         kind = type_ or {401: "invalid_request_error", 402: "card_error", 429: "invalid_request_error"}.get(
@@ -92,6 +94,11 @@ class StripeStandIn(StandIn):
     # -- serving: auth, idempotency ---------------------------------------------------------------
 
     def _dispatch(self, request: Request) -> Answer:
+        if request.path.startswith("/checkout/"):  # the Checkout page: the customer's browser
+            return self._answer(request)
+        return self._authenticated(request)
+
+    def _authenticated(self, request: Request) -> Answer:
         key = request.bearer() or (request.basic_auth() or ("", ""))[0]
         if not key:
             return self.error(
@@ -225,28 +232,32 @@ class StripeStandIn(StandIn):
             return self._no_customer(customer, "customer")
         session_id = _id("cs_test")
         now = int(time.time())
-        return Answer.json(
-            200,
-            {
-                "id": session_id,
-                "object": "checkout.session",
-                "cancel_url": params.get("cancel_url"),
-                "client_reference_id": params.get("client_reference_id"),
-                "created": now,
-                "currency": None,
-                "customer": customer,
-                "customer_email": params.get("customer_email"),
-                "expires_at": now + 24 * 3600,
-                "livemode": False,
-                "metadata": params.get("metadata") or {},
-                "mode": mode,
-                "payment_status": "unpaid" if mode != "setup" else "no_payment_required",
-                "status": "open",
-                "subscription": None,
-                "success_url": params.get("success_url"),
-                "url": f"{self.url}/checkout/pay/{session_id}",
-            },
-        )
+        session = {
+            "id": session_id,
+            "object": "checkout.session",
+            "cancel_url": params.get("cancel_url"),
+            "client_reference_id": params.get("client_reference_id"),
+            "created": now,
+            "currency": None,
+            "customer": customer,
+            "customer_email": params.get("customer_email"),
+            "expires_at": now + 24 * 3600,
+            "livemode": False,
+            "metadata": params.get("metadata") or {},
+            "mode": mode,
+            "payment_status": "unpaid" if mode != "setup" else "no_payment_required",
+            "status": "open",
+            "subscription": None,
+            "success_url": params.get("success_url"),
+            "url": f"{self.url}/checkout/pay/{session_id}",
+        }
+        with self._state:
+            self.sessions[session_id] = {
+                **session,
+                "line_items": params.get("line_items") or [],
+                "subscription_data": params.get("subscription_data") or {},
+            }
+        return Answer.json(200, session)
 
     def create_portal_session(self, request: Request) -> Answer:
         params = decode_form(request.body)
@@ -323,7 +334,11 @@ class StripeStandIn(StandIn):
         previous_attributes: dict[str, Any] | None = None,
     ) -> Callback:
         """Sign an event with the endpoint secret and POST it to ``url``, as Stripe does."""
-        event = self.event(type_, data_object, previous_attributes)
+        return self.deliver(self.event(type_, data_object, previous_attributes), url)
+
+    def deliver(self, event: dict[str, Any], url: str) -> Callback:
+        """Sign ``event`` (an envelope of :meth:`event`) and POST it to ``url``."""
+        type_ = event["type"]
         payload = json.dumps(event, indent=2)
         headers = {
             "Content-Type": "application/json; charset=utf-8",

@@ -106,6 +106,8 @@ STACK_PARAMETERS: dict[str, StackParameter] = {
         _forwarded("GitHubAppPrivateKeySecretArn", "Secrets Manager secret of the GitHub App's private key."),
         _forwarded("GitHubApiBase", "The GitHub REST API's base URL."),
         _forwarded("GitHubWebBase", "Where GitHub's pages are."),
+        _forwarded("StripeApiKeySecretArn", "Secrets Manager secret of the platform's Stripe secret key."),
+        _forwarded("BillingReturnUrl", "Where Checkout and the billing portal send the customer back."),
     ]
 }
 
@@ -218,6 +220,8 @@ GRANTS: dict[str, Grant] = {
         },
         statements=[allow("secretsmanager:GetSecretValue", Ref("GitHubAppPrivateKeySecretArn"))],
     ),
+    "stripe_api_key": _secret("StripeApiKeySecretArn", "HEARTH_STRIPE_API_KEY_SECRET_ARN"),
+    "billing_return_url": Grant(environment={"HEARTH_BILLING_RETURN_URL": Ref("BillingReturnUrl")}),
 }
 
 

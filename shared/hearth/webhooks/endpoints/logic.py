@@ -14,6 +14,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from hearth import audit, clock, standard_webhooks
+from hearth.billing import access
 from hearth.http import RequestContext
 from hearth.listing import Field, Listing
 from hearth.problems import Conflict, NotFound, PreconditionFailed, invalid
@@ -80,6 +81,7 @@ def create(ctx: RequestContext, body: WebhookEndpointCreate) -> WebhookEndpointC
         raise Conflict(
             "too_many_webhook_endpoints", f"An org may have at most {store.MAX_PER_ORG} endpoints."
         )
+    access.check_webhook_endpoint(ctx.db)
     endpoint_id = uuid4()
     secret = standard_webhooks.new_secret()
     row = store.insert(
