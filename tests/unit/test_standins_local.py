@@ -28,31 +28,16 @@ from hearth_dev.standins.providers import (
 
 from tests.receivers import Receiver
 
-SETTINGS = (
-    "HEARTH_TWILIO_API_BASE",
-    "HEARTH_STRIPE_API_BASE",
-    "HEARTH_GITHUB_API_BASE",
-    "HEARTH_ANTHROPIC_BASE_URL",
-    "HEARTH_STRIPE_WEBHOOK_SECRET",
-    "HEARTH_GITHUB_WEBHOOK_SECRET",
-    "HEARTH_ANTHROPIC_API_KEY",
-    "HEARTH_PUBLIC_BASE_URL",
-    "HEARTH_STRIPE_API_KEY",
-    "HEARTH_BILLING_RETURN_URL",
-)
-
 
 @pytest.fixture
 def saved_environ() -> Iterator[None]:
-    saved = {name: os.environ.get(name) for name in SETTINGS}
+    """The whole environment back as it was (hearth local sets whatever its stand-ins need)."""
+    saved = dict(os.environ)
     try:
         yield
     finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+        os.environ.clear()
+        os.environ.update(saved)
         from hearth.settings import settings
 
         settings.cache_clear()
