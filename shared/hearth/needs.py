@@ -99,6 +99,8 @@ TWILIO_SDK = Need("twilio_sdk", (), "the twilio SDK, from its own layer")
 STRIPE_SDK = Need("stripe_sdk", (), "the stripe SDK, from its own layer")
 ANTHROPIC_SDK = Need("anthropic_sdk", (), "the anthropic SDK, from its own layer")
 
+SMS_SEND_QUEUE = Need("sms_send_queue", ("sms_send_queue_url",), "sends queued SMS to the SMS sender's queue")
+
 PUBLIC_URL = Need(
     "public_url",
     ("public_base_url",),
@@ -128,6 +130,7 @@ ALL: dict[str, Need] = {
         STRIPE_SDK,
         ANTHROPIC_SDK,
         PUBLIC_URL,
+        SMS_SEND_QUEUE,
     )
 }
 

@@ -118,6 +118,15 @@ _TABLE: dict[str, tuple[Scope | None, Scope | None, Scope | None, Scope | None]]
     "ai_usage:read": (_A, _A, _O, None),  # own: members see the org's totals, their own runs
     "ai_settings:read": (_A, _A, _A, None),
     "ai_settings:update": (_A, _A, None, None),
+    # -- Telephony -------------------------------------------------------------------------------
+    # Numbers cost money and are the org's identity: admins attach, buy, release and assign them;
+    # everyone reads them. Members send SMS and read the org's messages; viewers read only.
+    "phone_numbers:read": (_A, _A, _A, _A),
+    "phone_numbers:write": (_A, _A, None, None),
+    "sms_messages:send": (_A, _A, _A, None),
+    "sms_messages:read": (_A, _A, _A, _A),
+    "telephony_settings:read": (_A, _A, _A, None),
+    "telephony_settings:update": (_A, _A, None, None),
 }
 
 _ORDER = (Role.OWNER, Role.ADMIN, Role.MEMBER, Role.VIEWER)

@@ -41,3 +41,13 @@ def like_pattern(pattern: str) -> tuple[str, bool]:
 AI_RUN_QUEUED = "ai.run.queued"
 AI_RUN_COMPLETED = "ai.run.completed"
 AI_RUN_FAILED = "ai.run.failed"
+
+# Event types of SMS (resource type ``sms_message``): a message was accepted for sending (the SMS
+# sender's queue is fed from it, hearth.outbox.channels), delivered, failed, received; a number
+# opted out of (or back into) the org's messages (resource type ``sms_opt_out``, the number).
+SMS_QUEUED = "sms.queued"
+SMS_DELIVERED = "sms.delivered"
+SMS_FAILED = "sms.failed"
+SMS_RECEIVED = "sms.received"
+SMS_OPTED_OUT = "sms.opted_out"
+SMS_OPTED_IN = "sms.opted_in"

@@ -58,6 +58,7 @@ _PROBLEM_DESCRIPTIONS = {
     422: "Invalid fields (see errors[]), or an Idempotency-Key reused with another body.",
     429: "Rate limit reached; see Retry-After.",
     500: "Unexpected error; nothing internal is shown.",
+    503: "A provider the route calls (Twilio) did not answer; nothing was changed (see Retry-After).",
 }
 
 

@@ -78,6 +78,7 @@ STACK_PARAMETERS: dict[str, StackParameter] = {
         *_queue("WebhookRetryQueue"),
         *_queue("WebhookRetryDeadLetterQueue"),
         *_queue("AiRunQueue"),
+        *_queue("SmsSendQueue"),
         StackParameter(
             "AuditAnchorBucket",
             Ref("AuditAnchorBucket"),
@@ -178,6 +179,7 @@ GRANTS: dict[str, Grant] = {
         "WebhookRetryDeadLetterQueue", "HEARTH_WEBHOOK_DEAD_LETTER_QUEUE_URL"
     ),
     "ai_run_queue": _send_to("AiRunQueue", "HEARTH_AI_RUN_QUEUE_URL"),
+    "sms_send_queue": _send_to("SmsSendQueue", "HEARTH_SMS_SEND_QUEUE_URL"),
     # Anchors are written (never read, replaced or deleted: Object Lock keeps each one) under the
     # anchor prefix only; the verifier lists that prefix and reads nothing else.
     "audit_anchor_write": Grant(
