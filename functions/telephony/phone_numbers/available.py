@@ -22,7 +22,9 @@ def list_available_phone_numbers(
     ctx: RequestContext,
     country: Annotated[str, Query(pattern=r"^[A-Z]{2}$", description="ISO country code.")] = "US",
     area_code: Annotated[int | None, Query(ge=100, le=999, description="A North American area code.")] = None,
-    contains: Annotated[str | None, Query(pattern=r"^[0-9*]{2,10}$", description="Digits the number contains.")] = None,
+    contains: Annotated[
+        str | None, Query(pattern=r"^[0-9*]{2,10}$", description="Digits the number contains.")
+    ] = None,
 ) -> AvailableNumberList:
     """Local numbers that can send SMS, as Twilio offers them to the org's account (buy one with
     `POST /v1/phone-numbers/buy`)."""

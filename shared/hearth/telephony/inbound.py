@@ -53,7 +53,9 @@ EMPTY = HookReply(200, '<?xml version="1.0" encoding="UTF-8"?><Response></Respon
 
 def twiml_message(text: str) -> HookReply:
     return HookReply(
-        200, f'<?xml version="1.0" encoding="UTF-8"?><Response><Message>{escape(text)}</Message></Response>', TWIML_TYPE
+        200,
+        f'<?xml version="1.0" encoding="UTF-8"?><Response><Message>{escape(text)}</Message></Response>',
+        TWIML_TYPE,
     )
 
 
@@ -73,11 +75,18 @@ def _media(payload: dict[str, Any]) -> list[str]:
 
 def receive_sms(ctx: HookContext) -> HookReply:
     payload = ctx.payload
-    sender, reached, sid = str(payload.get("From", "")), str(payload.get("To", "")), str(payload.get("MessageSid", ""))
+    sender, reached, sid = (
+        str(payload.get("From", "")),
+        str(payload.get("To", "")),
+        str(payload.get("MessageSid", "")),
+    )
     body = str(payload.get("Body", ""))[:1600]
     number = store.number_of(ctx.db, reached)
     if number is None or not E164.match(sender) or not sid:
-        logger.info("inbound SMS not stored", extra={"reason": "unknown number or sender", "delivery": ctx.delivery.delivery_id})
+        logger.info(
+            "inbound SMS not stored",
+            extra={"reason": "unknown number or sender", "delivery": ctx.delivery.delivery_id},
+        )
         return EMPTY
     word = keyword(body)
     settings = store.get_settings(ctx.db) or {"create_people": True, "auto_reply": None, "help_text": None}
@@ -101,14 +110,24 @@ def receive_sms(ctx: HookContext) -> HookReply:
     message = SmsMessage.of(row)
     if person_id is not None:
         store.insert_interaction(
-            ctx.db, type="sms", direction="inbound", person_id=person_id, summary=body, external_ref=f"twilio:{sid}"
+            ctx.db,
+            type="sms",
+            direction="inbound",
+            person_id=person_id,
+            summary=body,
+            external_ref=f"twilio:{sid}",
         )
     ctx.audit("sms.receive", "sms_message", message.id, changes={"from": sender, "to": reached})
     ctx.emit(SMS_RECEIVED, "sms_message", message.id, {"object": message.model_dump(mode="json")})
     if word in OPT_OUT or word in OPT_IN:
         out = word in OPT_OUT
         if store.set_opt_out(ctx.db, sender, out, word):
-            ctx.audit("sms.opt_out" if out else "sms.opt_in", "sms_opt_out", None, changes={"phone": sender, "keyword": word})
+            ctx.audit(
+                "sms.opt_out" if out else "sms.opt_in",
+                "sms_opt_out",
+                None,
+                changes={"phone": sender, "keyword": word},
+            )
             ctx.emit(
                 SMS_OPTED_OUT if out else SMS_OPTED_IN,
                 "sms_opt_out",

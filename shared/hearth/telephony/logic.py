@@ -39,7 +39,12 @@ from hearth.telephony.models import (
 from hearth.telephony.numbers import e164
 
 #: What an org without a settings row gets.
-DEFAULT_SETTINGS: dict[str, Any] = {"create_people": True, "auto_reply": None, "help_text": None, "version": 0}
+DEFAULT_SETTINGS: dict[str, Any] = {
+    "create_people": True,
+    "auto_reply": None,
+    "help_text": None,
+    "version": 0,
+}
 
 
 def account_of(ctx_db: Any, org_id: UUID) -> provider.Account:
@@ -47,7 +52,8 @@ def account_of(ctx_db: Any, org_id: UUID) -> provider.Account:
     found = credentials(ctx_db, org_id, "twilio")
     if not found or not found.get("account_sid") or not found.get("auth_token"):
         raise Unprocessable(
-            "twilio_not_connected", "Connect Twilio first (PUT /v1/integrations/twilio with the account's credentials)."
+            "twilio_not_connected",
+            "Connect Twilio first (PUT /v1/integrations/twilio with the account's credentials).",
         )
     return provider.Account(found["account_sid"], found["auth_token"])
 
@@ -63,7 +69,9 @@ def webhooks() -> provider.Webhooks:
 
 def _refused(exc: provider.ProviderError) -> Problem:
     if exc.status == 401 or exc.code == "20003":
-        return Unprocessable("credentials_rejected", "Twilio refused the org's credentials; update the integration.")
+        return Unprocessable(
+            "credentials_rejected", "Twilio refused the org's credentials; update the integration."
+        )
     if exc.temporary:
         return Problem(
             "provider_unavailable",
@@ -75,7 +83,9 @@ def _refused(exc: provider.ProviderError) -> Problem:
 
 
 def _number(row: dict[str, Any]) -> PhoneNumber:
-    return PhoneNumber.model_validate({**row, "capabilities": Capabilities.model_validate(row["capabilities"] or {})})
+    return PhoneNumber.model_validate(
+        {**row, "capabilities": Capabilities.model_validate(row["capabilities"] or {})}
+    )
 
 
 def _creator(ctx: RequestContext) -> str:
@@ -130,7 +140,9 @@ def _created(ctx: RequestContext, row: dict[str, Any], action: str) -> PhoneNumb
     return number
 
 
-def available(ctx: RequestContext, country: str, area_code: int | None, contains: str | None) -> AvailableNumberList:
+def available(
+    ctx: RequestContext, country: str, area_code: int | None, contains: str | None
+) -> AvailableNumberList:
     account = account_of(ctx.db, ctx.org_id)
     try:
         found = provider.search_available(account, country, area_code=area_code, contains=contains)
@@ -181,17 +193,20 @@ def update_number(ctx: RequestContext, number_id: UUID, body: PhoneNumberUpdate)
     values = body.model_dump(exclude_unset=True)
     if values.get("is_default") is False and row["is_default"]:
         raise invalid("is_default", "Make another number the default instead.", "default_required")
-    if "member_user_id" in values and values["member_user_id"] is not None:
-        if not store_member_exists(ctx, values["member_user_id"]):
-            raise invalid("member_user_id", "No member with this id in this org.", "reference_not_found")
+    if values.get("member_user_id") is not None and not store_member_exists(ctx, values["member_user_id"]):
+        raise invalid("member_user_id", "No member with this id in this org.", "reference_not_found")
     if "member_user_id" in values and values["member_user_id"] is None:
         values["forward_to"] = None
     if values.get("forward_to") and not (values.get("member_user_id") or row["member_user_id"]):
-        raise invalid("forward_to", "Only a member's number rings a phone; set member_user_id.", "member_required")
+        raise invalid(
+            "forward_to", "Only a member's number rings a phone; set member_user_id.", "member_required"
+        )
     if not values:
         return _number(row)
     updated = store.update_number(ctx.db, number_id, values)
-    ctx.audit("phone_number.update", "phone_number", number_id, changes={k: str(v) for k, v in values.items()})
+    ctx.audit(
+        "phone_number.update", "phone_number", number_id, changes={k: str(v) for k, v in values.items()}
+    )
     ctx.set_etag(updated["version"])
     return _number(updated)
 
@@ -300,7 +315,9 @@ def send(ctx: RequestContext, body: SmsSend) -> SmsMessage:
     message = SmsMessage.of(row)
     summary = {"to": to, "from": message.from_, "person_id": str(person_id) if person_id else None}
     ctx.audit("sms.send", "sms_message", message.id, changes=summary)
-    ctx.emit(SMS_QUEUED, "sms_message", message.id, {"object": message.model_dump(mode="json", exclude={"body"})})
+    ctx.emit(
+        SMS_QUEUED, "sms_message", message.id, {"object": message.model_dump(mode="json", exclude={"body"})}
+    )
     ctx.response_headers["Location"] = f"/v1/messages/sms/{message.id}"
     ctx.set_etag(message.version)
     return message

@@ -24,7 +24,15 @@ def _valid_number(value: str) -> str:
 Phone = Annotated[str, Schema(pattern=E164_PATTERN), AfterValidator(_valid_number)]
 MediaUrl = Annotated[str, Field(pattern=r"^https://\S{1,1000}$")]
 SmsStatus = Literal["queued", "sending", "sent", "delivered", "undelivered", "failed", "received"]
-SMS_STATUSES: tuple[str, ...] = ("queued", "sending", "sent", "delivered", "undelivered", "failed", "received")
+SMS_STATUSES: tuple[str, ...] = (
+    "queued",
+    "sending",
+    "sent",
+    "delivered",
+    "undelivered",
+    "failed",
+    "received",
+)
 
 
 class Capabilities(BaseModel):
@@ -42,7 +50,9 @@ class PhoneNumber(BaseModel):
     purchased: bool = Field(description="Bought through Hearth (releasing it releases it in Twilio).")
     friendly_name: str | None
     capabilities: Capabilities
-    is_default: bool = Field(description="The org's default number: SMS go out from it unless said otherwise.")
+    is_default: bool = Field(
+        description="The org's default number: SMS go out from it unless said otherwise."
+    )
     member_user_id: UUID | None = Field(description="The member whose own number this is (sends from it).")
     forward_to: str | None = Field(description="The member's phone that calls to this number ring.")
     created_by: str
@@ -59,7 +69,9 @@ class PhoneNumberAttach(BaseModel):
     """Attach a number the org's Twilio account already holds (Twilio is asked; its SMS and voice
     webhooks are pointed at this deployment)."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"phone_number": "+14155550100"}]})
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"phone_number": "+14155550100"}]}
+    )
 
     phone_number: Phone
 
@@ -67,7 +79,9 @@ class PhoneNumberAttach(BaseModel):
 class PhoneNumberBuy(BaseModel):
     """Buy a number Twilio offers (``GET /v1/phone-numbers/available``) into the org's account."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"phone_number": "+14155550123"}]})
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"phone_number": "+14155550123"}]}
+    )
 
     phone_number: Phone
 
@@ -140,13 +154,15 @@ class SmsMessage(BaseModel):
 
     @classmethod
     def of(cls, row: dict[str, Any]) -> SmsMessage:
-        error = SmsError(code=row["error_code"], message=row["error_message"]) if row["error_code"] else None
-        return cls.model_validate({**row, "from": row["from_number"], "to": row["to_number"], "error": error})
+        """A message of a row selected with ``hearth.telephony.store.SMS_COLUMNS``."""
+        return cls.model_validate(row)
 
 
 class TelephonySettings(BaseModel):
     create_people: bool = Field(description="An SMS from an unknown number creates a person (source sms).")
-    auto_reply: str | None = Field(description="Answered to every inbound SMS that is not a keyword (none: no answer).")
+    auto_reply: str | None = Field(
+        description="Answered to every inbound SMS that is not a keyword (none: no answer)."
+    )
     help_text: str | None = Field(description="Answered to HELP (none: a short default naming the org).")
     version: int
 

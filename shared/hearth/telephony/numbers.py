@@ -1,7 +1,7 @@
 """Phone numbers in E.164, parsed and validated by ``phonenumbers`` (imported on first use)::
 
-    e164("+1 (415) 555-0100")   # "+14155550100"
-    e164("555-0100")            # ValueError: a number without its country code is not accepted
+e164("+1 (415) 555-0100")   # "+14155550100"
+e164("555-0100")            # ValueError: a number without its country code is not accepted
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ asked for, if any.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -62,7 +63,12 @@ class Webhooks:
 
 class ProviderError(Exception):
     def __init__(
-        self, code: str, message: str, *, status: int | None = None, temporary: bool = False,
+        self,
+        code: str,
+        message: str,
+        *,
+        status: int | None = None,
+        temporary: bool = False,
         retry_after: float | None = None,
     ) -> None:
         super().__init__(f"{code}: {message}")
@@ -77,15 +83,26 @@ def _client(account: Account) -> Any:
     from twilio.http.http_client import TwilioHttpClient
     from twilio.rest import Client
 
-    client = Client(account.sid, account.token, http_client=TwilioHttpClient(timeout=settings().twilio_timeout_seconds))
+    class HttpClient(TwilioHttpClient):
+        """Twilio's HTTP client, keeping the ``Retry-After`` of its last answer (the SDK's
+        exceptions do not carry the headers)."""
+
+        retry_after: str | None = None
+
+        def request(self, *args: Any, **kwargs: Any) -> Any:
+            response = super().request(*args, **kwargs)
+            self.retry_after = (response.headers or {}).get("Retry-After")
+            return response
+
+    client = Client(
+        account.sid, account.token, http_client=HttpClient(timeout=settings().twilio_timeout_seconds)
+    )
     client.api.base_url = settings().twilio_api_base.rstrip("/")
     return client
 
 
 def _retry_after(client: Any) -> float | None:
-    response = getattr(client.http_client, "last_response", None)
-    headers = getattr(response, "headers", None) or {}
-    value = headers.get("Retry-After") if hasattr(headers, "get") else None
+    value = getattr(client.http_client, "retry_after", None)
     try:
         return max(0.0, float(value)) if value is not None else None
     except ValueError:
@@ -113,10 +130,8 @@ def _call(account: Account, work: Any) -> Any:
         response = exc.args[1] if len(exc.args) > 1 else None
         status = int(getattr(response, "status_code", 0) or 0)
         code = str(status or "failed")
-        try:
+        with contextlib.suppress(ValueError, AttributeError):
             code = str(json.loads(getattr(response, "text", "") or "{}").get("code") or code)
-        except (ValueError, AttributeError):
-            pass
         raise ProviderError(
             code,
             "Twilio refused the request.",
@@ -154,9 +169,11 @@ def configure_number(account: Account, number_sid: str, hooks: Webhooks) -> None
     """Point the number's SMS (and voice) webhooks at this deployment."""
     _call(
         account,
-        lambda client: client.api.v2010.accounts(account.sid)
-        .incoming_phone_numbers(number_sid)
-        .update(**_hook_fields(hooks)),
+        lambda client: (
+            client.api.v2010.accounts(account.sid)
+            .incoming_phone_numbers(number_sid)
+            .update(**_hook_fields(hooks))
+        ),
     )
 
 
@@ -170,7 +187,12 @@ def _hook_fields(hooks: Webhooks) -> dict[str, str]:
 
 
 def search_available(
-    account: Account, country: str, *, area_code: int | None = None, contains: str | None = None, limit: int = 20
+    account: Account,
+    country: str,
+    *,
+    area_code: int | None = None,
+    contains: str | None = None,
+    limit: int = 20,
 ) -> list[AvailableNumber]:
     """Local numbers for sale in ``country`` that can send SMS."""
 
@@ -212,14 +234,23 @@ def buy_number(account: Account, e164: str, hooks: Webhooks) -> OwnedNumber:
 def release_number(account: Account, number_sid: str) -> None:
     """Release the number from the account (a number already gone counts as released)."""
     try:
-        _call(account, lambda client: client.api.v2010.accounts(account.sid).incoming_phone_numbers(number_sid).delete())
+        _call(
+            account,
+            lambda client: client.api.v2010.accounts(account.sid).incoming_phone_numbers(number_sid).delete(),
+        )
     except ProviderError as exc:
         if exc.status != 404:
             raise
 
 
 def send_message(
-    account: Account, *, to: str, from_: str, body: str, media_urls: Sequence[str] = (), status_callback: str | None
+    account: Account,
+    *,
+    to: str,
+    from_: str,
+    body: str,
+    media_urls: Sequence[str] = (),
+    status_callback: str | None,
 ) -> tuple[str, str]:
     """Send an SMS (MMS with ``media_urls``): Twilio's message sid and status."""
 

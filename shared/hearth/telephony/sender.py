@@ -124,10 +124,15 @@ def _refused(message: SmsSendMessage, row: dict[str, Any], exc: provider.Provide
     attempt = int(row["attempts"])
     if exc.temporary:
         logger.warning(
-            "Twilio refused for now", extra={"message_id": str(message.message_id), "code": exc.code, "attempt": attempt}
+            "Twilio refused for now",
+            extra={"message_id": str(message.message_id), "code": exc.code, "attempt": attempt},
         )
         if attempt >= MAX_ATTEMPTS:
-            _fail(message, "provider_unavailable", f"Twilio did not take the message in {attempt} attempts ({exc.code}).")
+            _fail(
+                message,
+                "provider_unavailable",
+                f"Twilio did not take the message in {attempt} attempts ({exc.code}).",
+            )
             raise TryAgain("attempts exhausted: to the dead-letter queue")
         with db.tenant_transaction(message.org_id) as conn:
             store.release(conn, message.message_id)
@@ -140,7 +145,9 @@ def _fail(message: SmsSendMessage, code: str, text: str, *, opt_out: str | None 
     """End the message ``failed`` with ``sms.failed`` (and the recipient opted out, for 21610)."""
     events = []
     with db.tenant_transaction(message.org_id) as conn:
-        row = store.advance(conn, message.message_id, "failed", error_code=code[:20], error_message=text[:300])
+        row = store.advance(
+            conn, message.message_id, "failed", error_code=code[:20], error_message=text[:300]
+        )
         if row is None:
             return
         events.append(

@@ -65,14 +65,24 @@ def insert_number(
     try:
         row = conn.execute(
             f"""
-            INSERT INTO phone_numbers (org_id, e164, provider_sid, purchased, friendly_name, capabilities, created_by)
+            INSERT INTO phone_numbers
+              (org_id, e164, provider_sid, purchased, friendly_name, capabilities, created_by)
             VALUES ({_TENANT}, %s, %s, %s, %s, %s, %s)
             RETURNING {NUMBER_COLUMNS}
             """,
-            (e164, provider_sid, purchased, (friendly_name or "")[:64] or None, Jsonb(capabilities), created_by),
+            (
+                e164,
+                provider_sid,
+                purchased,
+                (friendly_name or "")[:64] or None,
+                Jsonb(capabilities),
+                created_by,
+            ),
         ).fetchone()
     except psycopg.errors.UniqueViolation:
-        raise Conflict("phone_number_taken", "This number is already attached to an org of this deployment.") from None
+        raise Conflict(
+            "phone_number_taken", "This number is already attached to an org of this deployment."
+        ) from None
     assert row is not None
     return row
 
@@ -81,15 +91,19 @@ def update_number(conn: Connection, number_id: UUID, values: dict[str, Any]) -> 
     """Set ``values`` (is_default, member_user_id, forward_to); a default or member number taken
     from another number of the org first."""
     if values.get("is_default"):
-        conn.execute("UPDATE phone_numbers SET is_default = false WHERE is_default AND id <> %s", (number_id,))
+        conn.execute(
+            "UPDATE phone_numbers SET is_default = false WHERE is_default AND id <> %s", (number_id,)
+        )
     if values.get("member_user_id") is not None:
         conn.execute(
-            "UPDATE phone_numbers SET member_user_id = NULL, forward_to = NULL WHERE member_user_id = %s AND id <> %s",
+            "UPDATE phone_numbers SET member_user_id = NULL, forward_to = NULL"
+            " WHERE member_user_id = %s AND id <> %s",
             (values["member_user_id"], number_id),
         )
     sets = ", ".join(f"{name} = %({name})s" for name in values)
     row = conn.execute(
-        f"UPDATE phone_numbers SET {sets} WHERE id = %(id)s RETURNING {NUMBER_COLUMNS}", {**values, "id": number_id}
+        f"UPDATE phone_numbers SET {sets} WHERE id = %(id)s RETURNING {NUMBER_COLUMNS}",
+        {**values, "id": number_id},
     ).fetchone()
     assert row is not None
     return row
@@ -103,7 +117,9 @@ def delete_number(conn: Connection, number_id: UUID) -> None:
 
 
 def get_settings(conn: Connection) -> dict[str, Any] | None:
-    return conn.execute("SELECT create_people, auto_reply, help_text, version FROM telephony_settings").fetchone()
+    return conn.execute(
+        "SELECT create_people, auto_reply, help_text, version FROM telephony_settings"
+    ).fetchone()
 
 
 def put_settings(conn: Connection, values: dict[str, Any], updated_by: str) -> dict[str, Any]:
@@ -126,7 +142,9 @@ def put_settings(conn: Connection, values: dict[str, Any], updated_by: str) -> d
 SMS_COLUMNS = (
     "r.id, r.direction, r.status, r.from_number, r.to_number, r.phone_number_id, r.person_id, r.body,"
     " r.media_urls, r.provider_sid, r.error_code, r.error_message, r.attempts, r.sent_by, r.created_at,"
-    " r.updated_at, r.version"
+    ' r.updated_at, r.version, r.from_number AS "from", r.to_number AS "to",'
+    " CASE WHEN r.error_code IS NULL THEN NULL"
+    " ELSE jsonb_build_object('code', r.error_code, 'message', r.error_message) END AS error"
 )
 
 #: ``GET /v1/messages/sms``: newest first.
@@ -168,7 +186,8 @@ def insert_outbound(
     row = conn.execute(
         f"""
         WITH r AS (
-          INSERT INTO sms_messages (org_id, direction, status, from_number, to_number, phone_number_id, person_id,
+          INSERT INTO sms_messages
+            (org_id, direction, status, from_number, to_number, phone_number_id, person_id,
                                     body, media_urls, sent_by)
           VALUES ({_TENANT}, 'outbound', 'queued', %s, %s, %s, %s, %s, %s, %s)
           RETURNING *
@@ -196,7 +215,8 @@ def insert_inbound(
     return conn.execute(
         f"""
         WITH r AS (
-          INSERT INTO sms_messages (org_id, direction, status, from_number, to_number, phone_number_id, person_id,
+          INSERT INTO sms_messages
+            (org_id, direction, status, from_number, to_number, phone_number_id, person_id,
                                     body, media_urls, provider_sid)
           VALUES ({_TENANT}, 'inbound', 'received', %s, %s, %s, %s, %s, %s, %s)
           ON CONFLICT (org_id, provider_sid) WHERE provider_sid IS NOT NULL DO NOTHING
@@ -210,13 +230,16 @@ def insert_inbound(
 
 def get_message(conn: Connection, message_id: UUID, *, lock: bool = False) -> dict[str, Any] | None:
     return conn.execute(
-        f"SELECT {SMS_COLUMNS}, r.claimed_at FROM sms_messages r WHERE r.id = %s" + (" FOR UPDATE" if lock else ""),
+        f"SELECT {SMS_COLUMNS}, r.claimed_at FROM sms_messages r WHERE r.id = %s"
+        + (" FOR UPDATE" if lock else ""),
         (message_id,),
     ).fetchone()
 
 
 def message_by_sid(conn: Connection, provider_sid: str) -> dict[str, Any] | None:
-    return conn.execute(f"SELECT {SMS_COLUMNS} FROM sms_messages r WHERE r.provider_sid = %s", (provider_sid,)).fetchone()
+    return conn.execute(
+        f"SELECT {SMS_COLUMNS} FROM sms_messages r WHERE r.provider_sid = %s", (provider_sid,)
+    ).fetchone()
 
 
 def claim(conn: Connection, message_id: UUID, lease_seconds: float) -> dict[str, Any] | None:
@@ -238,7 +261,9 @@ def claim(conn: Connection, message_id: UUID, lease_seconds: float) -> dict[str,
 
 def release(conn: Connection, message_id: UUID) -> None:
     """End an attempt that did not reach Twilio (a temporary failure): the next one may start."""
-    conn.execute("UPDATE sms_messages SET claimed_at = NULL WHERE id = %s AND status = 'queued'", (message_id,))
+    conn.execute(
+        "UPDATE sms_messages SET claimed_at = NULL WHERE id = %s AND status = 'queued'", (message_id,)
+    )
 
 
 def accepted(conn: Connection, message_id: UUID, provider_sid: str) -> dict[str, Any] | None:
@@ -282,7 +307,13 @@ def advance(
         )
         SELECT {SMS_COLUMNS} FROM r
         """,
-        {"id": message_id, "status": status, "sid": provider_sid, "code": error_code, "message": error_message},
+        {
+            "id": message_id,
+            "status": status,
+            "sid": provider_sid,
+            "code": error_code,
+            "message": error_message,
+        },
     ).fetchone()
 
 
@@ -304,14 +335,15 @@ def opted_out(conn: Connection, phone: str) -> bool:
 
 def set_opt_out(conn: Connection, phone: str, out: bool, keyword: str) -> bool:
     """Record that ``phone`` opted out (or back in) with ``keyword``, and mark the people with the
-    number; ``True`` when that changed anything."""
+    number; ``True`` when the number's standing changed (a second STOP changes nothing)."""
     row = conn.execute(
         f"""
+        WITH before AS (SELECT opted_out FROM sms_opt_outs WHERE phone = %(p)s)
         INSERT INTO sms_opt_outs AS o (org_id, phone, opted_out, keyword, changed_at)
         VALUES ({_TENANT}, %(p)s, %(out)s, %(kw)s, now())
         ON CONFLICT (org_id, phone) DO UPDATE SET opted_out = EXCLUDED.opted_out, keyword = EXCLUDED.keyword,
           changed_at = EXCLUDED.changed_at
-        RETURNING (xmax = 0) AS inserted
+        RETURNING (SELECT opted_out FROM before) AS was
         """,
         {"p": phone, "out": out, "kw": keyword[:20]},
     ).fetchone()
@@ -319,7 +351,8 @@ def set_opt_out(conn: Connection, phone: str, out: bool, keyword: str) -> bool:
         "UPDATE people SET sms_opt_out = %(out)s WHERE %(p)s = ANY (phones) AND sms_opt_out <> %(out)s",
         {"p": phone, "out": out},
     )
-    return bool(row and row["inserted"]) or people.rowcount > 0
+    was = row["was"] if row else None
+    return (was is None and out) or (was is not None and was != out) or people.rowcount > 0
 
 
 # -- people and interactions ---------------------------------------------------------------------

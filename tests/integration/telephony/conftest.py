@@ -6,97 +6,35 @@ mapping does (``batchItemFailures`` honoured, redrive to the dead-letter queue).
 from __future__ import annotations
 
 import json
-import random
 import threading
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
 
 import pytest
 from hearth_dev.sam import events
 
 from hearth import queues
 from hearth.settings import settings
-from tests.conftest import TWILIO, twilio_account
+from tests.integration.telephony.lines import (
+    Line,
+    attach,
+    connect,
+    inbound_sms,
+    line,
+    new_number,
+    twilio_post,
+)
 
-
-def new_number() -> str:
-    """A valid North American number no other test uses."""
-    return f"+1415{random.randint(2, 9)}{random.randint(0, 999999):06d}"
-
-
-@dataclass
-class Line:
-    """An org's Twilio set-up: its account and the number attached to it."""
-
-    account: str
-    token: str
-    number: str
-    number_id: str
-
-
-def connect(client: Any, tenant: Any) -> tuple[str, str]:
-    account, token = twilio_account()
-    made = client.put(
-        "/v1/integrations/twilio",
-        auth=tenant.key_auth,
-        json_body={"config": {"account_sid": account}, "secrets": {"auth_token": token}},
-    )
-    assert made.status == 201, made.body
-    return account, token
-
-
-def attach(client: Any, tenant: Any, account: str, number: str | None = None) -> dict[str, Any]:
-    number = number or new_number()
-    TWILIO.give_number(account, number)
-    made = client.post("/v1/phone-numbers", auth=tenant.key_auth, json_body={"phone_number": number})
-    assert made.status == 201, made.body
-    return made.json()
-
-
-def line(client: Any, tenant: Any) -> Line:
-    account, token = connect(client, tenant)
-    number = attach(client, tenant, account)
-    return Line(account, token, number["phone_number"], number["id"])
-
-
-def twilio_post(
-    client: Any, path: str, params: dict[str, str], token: str, *, query: str = "", signature: str | None = None
-) -> Any:
-    """A webhook as Twilio sends it: form-encoded, signed by twilio's own RequestValidator over
-    the public URL it called."""
-    from twilio.request_validator import RequestValidator
-
-    base = (settings().public_base_url or "").rstrip("/")
-    url = f"{base}{path}" + (f"?{query}" if query else "")
-    body = urlencode(params).encode()
-    signed = signature or RequestValidator(token).compute_signature(url, params)
-    headers = {"content-type": "application/x-www-form-urlencoded", "x-twilio-signature": signed}
-    return client.request("POST", path, auth=None, body=body, headers=headers, query=query)
-
-
-def inbound_sms(client: Any, to: Line, sender: str, body: str, *, sid: str | None = None, token: str | None = None) -> Any:
-    params = {
-        "AccountSid": to.account,
-        "MessageSid": sid or "SM" + uuid.uuid4().hex,
-        "SmsSid": sid or "SM" + uuid.uuid4().hex,
-        "From": sender,
-        "To": to.number,
-        "Body": body,
-        "NumMedia": "0",
-        "ApiVersion": "2010-04-01",
-    }
-    params["SmsSid"] = params["MessageSid"]
-    return twilio_post(client, "/webhooks/twilio/sms", params, token or to.token)
+__all__ = ["Line", "attach", "connect", "inbound_sms", "line", "new_number", "twilio_post"]
 
 
 class _Relay(BaseHTTPRequestHandler):
     gateway: Any = None
 
-    def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+    def do_POST(self) -> None:
         length = int(self.headers.get("content-length") or 0)
         body = self.rfile.read(length)
         parts = urlsplit(self.path)
@@ -144,6 +82,7 @@ class SendQueue:
     arn: str
     dlq_url: str
     postponed: list[int] = field(default_factory=list)
+    reset_visibility: Any = None
 
     def depth(self, url: str | None = None) -> int:
         attrs = self.sqs.get_queue_attributes(QueueUrl=url or self.url, AttributeNames=["All"])["Attributes"]
@@ -172,7 +111,7 @@ class SendQueue:
             for message in got:
                 if message["MessageId"] in failed:
                     if wait_between:
-                        self.sqs.change_message_visibility(
+                        self.reset_visibility(
                             QueueUrl=self.url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
                         )
                 else:
@@ -188,7 +127,9 @@ def send_queue(monkeypatch: pytest.MonkeyPatch) -> Iterator[SendQueue]:
         queues.reset_client()
         sqs = queues.client()
         dlq_url = sqs.create_queue(QueueName="SmsSendDeadLetterQueue")["QueueUrl"]
-        dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
         url = sqs.create_queue(
             QueueName="SmsSendQueue",
             Attributes={
@@ -197,8 +138,8 @@ def send_queue(monkeypatch: pytest.MonkeyPatch) -> Iterator[SendQueue]:
             },
         )["QueueUrl"]
         arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-        queue = SendQueue(sqs, url, arn, dlq_url)
         original = sqs.change_message_visibility
+        queue = SendQueue(sqs, url, arn, dlq_url, reset_visibility=original)
 
         def recorded(**kwargs: Any) -> Any:
             queue.postponed.append(int(kwargs["VisibilityTimeout"]))

@@ -5,7 +5,7 @@ released (in Twilio too when Hearth bought them). Refusals change nothing."""
 from __future__ import annotations
 
 from tests.conftest import TWILIO, twilio_account
-from tests.integration.telephony.conftest import attach, connect, new_number
+from tests.integration.telephony.lines import attach, connect, new_number
 
 PATH = "/v1/phone-numbers"
 
@@ -34,7 +34,7 @@ def test_attach_points_the_number_at_this_deployment(client, tenant, public_url)
 
 
 def test_a_number_outside_the_account_is_refused(client, tenant):
-    account, _ = connect(client, tenant)
+    _account, _ = connect(client, tenant)
     elsewhere, _ = twilio_account()
     number = new_number()
     TWILIO.give_number(elsewhere, number)
@@ -55,7 +55,7 @@ def test_invalid_numbers_and_no_integration(client, tenant):
 
 
 def test_a_number_belongs_to_one_org(client, tenant, other_tenant):
-    account, token = connect(client, tenant)
+    account, _token = connect(client, tenant)
     number = attach(client, tenant, account)["phone_number"]
     # Another org that somehow holds the same number in its account still cannot take it.
     other_account, _ = connect(client, other_tenant)
@@ -118,7 +118,8 @@ def test_defaults_per_org_and_per_member(client, tenant):
     moved = client.patch(f"{PATH}/{second['id']}", auth=tenant.key_auth, json_body={"is_default": True})
     assert moved.status == 200, moved.body
     by_id = {n["id"]: n for n in _numbers(client, tenant)}
-    assert by_id[second["id"]]["is_default"] and not by_id[first["id"]]["is_default"]
+    assert by_id[second["id"]]["is_default"]
+    assert not by_id[first["id"]]["is_default"]
     # The default is moved, never just dropped.
     dropped = client.patch(f"{PATH}/{second['id']}", auth=tenant.key_auth, json_body={"is_default": False})
     assert dropped.status == 422
@@ -131,10 +132,14 @@ def test_defaults_per_org_and_per_member(client, tenant):
     assert own.status == 200, own.body
     assert own.json()["member_user_id"] == member.user_id
     stranger = client.patch(
-        f"{PATH}/{first['id']}", auth=tenant.key_auth, json_body={"member_user_id": "00000000-0000-4000-8000-000000000000"}
+        f"{PATH}/{first['id']}",
+        auth=tenant.key_auth,
+        json_body={"member_user_id": "00000000-0000-4000-8000-000000000000"},
     )
     assert stranger.status == 422
     # Members read numbers but do not change them.
     assert client.get(PATH, auth=member.auth, org=tenant.org_id).status == 200
-    denied = client.patch(f"{PATH}/{first['id']}", auth=member.auth, org=tenant.org_id, json_body={"is_default": True})
+    denied = client.patch(
+        f"{PATH}/{first['id']}", auth=member.auth, org=tenant.org_id, json_body={"is_default": True}
+    )
     assert denied.status == 403
