@@ -41,7 +41,19 @@ LAYERS: dict[str, int] = {
     **dict.fromkeys(("http", "hooks", "integrations"), 3),
     **dict.fromkeys(("listing", "records"), 4),
     **dict.fromkeys(
-        ("orgs", "members", "invitations", "api_keys", "audit_logs", "events", "crm", "webhooks", "ai", "telephony"), 5
+        (
+            "orgs",
+            "members",
+            "invitations",
+            "api_keys",
+            "audit_logs",
+            "events",
+            "crm",
+            "webhooks",
+            "ai",
+            "telephony",
+        ),
+        5,
     ),
 }
 #: Only the development tooling and the tests use these.
