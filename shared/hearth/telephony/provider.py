@@ -83,7 +83,7 @@ def _client(account: Account) -> Any:
     from twilio.http.http_client import TwilioHttpClient
     from twilio.rest import Client
 
-    class HttpClient(TwilioHttpClient):
+    class HttpClient(TwilioHttpClient):  # type: ignore[misc]  # the SDK is untyped
         """Twilio's HTTP client, keeping the ``Retry-After`` of its last answer (the SDK's
         exceptions do not carry the headers)."""
 

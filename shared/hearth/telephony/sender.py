@@ -78,10 +78,10 @@ def status_callback(message_id: UUID) -> str | None:
 
 def backoff(attempt: int, retry_after: float | None = None, rng: random.Random | None = None) -> int:
     """Seconds before attempt ``attempt + 1``: 5, 10, 20… (±20 %), at least Twilio's Retry-After."""
-    wait = min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2 ** max(0, attempt - 1))
-    wait = wait * (rng or random).uniform(0.8, 1.2)
+    doubling = min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2 ** max(0, attempt - 1))
+    wait = float(doubling) * (rng or random).uniform(0.8, 1.2)
     if retry_after is not None:
-        wait = max(wait, min(retry_after, BACKOFF_CAP_SECONDS))
+        wait = max(wait, min(retry_after, float(BACKOFF_CAP_SECONDS)))
     return max(1, round(wait))
 
 

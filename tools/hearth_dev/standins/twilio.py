@@ -307,7 +307,8 @@ class TwilioStandIn(StandIn):
         refused = self._refused(request, account_sid)
         if refused:
             return refused
-        wanted = (request.query.get("PhoneNumber") or [None])[-1]
+        given = request.query.get("PhoneNumber")
+        wanted = given[-1] if given else None
         with self._messages_lock:
             found = [
                 n
