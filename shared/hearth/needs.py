@@ -100,6 +100,17 @@ STRIPE_SDK = Need("stripe_sdk", (), "the stripe SDK, from its own layer")
 ANTHROPIC_SDK = Need("anthropic_sdk", (), "the anthropic SDK, from its own layer")
 
 SMS_SEND_QUEUE = Need("sms_send_queue", ("sms_send_queue_url",), "sends queued SMS to the SMS sender's queue")
+RECORDING_COPY_QUEUE = Need(
+    "recording_copy_queue",
+    ("recording_copy_queue_url",),
+    "sends call recordings to the recording copier's queue",
+)
+RECORDINGS_WRITE = Need(
+    "recordings_write", ("recordings_bucket",), "writes call recordings to the SSE-KMS recordings bucket"
+)
+RECORDINGS_READ = Need(
+    "recordings_read", ("recordings_bucket",), "presigns reads of call recordings in the recordings bucket"
+)
 
 PUBLIC_URL = Need(
     "public_url",
@@ -131,6 +142,9 @@ ALL: dict[str, Need] = {
         ANTHROPIC_SDK,
         PUBLIC_URL,
         SMS_SEND_QUEUE,
+        RECORDING_COPY_QUEUE,
+        RECORDINGS_WRITE,
+        RECORDINGS_READ,
     )
 }
 

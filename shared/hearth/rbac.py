@@ -127,6 +127,9 @@ _TABLE: dict[str, tuple[Scope | None, Scope | None, Scope | None, Scope | None]]
     "sms_messages:read": (_A, _A, _A, _A),
     "telephony_settings:read": (_A, _A, _A, None),
     "telephony_settings:update": (_A, _A, None, None),
+    # Calls: members place calls and read the org's calls and recordings; viewers read the log.
+    "calls:read": (_A, _A, _A, _A),
+    "calls:create": (_A, _A, _A, None),
 }
 
 _ORDER = (Role.OWNER, Role.ADMIN, Role.MEMBER, Role.VIEWER)

@@ -51,3 +51,9 @@ SMS_FAILED = "sms.failed"
 SMS_RECEIVED = "sms.received"
 SMS_OPTED_OUT = "sms.opted_out"
 SMS_OPTED_IN = "sms.opted_in"
+
+# Event types of calls (resource type ``call``): a call ended, a voicemail was left, and a
+# recording is waiting in Twilio to be copied (the recording copier's queue is fed from it).
+CALL_COMPLETED = "call.completed"
+VOICEMAIL_RECEIVED = "voicemail.received"
+CALL_RECORDING_AVAILABLE = "call.recording_available"

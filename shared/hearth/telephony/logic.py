@@ -67,7 +67,7 @@ def webhooks() -> provider.Webhooks:
     )
 
 
-def _refused(exc: provider.ProviderError) -> Problem:
+def provider_problem(exc: provider.ProviderError) -> Problem:
     if exc.status == 401 or exc.code == "20003":
         return Unprocessable(
             "credentials_rejected", "Twilio refused the org's credentials; update the integration."
@@ -126,7 +126,7 @@ def attach(ctx: RequestContext, body: PhoneNumberAttach) -> PhoneNumber:
         )
         provider.configure_number(account, owned.sid, webhooks())
     except provider.ProviderError as exc:
-        raise _refused(exc) from None
+        raise provider_problem(exc) from None
     return _created(ctx, row, "phone_number.attach")
 
 
@@ -147,7 +147,7 @@ def available(
     try:
         found = provider.search_available(account, country, area_code=area_code, contains=contains)
     except provider.ProviderError as exc:
-        raise _refused(exc) from None
+        raise provider_problem(exc) from None
     return AvailableNumberList(
         data=[
             AvailableNumber(
@@ -170,7 +170,7 @@ def buy(ctx: RequestContext, body: PhoneNumberBuy) -> PhoneNumber:
     try:
         owned = provider.buy_number(account, body.phone_number, webhooks())
     except provider.ProviderError as exc:
-        raise _refused(exc) from None
+        raise provider_problem(exc) from None
     try:
         row = store.insert_number(
             ctx.db,
@@ -226,7 +226,7 @@ def release(ctx: RequestContext, number_id: UUID) -> None:
         try:
             provider.release_number(account, row["provider_sid"])
         except provider.ProviderError as exc:
-            raise _refused(exc) from None
+            raise provider_problem(exc) from None
     ctx.audit(
         "phone_number.release",
         "phone_number",
@@ -258,7 +258,7 @@ def update_settings(ctx: RequestContext, body: TelephonySettingsUpdate) -> Telep
 # -- sending -------------------------------------------------------------------------------------
 
 
-def _recipient(ctx: RequestContext, to: str) -> tuple[str, UUID | None]:
+def recipient(ctx: RequestContext, to: str) -> tuple[str, UUID | None]:
     """The number and person ``to`` names (a person's id: their first phone)."""
     try:
         person_id = UUID(to)
@@ -284,7 +284,7 @@ def send(ctx: RequestContext, body: SmsSend) -> SmsMessage:
     """Accept an SMS for sending: validated, checked against opt-outs, stored ``queued`` with
     ``sms.queued`` (the send queue is fed from it). The one place every outbound SMS passes, so a
     check that may refuse a send (a plan's monthly SMS allowance) belongs here, before the insert."""
-    to, person_id = _recipient(ctx, body.to)
+    to, person_id = recipient(ctx, body.to)
     if body.from_ is not None:
         sender = store.number_of(ctx.db, body.from_)
         if sender is None:

@@ -173,3 +173,51 @@ class TelephonySettingsUpdate(Patch):
     create_people: bool | None = None
     auto_reply: Annotated[str, Text(320)] | None = None
     help_text: Annotated[str, Text(320)] | None = None
+
+
+CallStatus = Literal[
+    "queued", "ringing", "in-progress", "completed", "busy", "no-answer", "failed", "canceled"
+]
+
+
+class Call(BaseModel):
+    """A call to or from one of the org's numbers."""
+
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
+
+    id: UUID
+    direction: Literal["outbound", "inbound"]
+    status: CallStatus
+    from_: str = Field(alias="from")
+    to: str
+    phone_number_id: UUID | None
+    person_id: UUID | None
+    member_user_id: UUID | None = Field(description="The member rung (inbound) or calling (click-to-call).")
+    provider_sid: str | None
+    duration_seconds: int | None
+    voicemail: bool = Field(description="Nobody answered: the caller was sent to voicemail.")
+    recording_status: Literal["pending", "stored", "failed"] | None = Field(
+        description="pending: in Twilio; stored: copied (GET /v1/calls/{id}/recording); failed: lost."
+    )
+    recording_seconds: int | None
+    created_by: str | None
+    created_at: datetime
+    ended_at: datetime | None
+    updated_at: datetime
+    version: int
+
+
+class CallCreate(BaseModel):
+    """Call a person or a number: your own phone rings first; when you answer, they are dialled."""
+
+    model_config = ConfigDict(
+        extra="forbid", populate_by_name=True, json_schema_extra={"examples": [{"to": "+14155550199"}]}
+    )
+
+    to: Annotated[str, Text(100)] = Field(description="A person id, or an E.164 phone number.")
+    from_: Phone | None = Field(default=None, alias="from")
+
+
+class RecordingLink(BaseModel):
+    url: str = Field(description="A presigned GET URL of the recording (MP3).")
+    expires_in: int = Field(description="Seconds the URL stays valid.")

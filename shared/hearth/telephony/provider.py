@@ -267,3 +267,55 @@ def send_message(
 
     result: tuple[str, str] = _call(account, work)
     return result
+
+
+def place_call(account: Account, *, to: str, from_: str, url: str, status_callback: str | None) -> str:
+    """Call ``to`` from ``from_``; when it is answered, Twilio asks ``url`` what to do. Twilio's
+    call sid."""
+
+    def work(client: Any) -> str:
+        options: dict[str, Any] = {"to": to, "from_": from_, "url": url, "method": "POST"}
+        if status_callback:
+            options |= {
+                "status_callback": status_callback,
+                "status_callback_method": "POST",
+                "status_callback_event": ["initiated", "ringing", "answered", "completed"],
+            }
+        return str(client.api.v2010.accounts(account.sid).calls.create(**options).sid)
+
+    result: str = _call(account, work)
+    return result
+
+
+def recording_media(account: Account, recording_sid: str) -> bytes:
+    """A recording's audio (MP3), from the account's own API (never from a URL a webhook gave)."""
+    import requests
+
+    base = settings().twilio_api_base.rstrip("/")
+    url = f"{base}/2010-04-01/Accounts/{account.sid}/Recordings/{recording_sid}.mp3"
+    try:
+        response = requests.get(
+            url, auth=(account.sid, account.token), timeout=settings().twilio_timeout_seconds * 3
+        )
+    except OSError:
+        raise ProviderError("unreachable", "Twilio's API could not be reached.", temporary=True) from None
+    if response.status_code != 200:
+        status = response.status_code
+        raise ProviderError(
+            str(status),
+            "Twilio did not hand over the recording.",
+            status=status,
+            temporary=status == 429 or status >= 500,
+        )
+    return bytes(response.content)
+
+
+def delete_recording(account: Account, recording_sid: str) -> None:
+    """Delete the recording in Twilio (one already gone counts as deleted)."""
+    try:
+        _call(
+            account, lambda client: client.api.v2010.accounts(account.sid).recordings(recording_sid).delete()
+        )
+    except ProviderError as exc:
+        if exc.status != 404:
+            raise

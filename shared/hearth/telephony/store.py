@@ -52,6 +52,15 @@ def sending_number(conn: Connection, user_id: UUID | None) -> dict[str, Any] | N
     ).fetchone()
 
 
+def member_number(conn: Connection, user_id: UUID | None) -> dict[str, Any] | None:
+    """The member's own number (and the phone it rings), if they have one."""
+    if user_id is None:
+        return None
+    return conn.execute(
+        f"SELECT {NUMBER_COLUMNS} FROM phone_numbers WHERE member_user_id = %s", (user_id,)
+    ).fetchone()
+
+
 def insert_number(
     conn: Connection,
     *,

@@ -177,3 +177,108 @@ def sms_status(client, victim, intruder):
     )
     assert forged.status == 200
     assert client.get(f"{SMS}/{sent['id']}", auth=victim.key_auth).json()["status"] == "queued"
+
+
+def _victim_call(client, victim):
+    org = line(client, victim)
+    sid = "CA" + uuid.uuid4().hex
+    params = {
+        "AccountSid": org.account,
+        "CallSid": sid,
+        "From": new_number(),
+        "To": org.number,
+        "Direction": "inbound",
+    }
+    assert twilio_post(client, "/webhooks/twilio/voice", params, org.token).status == 200
+    (call,) = client.get("/v1/calls", auth=victim.key_auth).json()["data"]
+    return org, sid, call
+
+
+@case("GET /v1/calls")
+def list_calls(client, victim, intruder):
+    _, sid, call = _victim_call(client, victim)
+    listed = client.get("/v1/calls", auth=intruder.key_auth)
+    assert listed.status == 200
+    assert listed.json()["data"] == []
+    assert_not_leaked(listed, sid, call["id"], call["from"])
+
+
+@case("GET /v1/calls/{call_id}")
+def get_call(client, victim, intruder):
+    _, sid, call = _victim_call(client, victim)
+    assert_hidden(client.get(f"/v1/calls/{call['id']}", auth=intruder.key_auth), sid, call["from"])
+
+
+@case("GET /v1/calls/{call_id}/recording")
+def get_recording(client, victim, intruder):
+    _, sid, call = _victim_call(client, victim)
+    assert_hidden(client.get(f"/v1/calls/{call['id']}/recording", auth=intruder.key_auth), sid)
+
+
+@case("POST /v1/calls")
+def place_call(client, victim, intruder):
+    org, _, call = _victim_call(client, victim)
+    line(client, intruder)
+    # The victim's number is not the intruder's to call from, nor its people to call.
+    person = client.post(
+        "/v1/people", auth=victim.key_auth, json_body={"first_name": "Vi", "phones": [new_number()]}
+    ).json()
+    for body in ({"to": new_number(), "from": org.number}, {"to": person["id"]}):
+        refused = client.post("/v1/calls", auth=intruder.key_auth, json_body=body)
+        assert refused.status == 422, refused.body
+        assert_not_leaked(refused, person["phones"][0], victim.org_id)
+    assert [c["id"] for c in client.get("/v1/calls", auth=victim.key_auth).json()["data"]] == [call["id"]]
+
+
+@case("POST /webhooks/twilio/voice")
+def voice(client, victim, intruder):
+    org, _, call = _victim_call(client, victim)
+    theirs = line(client, intruder)
+    params = {
+        "AccountSid": theirs.account,
+        "CallSid": "CA" + uuid.uuid4().hex,
+        "From": new_number(),
+        "To": org.number,
+        "Direction": "inbound",
+    }
+    crossed = twilio_post(client, "/webhooks/twilio/voice", params, theirs.token)
+    assert crossed.status == 200
+    assert "<Dial" not in crossed.body.decode()
+    assert_not_leaked(crossed, victim.org_id, call["id"])
+    assert len(client.get("/v1/calls", auth=victim.key_auth).json()["data"]) == 1
+    assert client.get("/v1/calls", auth=intruder.key_auth).json()["data"] == []
+
+
+@case("POST /webhooks/twilio/voice-status")
+def voice_status(client, victim, intruder):
+    _, sid, call = _victim_call(client, victim)
+    theirs = line(client, intruder)
+    for query in (f"call_id={call['id']}", ""):
+        params = {
+            "AccountSid": theirs.account,
+            "CallSid": sid,
+            "CallStatus": "completed",
+            "CallDuration": "5",
+        }
+        assert (
+            twilio_post(client, "/webhooks/twilio/voice-status", params, theirs.token, query=query).status
+            == 200
+        )
+    assert client.get(f"/v1/calls/{call['id']}", auth=victim.key_auth).json()["status"] == "ringing"
+
+
+@case("POST /webhooks/twilio/recording")
+def recording(client, victim, intruder):
+    _, sid, call = _victim_call(client, victim)
+    theirs = line(client, intruder)
+    params = {
+        "AccountSid": theirs.account,
+        "CallSid": sid,
+        "RecordingSid": "RE" + uuid.uuid4().hex,
+        "RecordingStatus": "completed",
+    }
+    forged = twilio_post(
+        client, "/webhooks/twilio/recording", params, theirs.token, query=f"call_id={call['id']}"
+    )
+    assert forged.status == 200
+    assert client.get(f"/v1/calls/{call['id']}", auth=victim.key_auth).json()["recording_status"] is None

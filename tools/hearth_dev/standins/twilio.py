@@ -97,6 +97,12 @@ class TwilioStandIn(StandIn):
             rf"{API}/Accounts/{SID}/AvailablePhoneNumbers/(?P<country>[A-Z]{{2}})/Local\.json",
             self.available,
         )
+        self.calls: dict[str, dict[str, Any]] = {}
+        self.recordings: dict[str, dict[str, Any]] = {}
+        self.route("POST", rf"{API}/Accounts/{SID}/Calls\.json", self.create_call)
+        recording = rf"{API}/Accounts/{SID}/Recordings/(?P<recording_sid>RE[0-9a-f]{{32}})"
+        self.route("GET", rf"{recording}\.mp3", self.recording_media)
+        self.route("DELETE", rf"{recording}\.json", self.delete_recording)
 
     def error(self, status: int, message: str) -> Answer:
         return _error(status, _CODES.get(status, 20500 if status >= 500 else 21200), message)
@@ -393,3 +399,70 @@ class TwilioStandIn(StandIn):
         ]
         uri = f"{API}/Accounts/{account_sid}/AvailablePhoneNumbers/{country}/Local.json"
         return self._page("available_phone_numbers", uri, records[: int(query.get("PageSize", "50"))])
+
+    # -- calls and recordings ---------------------------------------------------------------------
+
+    def create_call(self, request: Request, account_sid: str) -> Answer:
+        """A call placed (queued); the stand-in records it and calls nothing back (tests send the
+        voice webhooks a call would cause, with :meth:`send_signed`)."""
+        refused = self._refused(request, account_sid)
+        if refused:
+            return refused
+        form = {name: values[-1] for name, values in request.form().items()}
+        if not form.get("To") or not form.get("From") or not form.get("Url"):
+            return _error(400, 21205, "To, From and Url are required.")
+        if form["To"] == INVALID_NUMBER:
+            return _error(400, 21211, f"Invalid 'To' Phone Number: {form['To']}")
+        sid = "CA" + secrets.token_hex(16)
+        call = {
+            "sid": sid,
+            "account_sid": account_sid,
+            "to": form["To"],
+            "from": form["From"],
+            "status": "queued",
+            "direction": "outbound-api",
+            "url": form["Url"],
+            "status_callback": form.get("StatusCallback"),
+            "date_created": _date(),
+            "uri": f"{API}/Accounts/{account_sid}/Calls/{sid}.json",
+        }
+        with self._messages_lock:
+            self.calls[sid] = call
+        return Answer.json(201, call)
+
+    def give_recording(
+        self, account_sid: str, call_sid: str, audio: bytes = b"ID3 voicemail", seconds: int = 7
+    ) -> dict[str, Any]:
+        """A recording of the call, as Twilio keeps one after ``<Record>``."""
+        sid = "RE" + secrets.token_hex(16)
+        recording = {
+            "sid": sid,
+            "account_sid": account_sid,
+            "call_sid": call_sid,
+            "duration": str(seconds),
+            "audio": audio,
+            "uri": f"{API}/Accounts/{account_sid}/Recordings/{sid}.json",
+        }
+        with self._messages_lock:
+            self.recordings[sid] = recording
+        return recording
+
+    def recording_media(self, request: Request, account_sid: str, recording_sid: str) -> Answer:
+        refused = self._refused(request, account_sid)
+        if refused:
+            return refused
+        recording = self.recordings.get(recording_sid)
+        if recording is None or recording["account_sid"] != account_sid:
+            return _error(404, 20404, f"The requested resource {request.path} was not found")
+        return Answer(200, recording["audio"], {"Content-Type": "audio/mpeg"})
+
+    def delete_recording(self, request: Request, account_sid: str, recording_sid: str) -> Answer:
+        refused = self._refused(request, account_sid)
+        if refused:
+            return refused
+        recording = self.recordings.get(recording_sid)
+        if recording is None or recording["account_sid"] != account_sid:
+            return _error(404, 20404, f"The requested resource {request.path} was not found")
+        with self._messages_lock:
+            self.recordings.pop(recording_sid, None)
+        return Answer(204)
