@@ -17,7 +17,7 @@ from typing import Any
 from uuid import UUID
 
 from hearth.events.types import SMS_QUEUED
-from hearth.http import RequestContext
+from hearth.http import Page, RequestContext
 from hearth.integrations.credentials import credentials
 from hearth.problems import NotFound, Problem, Unprocessable, invalid
 from hearth.settings import settings
@@ -26,6 +26,7 @@ from hearth.telephony.models import (
     AvailableNumber,
     AvailableNumberList,
     Capabilities,
+    ConversationItem,
     PhoneNumber,
     PhoneNumberAttach,
     PhoneNumberBuy,
@@ -329,3 +330,20 @@ def get_message(ctx: RequestContext, message_id: UUID) -> SmsMessage:
         raise NotFound("sms_message", message_id)
     ctx.set_etag(row["version"])
     return SmsMessage.of(row)
+
+
+def conversation(
+    ctx: RequestContext, person_id: UUID, *, limit: int, cursor: str | None, sort: str | None = None
+) -> Page[ConversationItem]:
+    """The person's SMS and calls, oldest first (the list syntax: ``filter[kind]``, ``sort``...)."""
+    ctx.require("calls:read")
+    if store.person(ctx.db, person_id) is None:
+        raise NotFound("person", person_id)
+    return store.CONVERSATION_LISTING.fetch(
+        ctx,
+        ConversationItem,
+        limit=limit,
+        cursor=cursor,
+        sort=sort,
+        where=[("r.person_id = %s", [person_id])],
+    )

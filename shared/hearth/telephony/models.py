@@ -221,3 +221,22 @@ class CallCreate(BaseModel):
 class RecordingLink(BaseModel):
     url: str = Field(description="A presigned GET URL of the recording (MP3).")
     expires_in: int = Field(description="Seconds the URL stays valid.")
+
+
+class ConversationItem(BaseModel):
+    """An SMS or a call with a person, in a conversation."""
+
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
+
+    id: UUID = Field(
+        description="The SMS's or the call's id (GET /v1/messages/sms/{id}, GET /v1/calls/{id})."
+    )
+    kind: Literal["sms", "call"]
+    direction: Literal["outbound", "inbound"]
+    status: str
+    from_: str = Field(alias="from")
+    to: str
+    body: str | None = Field(description="The SMS's text (calls: null).")
+    duration_seconds: int | None
+    voicemail: bool
+    created_at: datetime

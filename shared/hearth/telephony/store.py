@@ -416,3 +416,26 @@ def insert_interaction(
 def org_name(conn: Connection) -> str | None:
     row = conn.execute(f"SELECT name FROM orgs WHERE id = {_TENANT}").fetchone()
     return str(row["name"]) if row else None
+
+
+#: ``GET /v1/people/{id}/messages``: a person's SMS and calls, in time order.
+CONVERSATION_LISTING = Listing(
+    select=(
+        "SELECT r.* FROM ("
+        ' SELECT m.id, \'sms\' AS kind, m.direction, m.status, m.from_number AS "from", m.to_number AS "to",'
+        " m.body, NULL::integer AS duration_seconds, false AS voicemail, m.created_at, m.person_id"
+        " FROM sms_messages m"
+        " UNION ALL"
+        " SELECT c.id, 'call', c.direction, c.status, c.from_number, c.to_number, NULL, c.duration_seconds,"
+        " c.voicemail, c.created_at, c.person_id FROM calls c"
+        ") r"
+    ),
+    fields=(
+        Field("id", "uuid", nullable=False),
+        Field("kind", "choice", choices=("sms", "call"), nullable=False),
+        Field("direction", "choice", choices=("outbound", "inbound"), nullable=False),
+        Field("created_at", "datetime", sortable=True, nullable=False),
+    ),
+    default_sort="created_at",
+    soft_delete=False,
+)

@@ -282,3 +282,18 @@ def recording(client, victim, intruder):
     )
     assert forged.status == 200
     assert client.get(f"/v1/calls/{call['id']}", auth=victim.key_auth).json()["recording_status"] is None
+
+
+@case("GET /v1/people/{person_id}/messages")
+def person_messages(client, victim, intruder):
+    org = line(client, victim)
+    phone = new_number()
+    person = client.post(
+        "/v1/people", auth=victim.key_auth, json_body={"first_name": "Vi", "phones": [phone]}
+    ).json()
+    body = {"to": person["id"], "body": "Victim secret text"}
+    assert client.post(SMS, auth=victim.key_auth, json_body=body).status == 202
+    assert_hidden(
+        client.get(f"/v1/people/{person['id']}/messages", auth=intruder.key_auth), "Victim secret text", phone
+    )
+    assert org.number

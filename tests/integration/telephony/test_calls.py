@@ -215,3 +215,34 @@ def test_click_to_call_rings_the_member_then_bridges(client, tenant, public_url)
     refused = client.post("/v1/calls", auth=tenant.key_auth, json_body={"to": person_phone})
     assert refused.status == 422
     assert refused.json()["code"] == "no_member_phone"
+
+
+def test_a_persons_conversation_holds_sms_and_calls_in_time_order(client, tenant, public_url):
+    org = line(client, tenant)
+    phone = new_number()
+    person = client.post(
+        "/v1/people", auth=tenant.key_auth, json_body={"first_name": "Flo", "phones": [phone]}
+    ).json()
+    sent = client.post("/v1/messages/sms", auth=tenant.key_auth, json_body={"to": person["id"], "body": "hi"})
+    assert sent.status == 202
+    call = {"CallSid": "CA" + uuid.uuid4().hex, "From": phone, "To": org.number, "Direction": "inbound"}
+    _voice(client, org, call)
+    _voice(
+        client,
+        org,
+        {"MessageSid": "SM" + uuid.uuid4().hex, "From": phone, "To": org.number, "Body": "ok"},
+        path="/webhooks/twilio/sms",
+    )
+    path = f"/v1/people/{person['id']}/messages"
+    items = client.get(path, auth=tenant.key_auth).json()["data"]
+    assert [(i["kind"], i["direction"], i["body"]) for i in items] == [
+        ("sms", "outbound", "hi"),
+        ("call", "inbound", None),
+        ("sms", "inbound", "ok"),
+    ]
+    newest = client.get(path, auth=tenant.key_auth, query="sort=-created_at&limit=1").json()
+    assert [i["body"] for i in newest["data"]] == ["ok"]
+    assert newest["next_cursor"]
+    only_calls = client.get(path, auth=tenant.key_auth, query="filter[kind]=call").json()["data"]
+    assert [i["kind"] for i in only_calls] == ["call"]
+    assert client.get(f"/v1/people/{uuid.uuid4()}/messages", auth=tenant.key_auth).status == 404
