@@ -45,6 +45,8 @@ BACKOFF_CAP_SECONDS = 900
 #: Twilio's code for a recipient that replied STOP to the sending number.
 UNSUBSCRIBED = "21610"
 SYSTEM: tuple[str, str | None] = ("system", "sms_sender")
+#: Threads a batch is sent with (a batch is at most ten messages).
+BATCH_THREADS = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,42 +87,98 @@ def backoff(attempt: int, retry_after: float | None = None, rng: random.Random |
     return max(1, round(wait))
 
 
-def send_one(message: SmsSendMessage) -> str:
-    """Carry out one send attempt; the outcome (``sent``, ``failed``, ``done``); raises
-    :class:`TryAgain` for a temporary failure."""
-    with db.tenant_transaction(message.org_id) as conn:
-        row = store.claim(conn, message.message_id, LEASE_SECONDS)
+@dataclass
+class _Attempt:
+    """One record's message, claimed or not, and what became of it."""
+
+    message: SmsSendMessage
+    row: dict[str, Any] | None = None
+    account: provider.Account | None = None
+    opted_out: bool = False
+    outcome: object | Exception = "done"
+    sid: str | None = None
+
+
+def claim(org_id: UUID, attempts: list[_Attempt]) -> None:
+    """Claim the org's messages of the batch in one transaction: rows, credentials, opt-outs."""
+    with db.tenant_transaction(org_id) as conn:
+        claimed = {
+            row["id"]: row
+            for row in store.claim_many(conn, [a.message.message_id for a in attempts], LEASE_SECONDS)
+        }
+        found = credentials(conn, org_id, "twilio") if claimed else None
+        out = store.opted_out_many(conn, sorted({r["to_number"] for r in claimed.values()}))
+        unclaimed = [a.message.message_id for a in attempts if a.message.message_id not in claimed]
+        waiting = store.still_queued(conn, unclaimed) if unclaimed else set()
+    account = None
+    if found and found.get("account_sid") and found.get("auth_token"):
+        account = provider.Account(found["account_sid"], found["auth_token"])
+    for attempt in attempts:
+        row = claimed.get(attempt.message.message_id)
         if row is None:
-            current = store.get_message(conn, message.message_id)
-            if current is not None and current["status"] == "queued":
-                raise TryAgain("another attempt holds the message")  # nothing lost: it comes back
-            return "done"
-        found = credentials(conn, message.org_id, "twilio")
-        opted_out = store.opted_out(conn, row["to_number"])
-    if opted_out:
-        _fail(message, "recipient_opted_out", "The recipient opted out before the message was sent.")
-        return "failed"
-    if not found or not found.get("account_sid") or not found.get("auth_token"):
-        _fail(message, "twilio_not_connected", "The org's Twilio integration was removed before sending.")
-        return "failed"
-    account = provider.Account(found["account_sid"], found["auth_token"])
+            # Not queued any more (done), or held by another attempt: that one comes back.
+            queued = attempt.message.message_id in waiting
+            attempt.outcome = TryAgain("another attempt holds the message") if queued else "done"
+            continue
+        attempt.row, attempt.account, attempt.opted_out = row, account, row["to_number"] in out
+
+
+def send(attempt: _Attempt) -> None:
+    """Hand one claimed message to Twilio (no transaction open); its outcome on the attempt."""
+    message, row = attempt.message, attempt.row
+    assert row is not None
     try:
-        sid, _ = provider.send_message(
-            account,
-            to=row["to_number"],
-            from_=row["from_number"],
-            body=row["body"],
-            media_urls=row["media_urls"],
-            status_callback=status_callback(message.message_id),
-        )
-    except provider.ProviderError as exc:
-        return _refused(message, row, exc)
-    with db.tenant_transaction(message.org_id) as conn:
-        store.accepted(conn, message.message_id, sid)
-    return "sent"
+        if attempt.opted_out:
+            _fail(message, "recipient_opted_out", "The recipient opted out before the message was sent.")
+            attempt.outcome = "failed"
+            return
+        if attempt.account is None:
+            _fail(message, "twilio_not_connected", "The org's Twilio integration was removed before sending.")
+            attempt.outcome = "failed"
+            return
+        try:
+            attempt.sid, _ = provider.send_message(
+                attempt.account,
+                to=row["to_number"],
+                from_=row["from_number"],
+                body=row["body"],
+                media_urls=row["media_urls"],
+                status_callback=status_callback(message.message_id),
+            )
+            attempt.outcome = "sent"
+        except provider.ProviderError as exc:
+            attempt.outcome = _refused(message, row, exc)
+    except Exception as exc:  # the record is retried; the others are not held back
+        attempt.outcome = exc
 
 
-def _refused(message: SmsSendMessage, row: dict[str, Any], exc: provider.ProviderError) -> str:
+def record(org_id: UUID, attempts: list[_Attempt]) -> None:
+    """Store Twilio's sids of the org's accepted messages in one statement."""
+    accepted = [(a.message.message_id, a.sid) for a in attempts if a.sid is not None]
+    if not accepted:
+        return
+    try:
+        with db.tenant_transaction(org_id) as conn:
+            store.accepted_many(conn, accepted)
+    except Exception as exc:  # Twilio has them; the lease keeps them from going again too soon
+        for attempt in attempts:
+            if attempt.sid is not None:
+                attempt.outcome = exc
+
+
+def send_one(message: SmsSendMessage) -> object:
+    """One message through the same steps (claim, send, record); its outcome."""
+    attempt = _Attempt(message)
+    claim(message.org_id, [attempt])
+    if attempt.row is not None:
+        send(attempt)
+        record(message.org_id, [attempt])
+    if isinstance(attempt.outcome, Exception):
+        raise attempt.outcome
+    return attempt.outcome
+
+
+def _refused(message: SmsSendMessage, row: dict[str, Any], exc: provider.ProviderError) -> object:
     attempt = int(row["attempts"])
     if exc.temporary:
         logger.warning(
@@ -178,24 +236,42 @@ def _fail(message: SmsSendMessage, code: str, text: str, *, opt_out: str | None 
 
 
 def process_batch(records: list[Any]) -> list[object | Exception]:
-    """The consumer's whole-batch handler: every record sent concurrently; a temporary failure
-    is that record's exception (after moving its visibility to the backoff)."""
+    """The consumer's whole-batch handler: the batch claimed with one transaction per org, sent
+    concurrently, recorded with one statement per org; a record whose message is not sent yet
+    is that record's exception (a temporary refusal after moving its visibility to the backoff)."""
     from hearth.batch import thread_pool
 
-    def one(record: Any) -> object | Exception:
+    attempts: list[_Attempt | Exception] = []
+    for r in records:
         try:
-            return send_one(SmsSendMessage.parse(record.body))
-        except TryAgain as exc:
-            if exc.wait is not None:
-                _postpone(record, exc.wait)
-            return exc
-        except Exception as exc:  # the record is retried; the others are not held back
-            logger.exception("SMS send attempt failed")
-            return exc
-
-    if len(records) <= 1:
-        return [one(r) for r in records]
-    return list(thread_pool(10).map(one, records))
+            attempts.append(_Attempt(SmsSendMessage.parse(r.body)))
+        except (ValueError, KeyError) as exc:
+            attempts.append(exc)
+    by_org: dict[UUID, list[_Attempt]] = {}
+    for a in attempts:
+        if isinstance(a, _Attempt):
+            by_org.setdefault(a.message.org_id, []).append(a)
+    for org_id, mine in by_org.items():
+        try:
+            claim(org_id, mine)
+        except Exception as exc:
+            logger.exception("SMS claim failed")
+            for a in mine:
+                a.outcome = exc
+    claimed = [a for a in attempts if isinstance(a, _Attempt) and a.row is not None]
+    if len(claimed) > 1:
+        list(thread_pool(BATCH_THREADS).map(send, claimed))
+    elif claimed:
+        send(claimed[0])
+    for org_id, mine in by_org.items():
+        record(org_id, mine)
+    results: list[object | Exception] = []
+    for r, a in zip(records, attempts, strict=True):
+        outcome = a if isinstance(a, Exception) else a.outcome
+        if isinstance(outcome, TryAgain) and outcome.wait is not None:
+            _postpone(r, outcome.wait)
+        results.append(outcome)
+    return results
 
 
 def _postpone(record: Any, wait: float) -> None:

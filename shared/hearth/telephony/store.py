@@ -251,21 +251,58 @@ def message_by_sid(conn: Connection, provider_sid: str) -> dict[str, Any] | None
     ).fetchone()
 
 
-def claim(conn: Connection, message_id: UUID, lease_seconds: float) -> dict[str, Any] | None:
-    """Count an attempt at a queued message no other attempt holds (none, or one older than the
-    lease: its sender was stopped); None when there is nothing to claim."""
+def claim_many(conn: Connection, message_ids: list[UUID], lease_seconds: float) -> list[dict[str, Any]]:
+    """Count an attempt at each of these queued messages that no other attempt holds (none, or one
+    older than the lease: its sender was stopped); the ones claimed."""
     return conn.execute(
         f"""
         WITH r AS (
           UPDATE sms_messages SET attempts = attempts + 1, claimed_at = now()
-          WHERE id = %s AND status = 'queued'
+          WHERE id = ANY(%s) AND status = 'queued'
             AND (claimed_at IS NULL OR claimed_at < now() - make_interval(secs => %s))
           RETURNING *
         )
         SELECT {SMS_COLUMNS} FROM r
         """,
-        (message_id, lease_seconds),
-    ).fetchone()
+        (message_ids, lease_seconds),
+    ).fetchall()
+
+
+def still_queued(conn: Connection, message_ids: list[UUID]) -> set[UUID]:
+    """Which of these messages are still queued (held by another attempt)."""
+    rows = conn.execute(
+        "SELECT id FROM sms_messages WHERE id = ANY(%s) AND status = 'queued'", (message_ids,)
+    ).fetchall()
+    return {row["id"] for row in rows}
+
+
+def accepted_many(conn: Connection, accepted: list[tuple[UUID, str]]) -> None:
+    """Twilio took these messages: their sids, and ``sending`` unless a status callback came first."""
+    conn.execute(
+        """
+        UPDATE sms_messages m
+        SET provider_sid = COALESCE(m.provider_sid, a.sid),
+            status = CASE WHEN m.status = 'queued' THEN 'sending' ELSE m.status END
+        FROM unnest(%s::uuid[], %s::text[]) AS a (id, sid)
+        WHERE m.id = a.id AND (m.provider_sid IS NULL OR m.provider_sid = a.sid)
+        """,
+        ([m for m, _ in accepted], [s for _, s in accepted]),
+    )
+
+
+def opted_out_many(conn: Connection, phones: list[str]) -> set[str]:
+    """Which of ``phones`` opted out of the org's messages (see :func:`opted_out`)."""
+    if not phones:
+        return set()
+    rows = conn.execute(
+        """
+        SELECT phone FROM sms_opt_outs WHERE phone = ANY(%(p)s) AND opted_out
+        UNION
+        SELECT unnest(phones) FROM people WHERE deleted_at IS NULL AND sms_opt_out AND phones && %(p)s::text[]
+        """,
+        {"p": phones},
+    ).fetchall()
+    return {row["phone"] for row in rows} & set(phones)
 
 
 def release(conn: Connection, message_id: UUID) -> None:
@@ -273,23 +310,6 @@ def release(conn: Connection, message_id: UUID) -> None:
     conn.execute(
         "UPDATE sms_messages SET claimed_at = NULL WHERE id = %s AND status = 'queued'", (message_id,)
     )
-
-
-def accepted(conn: Connection, message_id: UUID, provider_sid: str) -> dict[str, Any] | None:
-    """Twilio took the message: its sid, and ``sending`` unless a status callback came first."""
-    return conn.execute(
-        f"""
-        WITH r AS (
-          UPDATE sms_messages
-          SET provider_sid = COALESCE(provider_sid, %(sid)s),
-              status = CASE WHEN status = 'queued' THEN 'sending' ELSE status END
-          WHERE id = %(id)s AND (provider_sid IS NULL OR provider_sid = %(sid)s)
-          RETURNING *
-        )
-        SELECT {SMS_COLUMNS} FROM r
-        """,
-        {"id": message_id, "sid": provider_sid},
-    ).fetchone()
 
 
 def advance(

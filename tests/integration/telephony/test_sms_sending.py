@@ -232,24 +232,26 @@ def test_permanent_refusal_and_unsubscribed_recipient(client, tenant, send_queue
 
 
 def test_sender_crash_mid_batch_loses_and_repeats_nothing(client, tenant, send_queue, monkeypatch):
-    """The database fails for one message of a batch of three: the others are sent and deleted,
-    that one comes back and is sent once."""
-    from hearth.telephony import store
+    """The sender is lost after Twilio took one message of a batch of three, before it knew: the
+    others are recorded and deleted, that one comes back once its lease runs out and is sent
+    again (at least once)."""
+    from hearth.telephony import provider
 
     line(client, tenant)
     recipients = [new_number() for _ in range(3)]
     messages = [_queued(client, tenant, {"to": to, "body": f"batch {i}"}) for i, to in enumerate(recipients)]
     doomed = uuid.UUID(messages[1]["id"])
-    real_accepted = store.accepted
+    real_send = provider.send_message
     crashed = []
 
-    def accepted(conn, message_id, sid):
-        if message_id == doomed and not crashed:
-            crashed.append(sid)
+    def send_message(account, **kwargs):
+        answer = real_send(account, **kwargs)
+        if kwargs["to"] == recipients[1] and not crashed:
+            crashed.append(answer)
             raise RuntimeError("the environment was lost after Twilio's answer")
-        return real_accepted(conn, message_id, sid)
+        return answer
 
-    monkeypatch.setattr(store, "accepted", accepted)
+    monkeypatch.setattr(provider, "send_message", send_message)
     got = send_queue.sqs.receive_message(
         QueueUrl=send_queue.url, MaxNumberOfMessages=10, AttributeNames=["All"]
     )
