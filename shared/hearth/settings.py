@@ -78,11 +78,10 @@ class Settings(BaseSettings):
     # the event dispatch consumer), and how long the sender waits for Twilio's API on each call.
     sms_send_queue_url: str | None = None
     twilio_timeout_seconds: float = Field(default=10.0, gt=0, le=30)
-    # Calls: the queue of recordings to copy out of Twilio, the bucket they are copied to (SSE-KMS,
-    # with this key), and how long a presigned URL to one stays valid.
+    # Calls: the queue of recordings to copy out of Twilio, the bucket they are copied to (its
+    # default encryption, SSE-KMS with its own key, applies), and how long a presigned URL lasts.
     recording_copy_queue_url: str | None = None
     recordings_bucket: str | None = None
-    recordings_kms_key_id: str | None = None
     recording_url_seconds: int = Field(default=300, ge=30, le=3600)
     # What a finished run holds of the org's data (instructions, output, records shown) is erased
     # after this many days (the hourly AiRunRetention schedule).

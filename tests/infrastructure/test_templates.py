@@ -47,7 +47,15 @@ def _statements(role: dict[str, Any]) -> list[dict[str, Any]]:
 def test_every_stack_fits_the_resource_budget(transformed):
     counts = {name or "root": len(resources) for name, resources in transformed.items()}
     assert all(count <= generator.RESOURCE_BUDGET for count in counts.values()), counts
-    assert set(counts) == {"root", "PlatformStack", "CrmStack", "ProjectsStack", "WebhooksStack", "AiStack"}
+    assert set(counts) == {
+        "root",
+        "PlatformStack",
+        "CrmStack",
+        "ProjectsStack",
+        "WebhooksStack",
+        "AiStack",
+        "TelephonyStack",
+    }
 
 
 def test_the_generator_counts_what_the_transform_makes(template, transformed):
@@ -115,8 +123,10 @@ def test_every_function_is_granted_exactly_what_it_declares(template, transforme
     assert variables == long_form(generator.function_grant(fn).environment)
 
 
-#: The one wildcard a role may hold: S3 keys under the audit anchor prefix (keys name orgs).
+#: The wildcards a role may hold: S3 keys under the audit anchor prefix (keys name orgs), and
+#: under the recordings prefix (keys name orgs and calls): written by one function, read by one.
 ANCHOR_OBJECTS = {"Fn::Sub": "${AuditAnchorBucketArn}/audit-anchors/*"}
+RECORDING_OBJECTS = {"Fn::Sub": "${RecordingsBucketArn}/recordings/*"}
 
 
 def test_no_statement_grants_a_wildcard(transformed):
@@ -126,6 +136,9 @@ def test_no_statement_grants_a_wildcard(transformed):
                 assert statement["Effect"] == "Allow"
                 if statement["Resource"] == ANCHOR_OBJECTS:
                     assert statement["Action"] == ["s3:PutObject"], (stack, fn, statement)
+                    continue
+                if statement["Resource"] == RECORDING_OBJECTS:
+                    assert statement["Action"] in (["s3:PutObject"], ["s3:GetObject"]), (stack, fn, statement)
                     continue
                 assert "*" not in json.dumps(statement["Resource"]), (stack, fn, statement)
                 assert all("*" not in action for action in statement["Action"]), (stack, fn, statement)
@@ -170,6 +183,16 @@ def test_sensitive_grants_go_only_to_functions_that_declare_them():
     assert holders("s3:ListBucket", "AuditAnchorBucketArn") == {"AuditLogsVerifyFunction"}
     assert not holders("s3:GetObject", "AuditAnchorBucketArn")
     assert not holders("s3:DeleteObject", "AuditAnchorBucketArn")
+    # Call recordings: the copier writes them, the recording route reads them, nobody deletes them.
+    assert holders("s3:PutObject", "RecordingsBucketArn") == {"RecordingCopierFunction"}
+    assert holders("s3:GetObject", "RecordingsBucketArn") == {"CallsRecordingFunction"}
+    assert holders("kms:Decrypt", "RecordingsKeyArn") == {"CallsRecordingFunction"}
+    assert not holders("s3:DeleteObject", "RecordingsBucketArn")
+    assert (
+        holders("sqs:SendMessage", "SmsSendQueueArn")
+        == declaring[needs.SMS_SEND_QUEUE]
+        == {"EventDispatchFunction"}
+    )
 
 
 def test_the_audit_anchor_bucket_locks_anchors_for_the_audit_retention(template):
@@ -226,8 +249,13 @@ def test_every_route_is_an_authorized_integration_with_its_own_permission(templa
             (route,) = fn.routes
             base = fn_id.removesuffix("Function")
             props = resources[f"{base}Route"]["Properties"]
-            assert props["AuthorizationType"] == "CUSTOM"
-            assert props["AuthorizerId"] == {"Ref": "AuthorizerId"}
+            if route.authorized:
+                assert props["AuthorizationType"] == "CUSTOM"
+                assert props["AuthorizerId"] == {"Ref": "AuthorizerId"}
+            else:  # a provider webhook: its signature is its authorization, checked by the kit
+                assert route.path.startswith("/webhooks/"), fn_id
+                assert props["AuthorizationType"] == "NONE"
+                assert "AuthorizerId" not in props
             assert props["ApiId"] == {"Ref": "HttpApiId"}
             source_arn = resources[f"{base}Permission"]["Properties"]["SourceArn"]["Fn::Sub"]
             path = re.sub(r"\{[^}]+\}", "*", route.path)
@@ -362,9 +390,9 @@ def test_expensive_routes_declare_a_throttle_below_the_stages():
 def test_every_declared_throttle_is_a_route_setting_applied_after_its_route_exists(template):
     stage = _stage(template)
     declared = {
-        fn.route.route_key: (fn.stack + "Stack", fn.route.throttle)
+        fn.endpoint.route_key: (fn.stack + "Stack", fn.endpoint.throttle)
         for fn in DECLARED.values()
-        if fn.route is not None and fn.route.throttle is not None
+        if fn.endpoint is not None and fn.endpoint.throttle is not None
     }
     settings = stage["Properties"]["RouteSettings"]
     assert set(settings) == set(declared)
@@ -443,3 +471,18 @@ def test_the_concurrency_budget_fits_the_database(template, transformed):
 
 #: The proxy connections the defaults are sized for (README, "Concurrency budget").
 BUDGET_CONNECTIONS = 300
+
+
+def test_the_recordings_bucket_is_private_and_encrypted_with_its_own_key(template):
+    """SSE-KMS under the recordings key (bucket key on), versioned, private, kept when the stack goes."""
+    bucket = template.resources["RecordingsBucket"]
+    assert bucket["DeletionPolicy"] == bucket["UpdateReplacePolicy"] == "Retain"
+    props = bucket["Properties"]
+    (rule,) = props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "aws:kms"
+    assert long_form(rule["ServerSideEncryptionByDefault"]["KMSMasterKeyID"]) == {
+        "Fn::GetAtt": ["RecordingsKey", "Arn"]
+    }
+    assert rule["BucketKeyEnabled"] is True
+    assert all(props["PublicAccessBlockConfiguration"].values())
+    assert template.resources["RecordingsKey"]["Properties"]["EnableKeyRotation"] is True

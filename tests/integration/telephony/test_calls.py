@@ -28,8 +28,22 @@ def bucket(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
         s3 = aws.client("s3", read_timeout=5)
         s3.create_bucket(Bucket="hearth-recordings")
         key = aws.client("kms", read_timeout=5).create_key()["KeyMetadata"]["Arn"]
+        s3.put_bucket_encryption(  # as template.yaml's RecordingsBucket
+            Bucket="hearth-recordings",
+            ServerSideEncryptionConfiguration={
+                "Rules": [
+                    {
+                        "ApplyServerSideEncryptionByDefault": {
+                            "SSEAlgorithm": "aws:kms",
+                            "KMSMasterKeyID": key,
+                        },
+                        "BucketKeyEnabled": True,
+                    }
+                ]
+            },
+        )
+        s3.key_arn = key
         monkeypatch.setenv("HEARTH_RECORDINGS_BUCKET", "hearth-recordings")
-        monkeypatch.setenv("HEARTH_RECORDINGS_KMS_KEY_ID", key)
         settings.cache_clear()
         try:
             yield s3
@@ -37,7 +51,6 @@ def bucket(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
             aws.reset("s3")
             aws.reset("kms")
             monkeypatch.delenv("HEARTH_RECORDINGS_BUCKET", raising=False)
-            monkeypatch.delenv("HEARTH_RECORDINGS_KMS_KEY_ID", raising=False)
             settings.cache_clear()
 
 
@@ -153,6 +166,7 @@ def test_inbound_call_rings_the_member_then_voicemail_recorded_and_copied(
     obj = bucket.get_object(Bucket="hearth-recordings", Key=key)
     assert obj["Body"].read() == b"ID3 hello"
     assert obj["ServerSideEncryption"] == "aws:kms"
+    assert obj["SSEKMSKeyId"] == bucket.key_arn
     _copy(stored["id"], tenant.org_id)  # a repeated message: nothing more
     link = client.get(f"/v1/calls/{stored['id']}/recording", auth=tenant.key_auth)
     assert link.status == 200, link.body

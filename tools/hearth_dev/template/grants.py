@@ -200,10 +200,7 @@ GRANTS: dict[str, Grant] = {
     # Recordings are written (the copier) and read (the presigning route) under recordings/ only,
     # encrypted with the recordings key.
     "recordings_write": Grant(
-        environment={
-            "HEARTH_RECORDINGS_BUCKET": Ref("RecordingsBucket"),
-            "HEARTH_RECORDINGS_KMS_KEY_ID": Ref("RecordingsKeyArn"),
-        },
+        environment={"HEARTH_RECORDINGS_BUCKET": Ref("RecordingsBucket")},
         statements=[
             allow("s3:PutObject", Sub("${RecordingsBucketArn}/" + RECORDINGS_PREFIX + "*")),
             allow("kms:GenerateDataKey", Ref("RecordingsKeyArn")),

@@ -73,10 +73,9 @@ def copy(message: RecordingCopyMessage) -> str:
             logger.warning("recording not copied", extra={"call_id": str(message.call_id), "code": exc.code})
             return "failed"
         key = key_of(message.org_id, message.call_id, row["recording_sid"])
-        options: dict[str, Any] = {"ServerSideEncryption": "aws:kms"}
-        if settings().recordings_kms_key_id:
-            options["SSEKMSKeyId"] = settings().recordings_kms_key_id
-        s3().put_object(Bucket=_bucket(), Key=key, Body=audio, ContentType="audio/mpeg", **options)
+        # No encryption header: the bucket's default (SSE-KMS under the recordings key) applies;
+        # naming aws:kms without the key would pick the account's aws/s3 key instead.
+        s3().put_object(Bucket=_bucket(), Key=key, Body=audio, ContentType="audio/mpeg")
         with db.tenant_transaction(message.org_id) as conn:
             calls_store.recording_stored(conn, message.call_id, key)
     provider.delete_recording(account, row["recording_sid"])  # stored: Twilio's copy goes
