@@ -187,3 +187,16 @@ def test_twilio_sms_and_status_are_signed_with_twilios_fields(receiver: Receiver
     assert (callback["MessageStatus"], callback["ErrorCode"]) == ("undelivered", "30003")
     url = f"{public}/webhooks/twilio/sms-status?message_id={message_id}"
     assert validator.validate(url, callback, second.headers["x-twilio-signature"])
+
+
+def test_twilio_call_is_an_inbound_voice_webhook(receiver: Receiver) -> None:
+    public = "https://hearth.example.com"
+    args = ["simulate", "twilio", "call", "--from", "+14155552671", "--to", "+14155550100"]
+    assert main([*args, "--url", receiver.url, "--public-url", public]) == 0
+    (got,) = receiver.wait_for(1)
+    params = dict(parse_qsl(got.body.decode()))
+    assert got.path == "/webhooks/twilio/voice"
+    assert (params["Direction"], params["From"], params["To"]) == ("inbound", "+14155552671", "+14155550100")
+    assert params["CallSid"].startswith("CA")
+    validator = RequestValidator(TWILIO_AUTH_TOKEN)
+    assert validator.validate(public + "/webhooks/twilio/voice", params, got.headers["x-twilio-signature"])

@@ -356,7 +356,28 @@ def build_twilio_status(args: argparse.Namespace, target: Target) -> Delivery:
     return _signed_form(args, target, path, params)
 
 
+def twilio_call_options(parser: argparse.ArgumentParser) -> None:
+    twilio_account_options(parser)
+    parser.add_argument("--from", dest="sender", required=True, help="who is calling (E.164)")
+    parser.add_argument("--to", required=True, help="the org's number called (E.164)")
+    parser.add_argument("--call-sid", help="CallSid (default: a new one)")
+
+
+def build_twilio_call(args: argparse.Namespace, target: Target) -> Delivery:
+    params = [
+        ("AccountSid", args.account_sid),
+        ("ApiVersion", "2010-04-01"),
+        ("CallSid", args.call_sid or _sid("CA")),
+        ("CallStatus", "ringing"),
+        ("Direction", "inbound"),
+        ("From", args.sender),
+        ("To", args.to),
+    ]
+    return _signed_form(args, target, "/webhooks/twilio/voice", params)
+
+
 register("twilio", "sms", build_twilio_sms, options=twilio_sms_options, help="an inbound SMS, signed")
+register("twilio", "call", build_twilio_call, options=twilio_call_options, help="an inbound call, signed")
 register(
     "twilio",
     "status",

@@ -403,8 +403,9 @@ class TwilioStandIn(StandIn):
     # -- calls and recordings ---------------------------------------------------------------------
 
     def create_call(self, request: Request, account_sid: str) -> Answer:
-        """A call placed (queued); the stand-in records it and calls nothing back (tests send the
-        voice webhooks a call would cause, with :meth:`send_signed`)."""
+        """A call placed (queued); its ``StatusCallback`` is called back ringing, in-progress and
+        completed, signed like Twilio (the ``Url`` is not fetched: tests send the voice webhook
+        of the answered call themselves)."""
         refused = self._refused(request, account_sid)
         if refused:
             return refused
@@ -428,7 +429,32 @@ class TwilioStandIn(StandIn):
         }
         with self._messages_lock:
             self.calls[sid] = call
+        if call["status_callback"]:
+            self.later(lambda: self._progress(sid), CALLBACK_STEP_SECONDS)
         return Answer.json(201, call)
+
+    def _progress(self, sid: str) -> None:
+        """The status callbacks of a placed call: ringing, in-progress, completed (12 s)."""
+        for status in ("ringing", "in-progress", "completed"):
+            with self._messages_lock:
+                call = self.calls[sid]
+                call["status"] = status
+                params = {
+                    "AccountSid": call["account_sid"],
+                    "ApiVersion": "2010-04-01",
+                    "CallSid": sid,
+                    "CallStatus": status,
+                    "Direction": "outbound-api",
+                    "From": call["from"],
+                    "To": call["to"],
+                }
+                if status == "completed":
+                    params["CallDuration"] = "12"
+            self.send_signed(
+                call["status_callback"], params, call["account_sid"], label=f"call {sid} {status}"
+            )
+            if self._closing.wait(CALLBACK_STEP_SECONDS):
+                return
 
     def give_recording(
         self, account_sid: str, call_sid: str, audio: bytes = b"ID3 voicemail", seconds: int = 7
