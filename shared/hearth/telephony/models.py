@@ -7,6 +7,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from uuid import UUID
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 
 from hearth.http.inputs import Patch, Schema, Text
 from hearth.telephony.numbers import e164
@@ -15,14 +16,26 @@ E164_PATTERN = r"^\+[1-9][0-9]{6,14}$"
 
 
 def _valid_number(value: str) -> str:
-    if e164(value) != value:
-        raise ValueError("not in E.164 form")
+    """A number of the numbering plan (``phonenumbers``), as E.164 writes it."""
+    try:
+        valid = e164(value) == value
+    except ValueError:
+        valid = False
+    if not valid:
+        raise PydanticCustomError("invalid_phone_number", "Not a valid phone number in E.164 form.")
     return value
 
 
 #: A phone number in E.164 form (``+`` and the country code), valid by ``phonenumbers``.
 Phone = Annotated[str, Schema(pattern=E164_PATTERN), AfterValidator(_valid_number)]
 MediaUrl = Annotated[str, Field(pattern=r"^https://\S{1,1000}$")]
+RECIPIENT_PATTERN = (
+    r"^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|\+[1-9][0-9]{6,14})$"
+)
+#: Whom to text or call: a person's id, or an E.164 number.
+Recipient = Annotated[
+    str, Field(pattern=RECIPIENT_PATTERN, description="A person id, or an E.164 phone number.")
+]
 SmsStatus = Literal["queued", "sending", "sent", "delivered", "undelivered", "failed", "received"]
 SMS_STATUSES: tuple[str, ...] = (
     "queued",
@@ -119,7 +132,7 @@ class SmsSend(BaseModel):
         json_schema_extra={"examples": [{"to": "+14155550199", "body": "Your table is ready."}]},
     )
 
-    to: Annotated[str, Text(100)] = Field(description="A person id, or an E.164 phone number.")
+    to: Recipient
     body: Annotated[str, Text(1600)]
     media_urls: list[MediaUrl] = Field(default_factory=list, max_length=10)
     from_: Phone | None = Field(default=None, alias="from")
@@ -214,7 +227,7 @@ class CallCreate(BaseModel):
         extra="forbid", populate_by_name=True, json_schema_extra={"examples": [{"to": "+14155550199"}]}
     )
 
-    to: Annotated[str, Text(100)] = Field(description="A person id, or an E.164 phone number.")
+    to: Recipient
     from_: Phone | None = Field(default=None, alias="from")
 
 

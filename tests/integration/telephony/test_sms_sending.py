@@ -123,7 +123,8 @@ def test_send_to_a_person_and_bad_input(client, tenant, send_queue, admin_db):
     for body, code in (
         ({"to": nophone["id"], "body": "x"}, "no_phone_number"),
         ({"to": str(uuid.uuid4()), "body": "x"}, "reference_not_found"),
-        ({"to": "12345", "body": "x"}, "invalid_recipient"),
+        ({"to": "+99912345678", "body": "x"}, "invalid_recipient"),
+        ({"to": "12345", "body": "x"}, "string_pattern_mismatch"),
         ({"to": new_number(), "body": "x", "from": new_number()}, "not_an_org_number"),
     ):
         refused = _send(client, tenant, body)
