@@ -260,3 +260,29 @@ def test_a_persons_conversation_holds_sms_and_calls_in_time_order(client, tenant
     only_calls = client.get(path, auth=tenant.key_auth, query="filter[kind]=call").json()["data"]
     assert [i["kind"] for i in only_calls] == ["call"]
     assert client.get(f"/v1/people/{uuid.uuid4()}/messages", auth=tenant.key_auth).status == 404
+
+
+def test_a_recording_twilio_will_not_hand_over_is_retried_then_failed(client, tenant, public_url, bucket):
+    from hearth.telephony.calls.recordings import MAX_RECEIVES, RecordingCopyMessage, copy
+
+    org = line(client, tenant)
+    sid = "CA" + uuid.uuid4().hex
+    _voice(client, org, {"CallSid": sid, "From": new_number(), "To": org.number, "Direction": "inbound"})
+    (call,) = client.get("/v1/calls", auth=tenant.key_auth).json()["data"]
+    recording = TWILIO.give_recording(org.account, sid)
+    params = {"CallSid": sid, "RecordingSid": recording["sid"], "RecordingStatus": "completed"}
+    _voice(client, org, params, query=f"call_id={call['id']}", path="/webhooks/twilio/recording")
+    message = RecordingCopyMessage(uuid.UUID(tenant.org_id), uuid.UUID(call["id"]))
+    TWILIO.fail(status=503, times=MAX_RECEIVES, paths="/2010-04-01/Accounts/")
+    try:
+        from hearth.telephony.provider import ProviderError
+
+        for receive in range(1, MAX_RECEIVES + 1):
+            with pytest.raises(ProviderError):
+                copy(message, last_try=receive == MAX_RECEIVES)
+            status = client.get(f"/v1/calls/{call['id']}", auth=tenant.key_auth).json()["recording_status"]
+            assert status == ("failed" if receive == MAX_RECEIVES else "pending")
+    finally:
+        TWILIO.clear_faults()
+    assert recording["sid"] in TWILIO.recordings  # never deleted without a copy
+    assert copy(message) == "done"

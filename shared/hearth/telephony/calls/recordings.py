@@ -52,8 +52,14 @@ def key_of(org_id: UUID, call_id: UUID, recording_sid: str) -> str:
     return f"{PREFIX}{org_id}/{call_id}/{recording_sid}.mp3"
 
 
-def copy(message: RecordingCopyMessage) -> str:
-    """Copy one call's recording; the outcome (``stored``, ``failed``, ``done``)."""
+#: The receives the copier's queue allows a message before its dead-letter queue (maxReceiveCount).
+MAX_RECEIVES = 5
+
+
+def copy(message: RecordingCopyMessage, *, last_try: bool = False) -> str:
+    """Copy one call's recording; the outcome (``stored``, ``failed``, ``done``). On the
+    ``last_try`` SQS allows, a temporary failure also marks the recording ``failed`` (it stays in
+    Twilio) before the message goes to the dead-letter queue."""
     with db.tenant_transaction(message.org_id) as conn:
         row = calls_store.get(conn, message.call_id)
         found = credentials(conn, message.org_id, "twilio")
@@ -67,6 +73,9 @@ def copy(message: RecordingCopyMessage) -> str:
             audio = provider.recording_media(account, row["recording_sid"])
         except provider.ProviderError as exc:
             if exc.temporary:
+                if last_try:
+                    with db.tenant_transaction(message.org_id) as conn:
+                        calls_store.recording_failed(conn, message.call_id)
                 raise
             with db.tenant_transaction(message.org_id) as conn:
                 calls_store.recording_failed(conn, message.call_id)
@@ -91,7 +100,8 @@ def _bucket() -> str:
 
 def process_record(record: Any) -> None:
     """The copier's record handler."""
-    copy(RecordingCopyMessage.parse(record.body))
+    receives = int(record.attributes.approximate_receive_count or 1)
+    copy(RecordingCopyMessage.parse(record.body), last_try=receives >= MAX_RECEIVES)
 
 
 def presigned(key: str) -> str:
