@@ -9,8 +9,8 @@ The audio is fetched from the account's own API (the recording's sid, never a UR
 named), written under ``recordings/<org>/<call>/<recording sid>.mp3`` encrypted with the
 recordings key, the call marked ``stored``, and only then the recording deleted in Twilio. A
 repeated message finds the recording stored and only makes sure Twilio's copy is gone. A temporary
-failure raises (SQS delivers the message again; five times, then the DLQ); a recording Twilio no
-longer has ends ``failed``.
+failure raises (SQS delivers the message again; five times, then the DLQ, and the fifth marks
+the recording ``failed``, left in Twilio); a recording Twilio no longer has ends ``failed``.
 """
 
 from __future__ import annotations
