@@ -101,6 +101,20 @@ RULES_THE_SCHEMA_CANNOT_STATE = frozenset(
         "too_many_filters",
         "url_not_allowed",  # webhooks go to public addresses (DNS)
         "credentials_rejected",  # a provider account is claimed with credentials the provider accepts
+        # Telephony: the org's Twilio set-up and the numbering plan, which no schema can state.
+        "twilio_not_connected",  # the org has connected Twilio
+        "no_sender_number",  # the org has a number to send from
+        "no_member_phone",  # the caller has a phone of their own to ring first
+        "not_an_org_number",  # `from` is one of the org's numbers
+        "number_not_in_account",  # Twilio lists the number in the org's account
+        "number_attached",  # the org does not hold the number already
+        "provider_refused",  # Twilio refused the request
+        "invalid_phone_number",  # the numbering plan (phonenumbers), beyond the E.164 pattern
+        "invalid_recipient",  # the same, for a recipient
+        "no_phone_number",  # the person named has a phone
+        "recipient_opted_out",  # the recipient did not send STOP
+        "default_required",  # the org keeps a default number
+        "member_required",  # only a member's number rings a phone
     }
 )
 
