@@ -137,6 +137,18 @@ GITHUB_APP = _GitHubApp(
     ),
     "calls GitHub as the Hearth GitHub App (app JWTs signed with its private key in Secrets Manager)",
 )
+SMS_SEND_QUEUE = Need("sms_send_queue", ("sms_send_queue_url",), "sends queued SMS to the SMS sender's queue")
+RECORDING_COPY_QUEUE = Need(
+    "recording_copy_queue",
+    ("recording_copy_queue_url",),
+    "sends call recordings to the recording copier's queue",
+)
+RECORDINGS_WRITE = Need(
+    "recordings_write", ("recordings_bucket",), "writes call recordings to the SSE-KMS recordings bucket"
+)
+RECORDINGS_READ = Need(
+    "recordings_read", ("recordings_bucket",), "presigns reads of call recordings in the recordings bucket"
+)
 
 PUBLIC_URL = Need(
     "public_url",
@@ -171,6 +183,10 @@ ALL: dict[str, Need] = {
         GITHUB_APP,
         STRIPE_API_KEY,
         BILLING_RETURN_URL,
+        SMS_SEND_QUEUE,
+        RECORDING_COPY_QUEUE,
+        RECORDINGS_WRITE,
+        RECORDINGS_READ,
     )
 }
 

@@ -74,3 +74,14 @@ def send(queue_url: str, messages: Sequence[M], *, delay: timedelta | None = Non
         for failed in out.get("Failed", []):
             logger.warning("the queue refused a message", extra={"code": failed.get("Code")})
     return accepted
+
+
+def url_of(queue_arn: str) -> str:
+    """The URL of the queue ``arn:aws:sqs:<region>:<account>:<name>`` (an SQS record's
+    ``eventSourceARN``): SQS takes it as ``QueueUrl`` wherever its endpoint is."""
+    parts = queue_arn.split(":")
+    if len(parts) != 6 or parts[0] != "arn" or parts[2] != "sqs":
+        raise ValueError(f"not an SQS queue ARN: {queue_arn!r}")
+    _, partition, _, region, account, name = parts
+    domain = "amazonaws.com.cn" if partition == "aws-cn" else "amazonaws.com"
+    return f"https://sqs.{region}.{domain}/{account}/{name}"

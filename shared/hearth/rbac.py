@@ -124,6 +124,18 @@ _TABLE: dict[str, tuple[Scope | None, Scope | None, Scope | None, Scope | None]]
     "billing:read": (_A, _A, _A, None),
     "billing:manage": (_A, _A, None, None),
     "billing_invoices:read": (_A, _A, None, None),
+    # -- Telephony -------------------------------------------------------------------------------
+    # Numbers cost money and are the org's identity: admins attach, buy, release and assign them;
+    # everyone reads them. Members send SMS and read the org's messages; viewers read only.
+    "phone_numbers:read": (_A, _A, _A, _A),
+    "phone_numbers:write": (_A, _A, None, None),
+    "sms_messages:send": (_A, _A, _A, None),
+    "sms_messages:read": (_A, _A, _A, _A),
+    "telephony_settings:read": (_A, _A, _A, None),
+    "telephony_settings:update": (_A, _A, None, None),
+    # Calls: members place calls and read the org's calls and recordings; viewers read the log.
+    "calls:read": (_A, _A, _A, _A),
+    "calls:create": (_A, _A, _A, None),
 }
 
 _ORDER = (Role.OWNER, Role.ADMIN, Role.MEMBER, Role.VIEWER)

@@ -74,6 +74,15 @@ class Settings(BaseSettings):
     ai_run_queue_url: str | None = None
     ai_monthly_tokens: int = Field(default=1_000_000, ge=0)
     ai_monthly_tokens_by_plan: dict[str, int] = Field(default_factory=dict)
+    # SMS through Twilio: the queue of messages for the SMS sender (fed from sms.queued events by
+    # the event dispatch consumer), and how long the sender waits for Twilio's API on each call.
+    sms_send_queue_url: str | None = None
+    twilio_timeout_seconds: float = Field(default=10.0, gt=0, le=30)
+    # Calls: the queue of recordings to copy out of Twilio, the bucket they are copied to (its
+    # default encryption, SSE-KMS with its own key, applies), and how long a presigned URL lasts.
+    recording_copy_queue_url: str | None = None
+    recordings_bucket: str | None = None
+    recording_url_seconds: int = Field(default=300, ge=30, le=3600)
     # What a finished run holds of the org's data (instructions, output, records shown) is erased
     # after this many days (the hourly AiRunRetention schedule).
     ai_run_retention_days: int = Field(default=30, ge=1)

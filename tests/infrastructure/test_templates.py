@@ -56,6 +56,7 @@ def test_every_stack_fits_the_resource_budget(transformed):
         "AiStack",
         "GithubStack",
         "BillingStack",
+        "TelephonyStack",
     }
 
 
@@ -124,8 +125,10 @@ def test_every_function_is_granted_exactly_what_it_declares(template, transforme
     assert variables == long_form(generator.function_grant(fn).environment)
 
 
-#: The one wildcard a role may hold: S3 keys under the audit anchor prefix (keys name orgs).
+#: The wildcards a role may hold: S3 keys under the audit anchor prefix (keys name orgs), and
+#: under the recordings prefix (keys name orgs and calls): written by one function, read by one.
 ANCHOR_OBJECTS = {"Fn::Sub": "${AuditAnchorBucketArn}/audit-anchors/*"}
+RECORDING_OBJECTS = {"Fn::Sub": "${RecordingsBucketArn}/recordings/*"}
 
 
 def test_no_statement_grants_a_wildcard(transformed):
@@ -135,6 +138,9 @@ def test_no_statement_grants_a_wildcard(transformed):
                 assert statement["Effect"] == "Allow"
                 if statement["Resource"] == ANCHOR_OBJECTS:
                     assert statement["Action"] == ["s3:PutObject"], (stack, fn, statement)
+                    continue
+                if statement["Resource"] == RECORDING_OBJECTS:
+                    assert statement["Action"] in (["s3:PutObject"], ["s3:GetObject"]), (stack, fn, statement)
                     continue
                 assert "*" not in json.dumps(statement["Resource"]), (stack, fn, statement)
                 assert all("*" not in action for action in statement["Action"]), (stack, fn, statement)
@@ -180,6 +186,16 @@ def test_sensitive_grants_go_only_to_functions_that_declare_them():
     assert holders("s3:ListBucket", "AuditAnchorBucketArn") == {"AuditLogsVerifyFunction"}
     assert not holders("s3:GetObject", "AuditAnchorBucketArn")
     assert not holders("s3:DeleteObject", "AuditAnchorBucketArn")
+    # Call recordings: the copier writes them, the recording route reads them, nobody deletes them.
+    assert holders("s3:PutObject", "RecordingsBucketArn") == {"RecordingCopierFunction"}
+    assert holders("s3:GetObject", "RecordingsBucketArn") == {"CallsRecordingFunction"}
+    assert holders("kms:Decrypt", "RecordingsKeyArn") == {"CallsRecordingFunction"}
+    assert not holders("s3:DeleteObject", "RecordingsBucketArn")
+    assert (
+        holders("sqs:SendMessage", "SmsSendQueueArn")
+        == declaring[needs.SMS_SEND_QUEUE]
+        == {"EventDispatchFunction"}
+    )
 
 
 def test_the_audit_anchor_bucket_locks_anchors_for_the_audit_retention(template):
@@ -459,3 +475,18 @@ def test_the_concurrency_budget_fits_the_database(template, transformed):
 
 #: The proxy connections the defaults are sized for (README, "Concurrency budget").
 BUDGET_CONNECTIONS = 300
+
+
+def test_the_recordings_bucket_is_private_and_encrypted_with_its_own_key(template):
+    """SSE-KMS under the recordings key (bucket key on), versioned, private, kept when the stack goes."""
+    bucket = template.resources["RecordingsBucket"]
+    assert bucket["DeletionPolicy"] == bucket["UpdateReplacePolicy"] == "Retain"
+    props = bucket["Properties"]
+    (rule,) = props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "aws:kms"
+    assert long_form(rule["ServerSideEncryptionByDefault"]["KMSMasterKeyID"]) == {
+        "Fn::GetAtt": ["RecordingsKey", "Arn"]
+    }
+    assert rule["BucketKeyEnabled"] is True
+    assert all(props["PublicAccessBlockConfiguration"].values())
+    assert template.resources["RecordingsKey"]["Properties"]["EnableKeyRotation"] is True

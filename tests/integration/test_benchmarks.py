@@ -24,6 +24,7 @@ SMOKE: dict[str, tuple[list[str], str]] = {
     "crm_list_rls": (["--orgs", "3", "--companies", "5", "--samples", "5"], "ratio"),
     "webhook_throughput": (["--deliveries", "30"], "ratio:"),
     "stripe_webhook": (["--samples", "10"], "floor:"),
+    "sms": (["--inbound", "10", "--messages", "30", "--latency", "0.02"], "ratio to it:"),
     "local_stack": (
         [
             "load",

@@ -107,6 +107,20 @@ RULES_THE_SCHEMA_CANNOT_STATE = frozenset(
         "repository_not_found",  # a repository the org's GitHub installation can see
         "unknown_plan",  # plans are the deployment's configuration (HEARTH_PLANS), not the document's
         "not_for_sale",  # ... as are the intervals each plan has a price for
+        # Telephony: the org's Twilio set-up and the numbering plan, which no schema can state.
+        "twilio_not_connected",  # the org has connected Twilio
+        "no_sender_number",  # the org has a number to send from
+        "no_member_phone",  # the caller has a phone of their own to ring first
+        "not_an_org_number",  # `from` is one of the org's numbers
+        "number_not_in_account",  # Twilio lists the number in the org's account
+        "number_attached",  # the org does not hold the number already
+        "provider_refused",  # Twilio refused the request
+        "invalid_phone_number",  # the numbering plan (phonenumbers), beyond the E.164 pattern
+        "invalid_recipient",  # the same, for a recipient
+        "no_phone_number",  # the person named has a phone
+        "recipient_opted_out",  # the recipient did not send STOP
+        "default_required",  # the org keeps a default number
+        "member_required",  # only a member's number rings a phone
     }
 )
 

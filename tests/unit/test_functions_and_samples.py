@@ -40,10 +40,11 @@ def test_every_function_has_its_handler_and_sample_event(logical_id):
         event = APIGatewayProxyEventV2(sample)
         assert f"{event.request_context.http.method} " in event.route_key
         assert event.route_key == fn.routes[0].route_key
-        if not fn.routes[0].authorized:  # a provider webhook: signed, no authorizer
-            assert event.body
-        else:
+        if fn.routes[0].authorized:
             assert event.request_context.authorizer.get_lambda["org_id"]
+        else:  # a provider webhook: signed, with no authorizer
+            assert event.body
+            assert any("signature" in name.lower() for name in event.headers)
     elif fn.sqs:
         records = list(SQSEvent(sample).records)
         assert records
@@ -162,3 +163,66 @@ def test_the_anthropic_sdk_is_imported_in_two_places_only():
             if any(n == "anthropic" or n.startswith("anthropic.") for n in names):
                 importers.add(str(path.relative_to(ROOT)))
     assert importers == {"shared/hearth/ai/provider.py", "shared/hearth/integrations/providers.py"}
+
+
+def test_the_twilio_sdk_is_imported_where_twilio_is_called_only():
+    """Statically: the webhook kit's Twilio verifier, the integration test's call, and telephony's
+    provider module are the only imports of the twilio SDK in deployed code (each inside the
+    function that uses it); and every function that may reach them declares the SDK's layer."""
+    import ast
+
+    from hearth_dev.template.declarations import discover
+
+    from hearth import needs
+
+    importers = set()
+    for path in [*(ROOT / "shared").rglob("*.py"), *(ROOT / "functions").rglob("*.py")]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
+            if any(n == "twilio" or n.startswith("twilio.") for n in names):
+                importers.add(str(path.relative_to(ROOT)))
+    assert importers == {
+        "shared/hearth/hooks/providers/twilio.py",
+        "shared/hearth/integrations/providers.py",
+        "shared/hearth/telephony/provider.py",
+    }
+    telephony = {fn.logical_id: fn for fn in discover(ROOT / "functions")["telephony"]}
+    calls_twilio = {
+        "PhoneNumbersAttachFunction",
+        "PhoneNumbersAvailableFunction",
+        "PhoneNumbersBuyFunction",
+        "PhoneNumbersReleaseFunction",
+        "CallsCreateFunction",
+        "SmsSenderFunction",
+        "RecordingCopierFunction",
+        "HooksSmsFunction",
+        "HooksSmsStatusFunction",
+        "HooksVoiceFunction",
+        "HooksVoiceStatusFunction",
+        "HooksRecordingFunction",
+    }
+    assert {name for name, fn in telephony.items() if needs.TWILIO_SDK in fn.needs} == calls_twilio
+
+
+def test_no_telephony_function_loads_twilio_at_import():
+    """Cold start: importing every telephony function module loads neither twilio nor phonenumbers
+    (each is imported inside the call that uses it)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, json\n"
+        "from hearth_dev.sam.template import load_template\n"
+        "from hearth_dev.sam.functions import load_module\n"
+        "t = load_template()\n"
+        "[load_module(f) for f in t.functions.values() if 'telephony' in str(f.source)]\n"
+        "print(json.dumps([m for m in ('twilio', 'phonenumbers') if m in sys.modules]))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == []

@@ -53,6 +53,7 @@ LAYERS: dict[str, int] = {
             "webhooks",
             "ai",
             "billing",
+            "telephony",
         ),
         5,
     ),

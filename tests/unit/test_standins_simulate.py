@@ -162,3 +162,41 @@ def test_registry_offers_new_events_on_the_command_line(receiver: Receiver) -> N
         assert (got.path, got.body) == ("/webhooks/example/ping", b"hello")
     finally:
         del simulate.REGISTRY["example"]
+
+
+def test_twilio_sms_and_status_are_signed_with_twilios_fields(receiver: Receiver) -> None:
+    public = "https://hearth.example.com"
+    common = ["--url", receiver.url, "--public-url", public]
+    sms = ["simulate", "twilio", "sms", "--from", "+14155552671", "--to", "+14155550100", "--body", "STOP"]
+    assert main([*sms, "--media", "https://example.com/a.jpg", *common]) == 0
+    message_id = str(uuid.uuid4())
+    status = ["simulate", "twilio", "status", "--message-sid", "SM" + "2" * 32, "--status", "undelivered"]
+    assert main([*status, "--message-id", message_id, "--error-code", "30003", *common]) == 0
+    first, second = receiver.wait_for(2)
+    validator = RequestValidator(TWILIO_AUTH_TOKEN)
+    sent = dict(parse_qsl(first.body.decode()))
+    assert first.path == "/webhooks/twilio/sms"
+    assert sent["From"] == "+14155552671"
+    assert sent["Body"] == "STOP"
+    assert sent["MessageSid"] == sent["SmsSid"]
+    assert sent["MessageSid"].startswith("SM")
+    assert (sent["NumMedia"], sent["MediaUrl0"]) == ("1", "https://example.com/a.jpg")
+    assert validator.validate(public + "/webhooks/twilio/sms", sent, first.headers["x-twilio-signature"])
+    callback = dict(parse_qsl(second.body.decode()))
+    assert (second.path, second.raw_query) == ("/webhooks/twilio/sms-status", f"message_id={message_id}")
+    assert (callback["MessageStatus"], callback["ErrorCode"]) == ("undelivered", "30003")
+    url = f"{public}/webhooks/twilio/sms-status?message_id={message_id}"
+    assert validator.validate(url, callback, second.headers["x-twilio-signature"])
+
+
+def test_twilio_call_is_an_inbound_voice_webhook(receiver: Receiver) -> None:
+    public = "https://hearth.example.com"
+    args = ["simulate", "twilio", "call", "--from", "+14155552671", "--to", "+14155550100"]
+    assert main([*args, "--url", receiver.url, "--public-url", public]) == 0
+    (got,) = receiver.wait_for(1)
+    params = dict(parse_qsl(got.body.decode()))
+    assert got.path == "/webhooks/twilio/voice"
+    assert (params["Direction"], params["From"], params["To"]) == ("inbound", "+14155552671", "+14155550100")
+    assert params["CallSid"].startswith("CA")
+    validator = RequestValidator(TWILIO_AUTH_TOKEN)
+    assert validator.validate(public + "/webhooks/twilio/voice", params, got.headers["x-twilio-signature"])

@@ -132,3 +132,66 @@ def test_faults_answer_twilio_errors_and_time_out(twilio: TwilioStandIn) -> None
     with pytest.raises(Exception, match=r"(?i)timed? ?out"):
         client.messages.create(to="+15551234567", from_="+15557654321", body="x")
     assert client.messages.create(to="+15551234567", from_="+15557654321", body="x").status == "queued"
+
+
+def test_phone_numbers_are_listed_bought_configured_and_released(twilio: TwilioStandIn) -> None:
+    client = client_for(twilio)
+    account = client.api.v2010.accounts(TWILIO_ACCOUNT_SID)
+    held = twilio.give_number(TWILIO_ACCOUNT_SID, "+14155550100")
+    twilio.give_number(OTHER_SID, "+14155550101")
+    assert [n.sid for n in account.incoming_phone_numbers.list()] == [held["sid"]]
+    assert account.incoming_phone_numbers.list(phone_number="+14155550101") == []
+    account.incoming_phone_numbers(held["sid"]).update(
+        sms_url="https://hearth.example.com/webhooks/twilio/sms"
+    )
+    assert twilio.numbers[held["sid"]]["sms_url"] == "https://hearth.example.com/webhooks/twilio/sms"
+    twilio.offer_number("+14155550123")
+    offered = account.available_phone_numbers("US").local.list(area_code=415)
+    assert [n.phone_number for n in offered] == ["+14155550123"]
+    bought = account.incoming_phone_numbers.create(
+        phone_number="+14155550123", voice_url="https://h.example/v"
+    )
+    assert bought.phone_number == "+14155550123"
+    with pytest.raises(TwilioRestException) as again:
+        account.incoming_phone_numbers.create(phone_number="+14155550123")
+    assert again.value.code == 21422
+    assert account.incoming_phone_numbers(bought.sid).delete() is True
+    assert bought.sid not in twilio.numbers
+    # Another account's number is not found through this one.
+    other = next(sid for sid, n in twilio.numbers.items() if n["account_sid"] == OTHER_SID)
+    with pytest.raises(TwilioRestException) as hidden:
+        account.incoming_phone_numbers(other).update(sms_url="https://evil.example/")
+    assert hidden.value.status == 404
+
+
+def test_unsubscribed_recipient_is_21610(twilio: TwilioStandIn) -> None:
+    twilio.unsubscribed.add("+14155552671")
+    with pytest.raises(TwilioRestException) as refused:
+        client_for(twilio).messages.create(to="+14155552671", from_="+14155550100", body="hi")
+    assert refused.value.code == 21610
+
+
+def test_placed_call_calls_back_signed_and_recordings_are_served_then_deleted() -> None:
+    with Receiver() as receiver, TwilioStandIn({TWILIO_ACCOUNT_SID: TWILIO_AUTH_TOKEN}) as twilio:
+        account = client_for(twilio).api.v2010.accounts(TWILIO_ACCOUNT_SID)
+        callback = receiver.url + "/webhooks/twilio/voice-status"
+        call = account.calls.create(
+            to="+14155552671", from_="+14155550100", url="https://h.example/v", status_callback=callback
+        )
+        got = receiver.wait_for(3)
+        statuses = [dict(parse_qsl(r.body.decode())) for r in got]
+        assert [s["CallStatus"] for s in statuses] == ["ringing", "in-progress", "completed"]
+        assert statuses[-1]["CallDuration"] == "12"
+        validator = RequestValidator(TWILIO_AUTH_TOKEN)
+        assert all(
+            validator.validate(callback, s, r.headers["x-twilio-signature"])
+            for s, r in zip(statuses, got, strict=True)
+        )
+        recording = twilio.give_recording(TWILIO_ACCOUNT_SID, call.sid, audio=b"ID3 voice")
+        media = httpx.get(
+            f"{twilio.url}/2010-04-01/Accounts/{TWILIO_ACCOUNT_SID}/Recordings/{recording['sid']}.mp3",
+            auth=(TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN),
+        )
+        assert (media.status_code, media.content) == (200, b"ID3 voice")
+        assert account.recordings(recording["sid"]).delete() is True
+        assert recording["sid"] not in twilio.recordings

@@ -47,3 +47,18 @@ AI_RUN_FAILED = "ai.run.failed"
 GITHUB_ISSUE_SYNC_QUEUED = "github.issue.sync_queued"
 TASK_GITHUB_LINKED = "task.github_linked"
 TASK_COMPLETED_BY_GITHUB = "task.completed_by_github"
+# Event types of SMS (resource type ``sms_message``): a message was accepted for sending (the SMS
+# sender's queue is fed from it, hearth.outbox.channels), delivered, failed, received; a number
+# opted out of (or back into) the org's messages (resource type ``sms_opt_out``, the number).
+SMS_QUEUED = "sms.queued"
+SMS_DELIVERED = "sms.delivered"
+SMS_FAILED = "sms.failed"
+SMS_RECEIVED = "sms.received"
+SMS_OPTED_OUT = "sms.opted_out"
+SMS_OPTED_IN = "sms.opted_in"
+
+# Event types of calls (resource type ``call``): a call ended, a voicemail was left, and a
+# recording is waiting in Twilio to be copied (the recording copier's queue is fed from it).
+CALL_COMPLETED = "call.completed"
+VOICEMAIL_RECEIVED = "voicemail.received"
+CALL_RECORDING_AVAILABLE = "call.recording_available"

@@ -62,7 +62,8 @@ _PROBLEM_DESCRIPTIONS = {
     500: "Unexpected error; nothing internal is shown.",
     502: "A provider the route calls (Stripe, GitHub) failed or did not answer as expected"
     " (e.g. `github_unavailable`); try again in a minute.",
-    503: "A provider the route calls asks to wait (e.g. `github_rate_limited`); see Retry-After.",
+    503: "A provider the route calls asks to wait or did not answer (e.g. `github_rate_limited`);"
+    " nothing was changed; see Retry-After.",
 }
 
 

@@ -50,6 +50,8 @@ class ChannelUnavailable(RuntimeError):
 CHANNELS: dict[str, Channel] = {
     "ai.run.queued": Channel(needs.AI_RUN_QUEUE, "ai_run_queue_url", "run_id"),
     "github.issue.sync_queued": Channel(needs.GITHUB_SYNC_QUEUE, "github_sync_queue_url", "task_id"),
+    "sms.queued": Channel(needs.SMS_SEND_QUEUE, "sms_send_queue_url", "message_id"),
+    "call.recording_available": Channel(needs.RECORDING_COPY_QUEUE, "recording_copy_queue_url", "call_id"),
 }
 
 #: What a function that routes events needs (the event dispatch consumer declares them).

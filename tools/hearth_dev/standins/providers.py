@@ -27,6 +27,9 @@ from hearth_dev.standins.twilio import TwilioStandIn
 #: The local Twilio account (the demo org's Twilio integration uses it).
 TWILIO_ACCOUNT_SID = "AC10ca1000000000000000000000000001"
 TWILIO_AUTH_TOKEN = "10ca17f0a0b0c0d0e0f0a1b1c1d1e1f1"  # noqa: S105 (local only)
+#: A number the local Twilio account holds (attach it: POST /v1/phone-numbers), and numbers for sale.
+TWILIO_NUMBER = "+14155550100"
+TWILIO_NUMBERS_FOR_SALE = ("+14155550123", "+14155550124", "+14155550125")
 #: The local Stripe account's secret key, and the webhook endpoint secret its events are signed with.
 STRIPE_SECRET_KEY = "sk_test_hearthlocal0000000000000000"  # noqa: S105 (local only)
 STRIPE_WEBHOOK_SECRET = "whsec_hearthlocal000000000000000000000000"  # noqa: S105 (local only)
@@ -76,6 +79,9 @@ class StandIns:
     def __init__(self, *, state_dir: Path | None = None, host: str = "127.0.0.1") -> None:
         self.github_private_key = github_app_key(state_dir)
         self.twilio = TwilioStandIn({TWILIO_ACCOUNT_SID: TWILIO_AUTH_TOKEN}, host=host)
+        self.twilio.give_number(TWILIO_ACCOUNT_SID, TWILIO_NUMBER, friendly_name="Local number")
+        for number in TWILIO_NUMBERS_FOR_SALE:
+            self.twilio.offer_number(number)
         self.stripe = StripeStandIn(STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET, host=host)
         self.github = GitHubStandIn(
             GITHUB_APP_ID,

@@ -12,13 +12,24 @@ It answers 201 with the Message resource (``SM…``, ``queued``), then POSTs the
 ``sent`` and ``delivered`` (``undelivered`` with error 30003 for a number in
 :attr:`TwilioStandIn.undeliverable`), each form-encoded and signed with
 ``RequestValidator(auth_token).compute_signature(url, params)``, as Twilio does. Twilio's magic
-test number ``+15005550001`` is refused as invalid (21211). Wrong credentials are 401 code 20003.
+test number ``+15005550001`` is refused as invalid (21211); a number in
+:attr:`TwilioStandIn.unsubscribed` is refused with 21610 (the recipient replied STOP). Wrong
+credentials are 401 code 20003. ``latency`` delays each new message's answer (benchmarks).
+
+Phone numbers: each account's IncomingPhoneNumbers (listed, filtered by ``PhoneNumber``, bought,
+updated with their webhook URLs, released), and AvailablePhoneNumbers/{country}/Local: the
+numbers in :attr:`TwilioStandIn.for_sale` (tests add to both with :meth:`give_number` and
+:meth:`offer_number`)::
+
+    standin.give_number(account_sid, "+14155550100")   # the account holds it already
+    standin.offer_number("+14155550123")               # for sale
 """
 
 from __future__ import annotations
 
 import secrets
 import threading
+import time
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from typing import Any
@@ -61,6 +72,12 @@ class TwilioStandIn(StandIn):
         self.accounts = dict(accounts)
         self.messages: dict[str, dict[str, Any]] = {}
         self.undeliverable: set[str] = set()
+        self.unsubscribed: set[str] = set()
+        #: Seconds every answer waits (a provider's round trip, for benchmarks).
+        self.latency = 0.0
+        #: IncomingPhoneNumbers by sid, and the numbers for sale (E.164 -> locality).
+        self.numbers: dict[str, dict[str, Any]] = {}
+        self.for_sale: dict[str, str] = {}
         self._messages_lock = threading.Lock()
         self.route("GET", rf"{API}/Accounts/{SID}\.json", self.fetch_account)
         self.route("POST", rf"{API}/Accounts/{SID}/Messages\.json", self.create_message)
@@ -69,6 +86,23 @@ class TwilioStandIn(StandIn):
             rf"{API}/Accounts/{SID}/Messages/(?P<message_sid>SM[0-9a-f]{{32}})\.json",
             self.fetch_message,
         )
+        numbers = rf"{API}/Accounts/{SID}/IncomingPhoneNumbers"
+        one = rf"{numbers}/(?P<number_sid>PN[0-9a-f]{{32}})\.json"
+        self.route("GET", rf"{numbers}\.json", self.list_numbers)
+        self.route("POST", rf"{numbers}\.json", self.buy_number)
+        self.route("POST", one, self.update_number)
+        self.route("DELETE", one, self.release_number)
+        self.route(
+            "GET",
+            rf"{API}/Accounts/{SID}/AvailablePhoneNumbers/(?P<country>[A-Z]{{2}})/Local\.json",
+            self.available,
+        )
+        self.calls: dict[str, dict[str, Any]] = {}
+        self.recordings: dict[str, dict[str, Any]] = {}
+        self.route("POST", rf"{API}/Accounts/{SID}/Calls\.json", self.create_call)
+        recording = rf"{API}/Accounts/{SID}/Recordings/(?P<recording_sid>RE[0-9a-f]{{32}})"
+        self.route("GET", rf"{recording}\.mp3", self.recording_media)
+        self.route("DELETE", rf"{recording}\.json", self.delete_recording)
 
     def error(self, status: int, message: str) -> Answer:
         return _error(status, _CODES.get(status, 20500 if status >= 500 else 21200), message)
@@ -116,7 +150,9 @@ class TwilioStandIn(StandIn):
 
     # -- messages ---------------------------------------------------------------------------------
 
-    def create_message(self, request: Request, account_sid: str) -> Answer:
+    def create_message(self, request: Request, account_sid: str) -> Answer:  # noqa: PLR0911 (Twilio's checks, in its order)
+        if self.latency:
+            time.sleep(self.latency)
         refused = self._refused(request, account_sid)
         if refused:
             return refused
@@ -133,6 +169,8 @@ class TwilioStandIn(StandIn):
             return _error(400, 21602, "Message body is required.")
         if to == INVALID_NUMBER:
             return _error(400, 21211, f"Invalid 'To' Phone Number: {to}")
+        if to in self.unsubscribed:
+            return _error(400, 21610, "Attempt to send to unsubscribed recipient")
         sid = "SM" + secrets.token_hex(16)
         uri = f"{API}/Accounts/{account_sid}/Messages/{sid}.json"
         message = {
@@ -227,3 +265,230 @@ class TwilioStandIn(StandIn):
             "I-Twilio-Idempotency-Token": secrets.token_hex(16),
         }
         return self.callback(url, urlencode(params).encode("utf-8"), headers, label=label)
+
+    # -- phone numbers ------------------------------------------------------------------------------
+
+    def give_number(self, account_sid: str, e164: str, *, friendly_name: str | None = None) -> dict[str, Any]:
+        """Put ``e164`` in the account (as if bought in Twilio's console)."""
+        sid = "PN" + secrets.token_hex(16)
+        number = {
+            "sid": sid,
+            "account_sid": account_sid,
+            "phone_number": e164,
+            "friendly_name": friendly_name or e164,
+            "capabilities": {"voice": True, "sms": True, "mms": True, "fax": False},
+            "sms_url": None,
+            "sms_method": "POST",
+            "voice_url": None,
+            "voice_method": "POST",
+            "status_callback": None,
+            "date_created": _date(),
+            "date_updated": _date(),
+            "uri": f"{API}/Accounts/{account_sid}/IncomingPhoneNumbers/{sid}.json",
+        }
+        with self._messages_lock:
+            self.numbers[sid] = number
+        return number
+
+    def offer_number(self, e164: str, locality: str = "San Francisco") -> None:
+        self.for_sale[e164] = locality
+
+    def _page(self, key: str, uri: str, records: list[dict[str, Any]]) -> Answer:
+        return Answer.json(
+            200,
+            {
+                key: records,
+                "uri": uri,
+                "first_page_uri": uri,
+                "next_page_uri": None,
+                "previous_page_uri": None,
+                "page": 0,
+                "page_size": max(50, len(records)),
+                "start": 0,
+                "end": max(0, len(records) - 1),
+            },
+        )
+
+    def list_numbers(self, request: Request, account_sid: str) -> Answer:
+        refused = self._refused(request, account_sid)
+        if refused:
+            return refused
+        given = request.query.get("PhoneNumber")
+        wanted = given[-1] if given else None
+        with self._messages_lock:
+            found = [
+                n
+                for n in self.numbers.values()
+                if n["account_sid"] == account_sid and (wanted is None or n["phone_number"] == wanted)
+            ]
+        return self._page("incoming_phone_numbers", request.path, found)
+
+    def _webhooks(self, number: dict[str, Any], form: dict[str, str]) -> None:
+        for field, key in (
+            ("SmsUrl", "sms_url"),
+            ("SmsMethod", "sms_method"),
+            ("VoiceUrl", "voice_url"),
+            ("VoiceMethod", "voice_method"),
+            ("StatusCallback", "status_callback"),
+            ("FriendlyName", "friendly_name"),
+        ):
+            if field in form:
+                number[key] = form[field]
+        number["date_updated"] = _date()
+
+    def buy_number(self, request: Request, account_sid: str) -> Answer:
+        refused = self._refused(request, account_sid)
+        if refused:
+            return refused
+        form = {name: values[-1] for name, values in request.form().items()}
+        e164 = form.get("PhoneNumber", "")
+        with self._messages_lock:
+            if self.for_sale.pop(e164, None) is None:
+                return _error(400, 21422, f"PhoneNumber {e164} is not available")
+        number = self.give_number(account_sid, e164)
+        with self._messages_lock:
+            self._webhooks(number, form)
+        return Answer.json(201, number)
+
+    def _number(self, request: Request, account_sid: str, number_sid: str) -> dict[str, Any] | Answer:
+        refused = self._refused(request, account_sid)
+        if refused:
+            return refused
+        number = self.numbers.get(number_sid)
+        if number is None or number["account_sid"] != account_sid:
+            return _error(404, 20404, f"The requested resource {request.path} was not found")
+        return number
+
+    def update_number(self, request: Request, account_sid: str, number_sid: str) -> Answer:
+        number = self._number(request, account_sid, number_sid)
+        if isinstance(number, Answer):
+            return number
+        with self._messages_lock:
+            self._webhooks(number, {name: values[-1] for name, values in request.form().items()})
+        return Answer.json(200, number)
+
+    def release_number(self, request: Request, account_sid: str, number_sid: str) -> Answer:
+        number = self._number(request, account_sid, number_sid)
+        if isinstance(number, Answer):
+            return number
+        with self._messages_lock:
+            self.numbers.pop(number_sid, None)
+        return Answer(204)
+
+    def available(self, request: Request, account_sid: str, country: str) -> Answer:
+        refused = self._refused(request, account_sid)
+        if refused:
+            return refused
+        query = {name: values[-1] for name, values in request.query.items()}
+        area = query.get("AreaCode")
+        contains = query.get("Contains", "").replace("*", "")
+        with self._messages_lock:
+            offered = list(self.for_sale.items())
+        records = [
+            {
+                "phone_number": e164,
+                "friendly_name": e164,
+                "locality": locality,
+                "region": "CA",
+                "iso_country": country,
+                "postal_code": None,
+                "capabilities": {"voice": True, "SMS": True, "MMS": True, "sms": True, "mms": True},
+            }
+            for e164, locality in offered
+            if (not area or e164.startswith(f"+1{area}")) and contains in e164
+        ]
+        uri = f"{API}/Accounts/{account_sid}/AvailablePhoneNumbers/{country}/Local.json"
+        return self._page("available_phone_numbers", uri, records[: int(query.get("PageSize", "50"))])
+
+    # -- calls and recordings ---------------------------------------------------------------------
+
+    def create_call(self, request: Request, account_sid: str) -> Answer:
+        """A call placed (queued); its ``StatusCallback`` is called back ringing, in-progress and
+        completed, signed like Twilio (the ``Url`` is not fetched: tests send the voice webhook
+        of the answered call themselves)."""
+        refused = self._refused(request, account_sid)
+        if refused:
+            return refused
+        form = {name: values[-1] for name, values in request.form().items()}
+        if not form.get("To") or not form.get("From") or not form.get("Url"):
+            return _error(400, 21205, "To, From and Url are required.")
+        if form["To"] == INVALID_NUMBER:
+            return _error(400, 21211, f"Invalid 'To' Phone Number: {form['To']}")
+        sid = "CA" + secrets.token_hex(16)
+        call = {
+            "sid": sid,
+            "account_sid": account_sid,
+            "to": form["To"],
+            "from": form["From"],
+            "status": "queued",
+            "direction": "outbound-api",
+            "url": form["Url"],
+            "status_callback": form.get("StatusCallback"),
+            "date_created": _date(),
+            "uri": f"{API}/Accounts/{account_sid}/Calls/{sid}.json",
+        }
+        with self._messages_lock:
+            self.calls[sid] = call
+        if call["status_callback"]:
+            self.later(lambda: self._progress(sid), CALLBACK_STEP_SECONDS)
+        return Answer.json(201, call)
+
+    def _progress(self, sid: str) -> None:
+        """The status callbacks of a placed call: ringing, in-progress, completed (12 s)."""
+        for status in ("ringing", "in-progress", "completed"):
+            with self._messages_lock:
+                call = self.calls[sid]
+                call["status"] = status
+                params = {
+                    "AccountSid": call["account_sid"],
+                    "ApiVersion": "2010-04-01",
+                    "CallSid": sid,
+                    "CallStatus": status,
+                    "Direction": "outbound-api",
+                    "From": call["from"],
+                    "To": call["to"],
+                }
+                if status == "completed":
+                    params["CallDuration"] = "12"
+            self.send_signed(
+                call["status_callback"], params, call["account_sid"], label=f"call {sid} {status}"
+            )
+            if self._closing.wait(CALLBACK_STEP_SECONDS):
+                return
+
+    def give_recording(
+        self, account_sid: str, call_sid: str, audio: bytes = b"ID3 voicemail", seconds: int = 7
+    ) -> dict[str, Any]:
+        """A recording of the call, as Twilio keeps one after ``<Record>``."""
+        sid = "RE" + secrets.token_hex(16)
+        recording = {
+            "sid": sid,
+            "account_sid": account_sid,
+            "call_sid": call_sid,
+            "duration": str(seconds),
+            "audio": audio,
+            "uri": f"{API}/Accounts/{account_sid}/Recordings/{sid}.json",
+        }
+        with self._messages_lock:
+            self.recordings[sid] = recording
+        return recording
+
+    def recording_media(self, request: Request, account_sid: str, recording_sid: str) -> Answer:
+        refused = self._refused(request, account_sid)
+        if refused:
+            return refused
+        recording = self.recordings.get(recording_sid)
+        if recording is None or recording["account_sid"] != account_sid:
+            return _error(404, 20404, f"The requested resource {request.path} was not found")
+        return Answer(200, recording["audio"], {"Content-Type": "audio/mpeg"})
+
+    def delete_recording(self, request: Request, account_sid: str, recording_sid: str) -> Answer:
+        refused = self._refused(request, account_sid)
+        if refused:
+            return refused
+        recording = self.recordings.get(recording_sid)
+        if recording is None or recording["account_sid"] != account_sid:
+            return _error(404, 20404, f"The requested resource {request.path} was not found")
+        with self._messages_lock:
+            self.recordings.pop(recording_sid, None)
+        return Answer(204)

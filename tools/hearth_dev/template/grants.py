@@ -78,6 +78,21 @@ STACK_PARAMETERS: dict[str, StackParameter] = {
         *_queue("WebhookRetryQueue"),
         *_queue("WebhookRetryDeadLetterQueue"),
         *_queue("AiRunQueue"),
+        *_queue("SmsSendQueue"),
+        *_queue("RecordingCopyQueue"),
+        StackParameter(
+            "RecordingsBucket", Ref("RecordingsBucket"), description="The call recordings bucket."
+        ),
+        StackParameter(
+            "RecordingsBucketArn",
+            GetAtt("RecordingsBucket", "Arn"),
+            description="ARN of the recordings bucket.",
+        ),
+        StackParameter(
+            "RecordingsKeyArn",
+            GetAtt("RecordingsKey", "Arn"),
+            description="The KMS key of the recordings bucket.",
+        ),
         StackParameter(
             "AuditAnchorBucket",
             Ref("AuditAnchorBucket"),
@@ -113,6 +128,8 @@ STACK_PARAMETERS: dict[str, StackParameter] = {
 
 #: Where in the anchor bucket the audit chain anchors are (``hearth.audit_logs.anchors.PREFIX``).
 AUDIT_ANCHOR_PREFIX = "audit-anchors/"
+#: Where in the recordings bucket the call recordings are (``hearth.telephony.calls.recordings.PREFIX``).
+RECORDINGS_PREFIX = "recordings/"
 
 #: What every function of a nested stack has (its Globals) and the parameters that takes.
 GLOBAL_PARAMETERS = (
@@ -186,6 +203,24 @@ GRANTS: dict[str, Grant] = {
         "WebhookRetryDeadLetterQueue", "HEARTH_WEBHOOK_DEAD_LETTER_QUEUE_URL"
     ),
     "ai_run_queue": _send_to("AiRunQueue", "HEARTH_AI_RUN_QUEUE_URL"),
+    "sms_send_queue": _send_to("SmsSendQueue", "HEARTH_SMS_SEND_QUEUE_URL"),
+    "recording_copy_queue": _send_to("RecordingCopyQueue", "HEARTH_RECORDING_COPY_QUEUE_URL"),
+    # Recordings are written (the copier) and read (the presigning route) under recordings/ only,
+    # encrypted with the recordings key.
+    "recordings_write": Grant(
+        environment={"HEARTH_RECORDINGS_BUCKET": Ref("RecordingsBucket")},
+        statements=[
+            allow("s3:PutObject", Sub("${RecordingsBucketArn}/" + RECORDINGS_PREFIX + "*")),
+            allow("kms:GenerateDataKey", Ref("RecordingsKeyArn")),
+        ],
+    ),
+    "recordings_read": Grant(
+        environment={"HEARTH_RECORDINGS_BUCKET": Ref("RecordingsBucket")},
+        statements=[
+            allow("s3:GetObject", Sub("${RecordingsBucketArn}/" + RECORDINGS_PREFIX + "*")),
+            allow("kms:Decrypt", Ref("RecordingsKeyArn")),
+        ],
+    ),
     # Anchors are written (never read, replaced or deleted: Object Lock keeps each one) under the
     # anchor prefix only; the verifier lists that prefix and reads nothing else.
     "audit_anchor_write": Grant(
