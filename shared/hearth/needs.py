@@ -105,6 +105,13 @@ PUBLIC_URL = Need(
     "knows the deployment's public base URL (what providers call and sign)",
 )
 
+COGNITO_USER_POOL = Need(
+    "cognito_user_pool",
+    (),  # absent when the operator keeps an outside identity provider: the code then skips the pool
+    "reads users of the Cognito user pool and signs them out everywhere (AdminGetUser,"
+    " AdminUserGlobalSignOut)",
+)
+
 #: Every need, by name.
 ALL: dict[str, Need] = {
     n.name: n
@@ -128,6 +135,7 @@ ALL: dict[str, Need] = {
         STRIPE_SDK,
         ANTHROPIC_SDK,
         PUBLIC_URL,
+        COGNITO_USER_POOL,
     )
 }
 

@@ -118,6 +118,11 @@ _TABLE: dict[str, tuple[Scope | None, Scope | None, Scope | None, Scope | None]]
     "ai_usage:read": (_A, _A, _O, None),  # own: members see the org's totals, their own runs
     "ai_settings:read": (_A, _A, _A, None),
     "ai_settings:update": (_A, _A, None, None),
+    # -- sign-in security --------------------------------------------------------------------------
+    # Whether members need a second factor, and the org's idle limit: every member reads them
+    # (the front end says why a request was refused); only owners change them.
+    "security_settings:read": (_A, _A, _A, _A),
+    "security_settings:update": (_A, None, None, None),
 }
 
 _ORDER = (Role.OWNER, Role.ADMIN, Role.MEMBER, Role.VIEWER)

@@ -114,6 +114,14 @@ class Settings(BaseSettings):
     # key itself.
     anthropic_api_key_secret_arn: str | None = None
     anthropic_api_key: str | None = None
+    # Sign-in with a Cognito user pool (the root template's UserPool, unless the operator keeps an
+    # outside OIDC provider): the pool, and its app client whose access tokens are accepted
+    # (token_use "access", client_id this one; ID tokens never). Unset: the outside provider's
+    # tokens, checked by audience. A session (a sign-in) ends after this many hours without a
+    # request; an org may choose fewer, never more.
+    cognito_user_pool_id: str | None = None
+    cognito_client_id: str | None = None
+    session_idle_hours: int = Field(default=24, ge=1, le=24)
 
     @field_validator("webhook_allowed_networks", mode="before")
     @classmethod

@@ -43,6 +43,7 @@ LAYERS: dict[str, int] = {
     **dict.fromkeys(
         ("orgs", "members", "invitations", "api_keys", "audit_logs", "events", "crm", "webhooks", "ai"), 5
     ),
+    **dict.fromkeys(("identity",), 5),
 }
 #: Only the development tooling and the tests use these.
 DEVELOPMENT_ONLY = ("hearth_dev", "fastapi", "uvicorn", "moto", "pgserver", "yaml", "samtranslator", "pytest")

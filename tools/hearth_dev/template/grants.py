@@ -100,6 +100,23 @@ STACK_PARAMETERS: dict[str, StackParameter] = {
             "AnthropicApiKeySecretArn",
             "Secrets Manager secret of the platform's Anthropic API key (the AI worker's).",
         ),
+        StackParameter(
+            "UserPoolId",
+            Fn("If", ["UseCognito", Ref("UserPool"), ""]),
+            description="The root stack's Cognito user pool (empty with an outside identity provider).",
+        ),
+        StackParameter(
+            "UserPoolArn",
+            Fn(
+                "If",
+                [
+                    "UseCognito",
+                    GetAtt("UserPool", "Arn"),
+                    Sub("arn:${AWS::Partition}:cognito-idp:${AWS::Region}:${AWS::AccountId}:userpool/none"),
+                ],
+            ),
+            description="ARN of the root stack's Cognito user pool (a pool that does not exist without one).",
+        ),
     ]
 }
 
@@ -200,6 +217,12 @@ GRANTS: dict[str, Grant] = {
     "twilio_sdk": Grant(layers=("TwilioLayer",)),
     "anthropic_sdk": Grant(layers=("AnthropicLayer",)),
     "stripe_sdk": Grant(layers=("StripeLayer",)),
+    "cognito_user_pool": Grant(
+        environment={"HEARTH_COGNITO_USER_POOL_ID": Ref("UserPoolId")},
+        statements=[
+            allow(["cognito-idp:AdminGetUser", "cognito-idp:AdminUserGlobalSignOut"], Ref("UserPoolArn"))
+        ],
+    ),
 }
 
 
