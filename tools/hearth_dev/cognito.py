@@ -20,10 +20,10 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-import boto3
 import pyotp
 
-REGION = "us-east-1"
+from hearth_dev.local.aws import client as local_client
+from hearth_dev.sam.events import REGION
 
 
 class _Totp(pyotp.TOTP):
@@ -123,7 +123,10 @@ class LocalPool:
                 ClientId=self.client_id,
                 ChallengeName="SOFTWARE_TOKEN_MFA",
                 Session=reply["Session"],
-                ChallengeResponses={"USERNAME": user.email, "SOFTWARE_TOKEN_MFA_CODE": totp_code(user.totp_secret)},
+                ChallengeResponses={
+                    "USERNAME": user.email,
+                    "SOFTWARE_TOKEN_MFA_CODE": totp_code(user.totp_secret),
+                },
             )
         if "AuthenticationResult" not in reply:
             raise RuntimeError(f"sign-in stopped at {reply.get('ChallengeName')}")
@@ -149,10 +152,4 @@ class LocalPool:
 
 
 def _client(endpoint: str) -> Any:
-    return boto3.client(
-        "cognito-idp",
-        endpoint_url=endpoint,
-        region_name=REGION,
-        aws_access_key_id="local",
-        aws_secret_access_key="local",
-    )
+    return local_client("cognito-idp", endpoint)

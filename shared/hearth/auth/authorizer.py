@@ -12,6 +12,7 @@ identity at a time (the one it was last verified for); invitations match it::
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
 import psycopg
@@ -130,7 +131,7 @@ def _user_principal(
     )
 
 
-def _signed_in(claims: tokens.Claims, org: str, *, email: str | None, refresh_email: bool) -> dict:
+def _signed_in(claims: tokens.Claims, org: str, *, email: str | None, refresh_email: bool) -> dict[str, Any]:
     for _attempt in range(3):  # a concurrent sign-in of the same user or address: try again
         try:
             with db.system_transaction() as conn:
@@ -166,6 +167,4 @@ def _refresh_profile(
     _signed_in(claims, org, email=state.email if state.email_verified else None, refresh_email=True)
     with db.system_transaction() as conn:
         sessions.set_mfa(conn, user_id, state.mfa)
-    return sessions.Verdict(
-        verdict.session, None, False, bool(state.mfa), verdict.mfa_required
-    )
+    return sessions.Verdict(verdict.session, None, False, bool(state.mfa), verdict.mfa_required)

@@ -10,6 +10,7 @@ Only ``settings().cognito_user_pool_id`` is reached. Nothing here logs what Cogn
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from hearth import aws
 from hearth.settings import ConfigurationError, settings
@@ -40,7 +41,7 @@ def pool_id() -> str:
     return pool
 
 
-def _client():  # type: ignore[no-untyped-def]
+def _client() -> Any:
     return aws.client("cognito-idp", read_timeout=5)
 
 

@@ -43,8 +43,13 @@ def end_idle_sessions() -> dict[str, int]:
     signed_out = 0
     while True:
         with db.system_transaction() as conn:
-            users = [r["user_id"] for r in conn.execute(_END_IDLE_SQL, {"cutoff": cutoff, "now": now, "batch": BATCH})]
-            rows = conn.execute(_SIGNED_OUT_USERS_SQL, {"users": list(set(users))}).fetchall() if users else []
+            users = [
+                r["user_id"]
+                for r in conn.execute(_END_IDLE_SQL, {"cutoff": cutoff, "now": now, "batch": BATCH})
+            ]
+            rows = (
+                conn.execute(_SIGNED_OUT_USERS_SQL, {"users": list(set(users))}).fetchall() if users else []
+            )
             # Before commit: when the user pool cannot be reached, nothing is ended and the next
             # run tries again.
             if settings().cognito_user_pool_id:

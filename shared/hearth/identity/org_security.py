@@ -36,8 +36,15 @@ def update(ctx: RequestContext, body: SecuritySettingsUpdate) -> SecuritySetting
     ctx.check_if_match(before.version)
     sent = body.model_dump(exclude_unset=True)
     mfa_required = sent.get("mfa_required", before.mfa_required)
-    idle = sent["session_idle_minutes"] if "session_idle_minutes" in sent else (row or {}).get("session_idle_minutes")
-    stored = {"mfa_required": bool(row and row["mfa_required"]), "session_idle_minutes": (row or {}).get("session_idle_minutes")}
+    idle = (
+        sent["session_idle_minutes"]
+        if "session_idle_minutes" in sent
+        else (row or {}).get("session_idle_minutes")
+    )
+    stored = {
+        "mfa_required": bool(row and row["mfa_required"]),
+        "session_idle_minutes": (row or {}).get("session_idle_minutes"),
+    }
     wanted = {"mfa_required": mfa_required, "session_idle_minutes": idle}
     if wanted != stored:
         store.save_security_settings(ctx.db, ctx.org_id, **wanted, updated_by=ctx.user_id)

@@ -54,7 +54,9 @@ def sessions(
     ).fetchall()
 
 
-def end_session(conn: Connection, user_id: UUID, session_id: UUID, reason: str, now: datetime) -> dict[str, Any] | None:
+def end_session(
+    conn: Connection, user_id: UUID, session_id: UUID, reason: str, now: datetime
+) -> dict[str, Any] | None:
     """End one of the user's sessions; the row (ended now or before), None when not the user's."""
     conn.execute(
         "UPDATE user_sessions SET ended_at = %s, end_reason = %s"
@@ -82,7 +84,12 @@ def security_settings(conn: Connection, *, lock: bool = False) -> dict[str, Any]
 
 
 def save_security_settings(
-    conn: Connection, org_id: UUID, *, mfa_required: bool, session_idle_minutes: int | None, updated_by: UUID | None
+    conn: Connection,
+    org_id: UUID,
+    *,
+    mfa_required: bool,
+    session_idle_minutes: int | None,
+    updated_by: UUID | None,
 ) -> None:
     conn.execute(
         """

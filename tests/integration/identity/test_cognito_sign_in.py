@@ -36,14 +36,17 @@ def _session(admin_db, principal):
 def test_an_access_token_signs_in_and_its_sign_in_is_one_session(pool, admin_db, client):
     alice = person(pool, "alice")
     claims = jwt.decode(alice.tokens["AccessToken"], options={"verify_signature": False})
-    assert claims["token_use"] == "access" and "aud" not in claims  # what moto (and Cognito) issue
+    assert claims["token_use"] == "access"
+    assert "aud" not in claims
 
     first = _authorize(alice.tokens["AccessToken"])
-    assert first.kind == "user" and first.session_id is not None
+    assert first.kind == "user"
+    assert first.session_id is not None
     user = admin_db.execute("SELECT * FROM users WHERE id = %s", (first.user_id,)).fetchone()
     assert user["idp_subject"] == alice.user.sub
     assert user["email"] == alice.user.email  # verified in the pool, read with AdminGetUser
-    assert user["mfa_methods"] == [] and user["mfa_checked_at"] is not None
+    assert user["mfa_methods"] == []
+    assert user["mfa_checked_at"] is not None
     row = _session(admin_db, first)
     assert (row["ip"], row["user_agent"], row["ended_at"]) == ("203.0.113.7", "Phone/1.0", None)
     assert row["origin_jti"] == claims["origin_jti"]
@@ -100,7 +103,10 @@ def test_a_session_idle_for_24_hours_is_refused_and_ended(pool, admin_db):
         fake.advance(hours=24, seconds=1)
         _refused(token, "session_idle")
     row = _session(admin_db, principal)
-    assert (row["end_reason"], row["ended_at"]) == ("idle", start + timedelta(hours=47, minutes=59, seconds=1))
+    assert (row["end_reason"], row["ended_at"]) == (
+        "idle",
+        start + timedelta(hours=47, minutes=59, seconds=1),
+    )
     # Ended for good: the same token, or one refreshed from the same sign-in, stays refused.
     _refused(token, "session_ended")
     _refused(pool.refresh(carol.tokens["RefreshToken"])["AccessToken"], "session_ended")
@@ -116,7 +122,8 @@ def test_an_org_may_shorten_the_idle_limit_never_lengthen_it(pool, client, admin
     too_long = client.patch(
         "/v1/security/settings", auth=owner.auth, org=org_id, json_body={"session_idle_minutes": 1441}
     )
-    assert too_long.status == 422 and too_long.json()["errors"][0]["field"] == "session_idle_minutes"
+    assert too_long.status == 422
+    assert too_long.json()["errors"][0]["field"] == "session_idle_minutes"
     short = client.patch(
         "/v1/security/settings", auth=owner.auth, org=org_id, json_body={"session_idle_minutes": 60}
     )
@@ -154,7 +161,9 @@ def test_the_schedule_ends_idle_sessions_and_revokes_the_refresh_tokens(pool, ad
     # Erin is still signed in elsewhere: her sessions' refresh tokens still work (the idle one is
     # refused by the authorizer all the same).
     _refused(pool.refresh(erin.tokens["RefreshToken"])["AccessToken"], "session_ended")
-    assert _authorize(pool.refresh(erin_fresh["RefreshToken"])["AccessToken"]).session_id == e_fresh.session_id
+    assert (
+        _authorize(pool.refresh(erin_fresh["RefreshToken"])["AccessToken"]).session_id == e_fresh.session_id
+    )
 
 
 def test_signing_out_one_session_and_everywhere(pool, client, admin_db):
@@ -171,7 +180,9 @@ def test_signing_out_one_session_and_everywhere(pool, client, admin_db):
     assert client.get("/v1/me", auth=frank.auth).status == 200
     again = client.delete(f"/v1/me/sessions/{laptop_session['id']}", auth=frank.auth)
     assert again.status == 204  # already ended: nothing changes
-    row = admin_db.execute("SELECT end_reason FROM user_sessions WHERE id = %s", (laptop_session["id"],)).fetchone()
+    row = admin_db.execute(
+        "SELECT end_reason FROM user_sessions WHERE id = %s", (laptop_session["id"],)
+    ).fetchone()
     assert row["end_reason"] == "signed_out"
 
     everywhere = client.post("/v1/me/sessions/sign-out-everywhere", auth=frank.auth)
@@ -189,7 +200,8 @@ def test_session_routes_are_for_users(client, tenant):
     for method, path in (("get", "/v1/me"), ("get", "/v1/me/sessions"),
                          ("post", "/v1/me/sessions/sign-out-everywhere")):  # fmt: skip
         answer = getattr(client, method)(path, auth=tenant.key_auth)
-        assert answer.status == 403 and answer.json()["code"] == "users_only", (path, answer.body)
+        assert answer.status == 403, (path, answer.body)
+        assert answer.json()["code"] == "users_only", path
 
 
 def test_a_malformed_session_id_or_cursor_is_refused(pool, client):
@@ -197,4 +209,5 @@ def test_a_malformed_session_id_or_cursor_is_refused(pool, client):
     bad = client.delete("/v1/me/sessions/not-a-uuid", auth=grace.auth)
     assert bad.status == 422, bad.body
     cursor = client.get("/v1/me/sessions", auth=grace.auth, query="cursor=zzz")
-    assert cursor.status == 422 and cursor.json()["errors"][0]["field"] == "cursor"
+    assert cursor.status == 422
+    assert cursor.json()["errors"][0]["field"] == "cursor"
