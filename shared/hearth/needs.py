@@ -107,7 +107,8 @@ PUBLIC_URL = Need(
 
 COGNITO_USER_POOL = Need(
     "cognito_user_pool",
-    (),  # absent when the operator keeps an outside identity provider: the code then skips the pool
+    # With an outside identity provider there is no pool: the function knows it runs so and skips it.
+    ("cognito_user_pool_id", "identity_provider"),
     "reads users of the Cognito user pool and signs them out everywhere (AdminGetUser,"
     " AdminUserGlobalSignOut)",
 )

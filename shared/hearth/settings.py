@@ -119,6 +119,7 @@ class Settings(BaseSettings):
     # (token_use "access", client_id this one; ID tokens never). Unset: the outside provider's
     # tokens, checked by audience. A session (a sign-in) ends after this many hours without a
     # request; an org may choose fewer, never more.
+    identity_provider: Literal["cognito", "external"] | None = None
     cognito_user_pool_id: str | None = None
     cognito_client_id: str | None = None
     session_idle_hours: int = Field(default=24, ge=1, le=24)

@@ -47,7 +47,15 @@ def _statements(role: dict[str, Any]) -> list[dict[str, Any]]:
 def test_every_stack_fits_the_resource_budget(transformed):
     counts = {name or "root": len(resources) for name, resources in transformed.items()}
     assert all(count <= generator.RESOURCE_BUDGET for count in counts.values()), counts
-    assert set(counts) == {"root", "PlatformStack", "CrmStack", "ProjectsStack", "WebhooksStack", "AiStack"}
+    assert set(counts) == {
+        "root",
+        "PlatformStack",
+        "CrmStack",
+        "ProjectsStack",
+        "WebhooksStack",
+        "AiStack",
+        "IdentityStack",
+    }
 
 
 def test_the_generator_counts_what_the_transform_makes(template, transformed):
@@ -165,7 +173,9 @@ def test_sensitive_grants_go_only_to_functions_that_declare_them():
         "WebhookDispatcherFunction",
         "AuditAnchorFunction",
         "AiRunRetentionFunction",
+        "SessionExpiryFunction",
     }
+    assert holders("cognito-idp:AdminUserGlobalSignOut", "UserPoolArn") == declaring[needs.COGNITO_USER_POOL]
     assert holders("s3:PutObject", "AuditAnchorBucketArn") == {"AuditAnchorFunction"}
     assert holders("s3:ListBucket", "AuditAnchorBucketArn") == {"AuditLogsVerifyFunction"}
     assert not holders("s3:GetObject", "AuditAnchorBucketArn")

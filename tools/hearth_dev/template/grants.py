@@ -100,6 +100,9 @@ STACK_PARAMETERS: dict[str, StackParameter] = {
             "AnthropicApiKeySecretArn",
             "Secrets Manager secret of the platform's Anthropic API key (the AI worker's).",
         ),
+        _forwarded(
+            "IdentityProvider", "cognito (this stack's user pool) or external (an outside OIDC provider)."
+        ),
         StackParameter(
             "UserPoolId",
             Fn("If", ["UseCognito", Ref("UserPool"), ""]),
@@ -218,7 +221,10 @@ GRANTS: dict[str, Grant] = {
     "anthropic_sdk": Grant(layers=("AnthropicLayer",)),
     "stripe_sdk": Grant(layers=("StripeLayer",)),
     "cognito_user_pool": Grant(
-        environment={"HEARTH_COGNITO_USER_POOL_ID": Ref("UserPoolId")},
+        environment={
+            "HEARTH_IDENTITY_PROVIDER": Ref("IdentityProvider"),
+            "HEARTH_COGNITO_USER_POOL_ID": Ref("UserPoolId"),
+        },
         statements=[
             allow(["cognito-idp:AdminGetUser", "cognito-idp:AdminUserGlobalSignOut"], Ref("UserPoolArn"))
         ],
