@@ -123,6 +123,9 @@ _TABLE: dict[str, tuple[Scope | None, Scope | None, Scope | None, Scope | None]]
     # (the front end says why a request was refused); only owners change them.
     "security_settings:read": (_A, _A, _A, _A),
     "security_settings:update": (_A, None, None, None),
+    # Members' sign-ins, lockouts, MFA changes: admins and owners (each user sees their own at
+    # /v1/me/security-events, outside any org).
+    "security_events:read": (_A, _A, None, None),
 }
 
 _ORDER = (Role.OWNER, Role.ADMIN, Role.MEMBER, Role.VIEWER)

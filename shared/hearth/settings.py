@@ -123,6 +123,10 @@ class Settings(BaseSettings):
     cognito_user_pool_id: str | None = None
     cognito_client_id: str | None = None
     session_idle_hours: int = Field(default=24, ge=1, le=24)
+    # Lockout: this many failed password sign-ins within the window lock the account for the
+    # window (the user pool's pre-authentication trigger refuses; Cognito's own protection too).
+    lockout_failures: int = Field(default=5, ge=1)
+    lockout_minutes: int = Field(default=15, ge=1)
 
     @field_validator("webhook_allowed_networks", mode="before")
     @classmethod

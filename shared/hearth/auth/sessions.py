@@ -58,7 +58,16 @@ WHERE id = %(id)s AND ended_at IS NULL
 _TOUCH_SQL = "UPDATE user_sessions SET last_seen_at = %(now)s WHERE id = %(id)s AND ended_at IS NULL"
 
 _SET_MFA_SQL = """
-UPDATE users SET mfa_methods = %(mfa)s, mfa_checked_at = %(now)s, updated_at = now() WHERE id = %(user)s
+WITH before AS (SELECT mfa_methods, mfa_checked_at FROM users WHERE id = %(user)s FOR UPDATE)
+UPDATE users u SET mfa_methods = %(mfa)s, mfa_checked_at = %(now)s
+FROM before WHERE u.id = %(user)s
+RETURNING before.mfa_methods AS was, before.mfa_checked_at IS NOT NULL AS known
+"""
+
+# A security event (hearth.identity.security_events, written here too: the authorizer is below it).
+_EVENT_SQL = """
+INSERT INTO security_events (user_id, kind, ip, detail, occurred_at)
+VALUES (%(user)s, %(kind)s, %(ip)s, %(detail)s::jsonb, %(now)s)
 """
 
 
@@ -119,7 +128,9 @@ def check(
     if row["ended_at"] is not None:
         return verdict("session_ended")
     if now - row["last_seen_at"] > idle_limit(user.get("session_idle_minutes")):
-        conn.execute(_END_SQL, {**params, "id": row["id"], "reason": "idle"})
+        ended = conn.execute(_END_SQL, {**params, "id": row["id"], "reason": "idle"}).rowcount
+        if ended:
+            record_event(conn, user_id, "session_ended", {"reason": "idle", "session_id": str(row["id"])})
         return verdict("session_idle")
     if not row["new"] and now - row["last_seen_at"] >= TOUCH_EVERY:
         conn.execute(_TOUCH_SQL, {**params, "id": row["id"]})
@@ -127,5 +138,22 @@ def check(
 
 
 def set_mfa(conn: Connection, user_id: UUID, methods: tuple[str, ...] | list[str]) -> None:
-    """Keep the user's enrolled second factors as the user pool reported them just now."""
-    conn.execute(_SET_MFA_SQL, {"mfa": list(methods), "now": clock.now(), "user": user_id})
+    """Keep the user's enrolled second factors as the user pool reported them just now; a change
+    from what was known is an ``mfa_changed`` security event (the user pool has no trigger for
+    it: Hearth notices at the next sign-in or ``GET /v1/me``)."""
+    wanted = sorted(methods)
+    row = conn.execute(_SET_MFA_SQL, {"mfa": wanted, "now": clock.now(), "user": user_id}).fetchone()
+    if row is not None and row["known"] and sorted(row["was"]) != wanted:
+        record_event(conn, user_id, "mfa_changed", {"from": sorted(row["was"]), "to": wanted})
+
+
+def record_event(
+    conn: Connection, user_id: UUID, kind: str, detail: dict[str, Any], ip: str | None = None
+) -> None:
+    """Write a security event (see ``hearth.identity.security_events``)."""
+    import json
+
+    conn.execute(
+        _EVENT_SQL,
+        {"user": user_id, "kind": kind, "ip": ip, "detail": json.dumps(detail), "now": clock.now()},
+    )

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from hearth import clock, db
-from hearth.auth import cognito
+from hearth.auth import cognito, sessions
 from hearth.observability import logger
 from hearth.settings import settings
 
@@ -25,7 +25,7 @@ WITH idle AS (
 )
 UPDATE user_sessions s SET ended_at = %(now)s, end_reason = 'idle'
 FROM idle WHERE s.id = idle.id
-RETURNING s.user_id
+RETURNING s.user_id, s.id
 """
 
 _SIGNED_OUT_USERS_SQL = """
@@ -43,10 +43,12 @@ def end_idle_sessions() -> dict[str, int]:
     signed_out = 0
     while True:
         with db.system_transaction() as conn:
-            users = [
-                r["user_id"]
-                for r in conn.execute(_END_IDLE_SQL, {"cutoff": cutoff, "now": now, "batch": BATCH})
-            ]
+            idle = conn.execute(_END_IDLE_SQL, {"cutoff": cutoff, "now": now, "batch": BATCH}).fetchall()
+            for row in idle:
+                sessions.record_event(
+                    conn, row["user_id"], "session_ended", {"reason": "idle", "session_id": str(row["id"])}
+                )
+            users = [r["user_id"] for r in idle]
             rows = (
                 conn.execute(_SIGNED_OUT_USERS_SQL, {"users": list(set(users))}).fetchall() if users else []
             )

@@ -9,6 +9,7 @@ from uuid import UUID
 
 from hearth import clock
 from hearth.auth import cognito
+from hearth.auth import sessions as auth_sessions
 from hearth.http import Caller
 from hearth.http.pagination import Page, decode_typed_cursor, paginate
 from hearth.identity import store
@@ -45,7 +46,7 @@ def me(caller: Caller) -> Me:
             state = None
     with store.user_transaction(user_id) as conn:
         if state is not None:
-            store.set_mfa(conn, user_id, list(state.mfa), clock.now())
+            auth_sessions.set_mfa(conn, user_id, state.mfa)
         row = store.me(conn, user_id)
     if row is None:
         raise NotFound("user", user_id)
@@ -84,6 +85,10 @@ def sign_out(caller: Caller, session_id: UUID) -> None:
     user_id = _user(caller)
     with store.user_transaction(user_id) as conn:
         row = store.end_session(conn, user_id, session_id, "signed_out", clock.now())
+        if row is not None and row["ended_now"]:
+            auth_sessions.record_event(
+                conn, user_id, "session_ended", {"reason": "signed_out", "session_id": str(session_id)}
+            )
     if row is None:
         raise NotFound("session", session_id)
 
@@ -98,5 +103,9 @@ def sign_out_everywhere(caller: Caller) -> SignedOut:
             cognito.sign_out_everywhere(subject)
     with store.user_transaction(user_id) as conn:
         ended = store.end_all(conn, user_id, "signed_out_everywhere", clock.now())
+        if ended:
+            auth_sessions.record_event(
+                conn, user_id, "session_ended", {"reason": "signed_out_everywhere", "sessions": ended}
+            )
     logger.info("signed out everywhere", extra={"sessions_ended": ended})
     return SignedOut(ended=ended)

@@ -24,12 +24,6 @@ def me(conn: Connection, user_id: UUID) -> dict[str, Any] | None:
     ).fetchone()
 
 
-def set_mfa(conn: Connection, user_id: UUID, methods: list[str], now: datetime) -> None:
-    conn.execute(
-        "UPDATE users SET mfa_methods = %s, mfa_checked_at = %s WHERE id = %s", (methods, now, user_id)
-    )
-
-
 _SESSIONS_SQL = """
 SELECT id, origin_jti, user_agent, ip, created_at, last_seen_at, ended_at, end_reason
 FROM user_sessions
@@ -58,14 +52,15 @@ def end_session(
     conn: Connection, user_id: UUID, session_id: UUID, reason: str, now: datetime
 ) -> dict[str, Any] | None:
     """End one of the user's sessions; the row (ended now or before), None when not the user's."""
-    conn.execute(
+    ended = conn.execute(
         "UPDATE user_sessions SET ended_at = %s, end_reason = %s"
         " WHERE id = %s AND user_id = %s AND ended_at IS NULL",
         (now, reason, session_id, user_id),
-    )
-    return conn.execute(
+    ).rowcount
+    row = conn.execute(
         "SELECT id, ended_at FROM user_sessions WHERE id = %s AND user_id = %s", (session_id, user_id)
     ).fetchone()
+    return {**row, "ended_now": bool(ended)} if row else None
 
 
 def end_all(conn: Connection, user_id: UUID, reason: str, now: datetime) -> int:

@@ -103,3 +103,30 @@ def update_settings(client, victim, intruder):
     assert own.status == 200, own.body
     theirs = client.get("/v1/security/settings", auth=victim.key_auth).json()
     assert (theirs["mfa_required"], theirs["session_idle_minutes"]) == (False, 17)
+
+
+def _victim_event(victim) -> None:
+    with db.system_transaction() as conn:
+        sessions.record_event(conn, uuid.UUID(victim.owner.user_id), "mfa_changed", {"to": ["victim-marker"]})
+
+
+@case("GET /v1/me/security-events")
+def my_security_events(client, victim, intruder):
+    _victim_event(victim)
+    listed = client.get("/v1/me/security-events", auth=intruder.owner.auth)
+    assert listed.status == 200, listed.body
+    assert_not_leaked(listed, "victim-marker", victim.owner.user_id)
+    assert client.get("/v1/me/security-events", auth=intruder.owner.auth, org=victim.org_id).status == 403
+
+
+@case("GET /v1/security-events")
+def org_security_events(client, victim, intruder):
+    _victim_event(victim)
+    own = client.get("/v1/security-events", auth=intruder.key_auth)
+    assert own.status == 200, own.body
+    assert_not_leaked(own, "victim-marker", victim.owner.user_id)
+    named = client.get("/v1/security-events", auth=intruder.key_auth, query=f"user_id={victim.owner.user_id}")
+    assert named.status == 200
+    assert named.json()["data"] == []
+    theirs = client.get("/v1/security-events", auth=victim.key_auth).json()["data"]
+    assert any(e["detail"] == {"to": ["victim-marker"]} for e in theirs)

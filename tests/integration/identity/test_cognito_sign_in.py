@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import jwt
 import pytest
+from botocore.exceptions import ClientError
 
 from hearth import clock
 from hearth.auth import authorizer
@@ -156,7 +157,7 @@ def test_the_schedule_ends_idle_sessions_and_revokes_the_refresh_tokens(pool, ad
     assert _session(admin_db, d)["end_reason"] == _session(admin_db, e_idle)["end_reason"] == "idle"
     assert _session(admin_db, e_fresh)["ended_at"] is None
     # Dave has no session left: signed out of the pool, his refresh token no longer works.
-    with pytest.raises(pool.idp.exceptions.NotAuthorizedException):
+    with pytest.raises(ClientError, match="NotAuthorizedException"):
         pool.refresh(dave.tokens["RefreshToken"])
     # Erin is still signed in elsewhere: her sessions' refresh tokens still work (the idle one is
     # refused by the authorizer all the same).
@@ -189,7 +190,7 @@ def test_signing_out_one_session_and_everywhere(pool, client, admin_db):
     assert everywhere.status == 200, everywhere.body
     assert everywhere.json() == {"ended": 1}
     assert client.get("/v1/me", auth=frank.auth).status in (401, 403)
-    with pytest.raises(pool.idp.exceptions.NotAuthorizedException):
+    with pytest.raises(ClientError, match="NotAuthorizedException"):
         pool.refresh(frank.tokens["RefreshToken"])
     listed = client.get("/v1/me/sessions", auth=f"Bearer {pool.sign_in(frank.user)['AccessToken']}").json()
     reasons = sorted(s["end_reason"] or "open" for s in listed["data"])

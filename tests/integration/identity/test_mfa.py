@@ -40,6 +40,9 @@ def test_me_shows_mfa_state_from_the_user_pool(pool, client):
     pool.enrol_totp(hana.user, hana.tokens["AccessToken"])
     after = client.get("/v1/me", auth=hana.auth).json()["mfa"]
     assert (after["enabled"], after["methods"], after["preferred"]) == (True, ["totp"], "totp")
+    events = client.get("/v1/me/security-events", auth=hana.auth).json()["data"]
+    changed = [e for e in events if e["kind"] == "mfa_changed"]
+    assert [e["detail"] for e in changed] == [{"from": [], "to": ["totp"]}]
     # From now on the pool asks for the code: the sign-in goes through only with it.
     signed_in = pool.sign_in(hana.user)
     assert client.get("/v1/me", auth=f"Bearer {signed_in['AccessToken']}").status == 200
