@@ -16,8 +16,11 @@ by :meth:`LocalPool.create`), against one fixed secret for every user; its JWKS 
 
 from __future__ import annotations
 
+import json
 import os
+import secrets
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pyotp
@@ -153,3 +156,50 @@ class LocalPool:
 
 def _client(endpoint: str) -> Any:
     return local_client("cognito-idp", endpoint)
+
+
+#: Where ``hearth local`` keeps its pool and demo user for ``hearth token --cognito`` (state folder).
+STATE_FILE = "local-cognito.json"
+DEMO_EMAIL = "signin@demo.hearth.local"
+
+
+def local_demo(endpoint: str, pool_id: str, client_id: str, state_dir: Path) -> dict[str, str]:
+    """A demo user in the local stack's pool, with a password, written to the state folder; the
+    demo org gets it as an admin (its Hearth user provisioned as the authorizer would)."""
+    from hearth import db
+    from hearth.auth import store as auth_store
+    from hearth.rbac import Role
+    from hearth_dev import demo
+    from hearth_dev.local.seed import ensure_member
+
+    pool = LocalPool(endpoint, pool_id, client_id)
+    password = f"Demo-{secrets.token_hex(6)}-Aa1"
+    user = pool.add_user(DEMO_EMAIL, password)
+    with db.system_transaction() as conn:
+        auth_store.sign_in(
+            conn, subject=user.sub, email=DEMO_EMAIL, refresh_email=True, name="Demo sign-in", org_id=None
+        )
+    ensure_member(demo.DEMO_ORG_ID, user.sub, Role.ADMIN)
+    info = {
+        "endpoint": endpoint,
+        "pool_id": pool_id,
+        "client_id": client_id,
+        "email": DEMO_EMAIL,
+        "password": password,
+    }
+    path = state_dir / STATE_FILE
+    path.touch(mode=0o600)
+    path.write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
+    return info
+
+
+def local_sign_in(state_dir: Path, *, email: str | None = None, password: str | None = None,
+                  totp_secret: str | None = None) -> dict[str, Any]:  # fmt: skip
+    """Sign in to the running local stack's pool (the demo user unless told otherwise)."""
+    path = state_dir / STATE_FILE
+    if not path.exists():
+        raise FileNotFoundError(f"{path} not found: start `hearth local` first")
+    info = json.loads(path.read_text(encoding="utf-8"))
+    pool = LocalPool(info["endpoint"], info["pool_id"], info["client_id"])
+    user = PoolUser(email or info["email"], password or info["password"], sub="", totp_secret=totp_secret)
+    return pool.sign_in(user)
