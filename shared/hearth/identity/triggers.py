@@ -85,7 +85,7 @@ def _pre_authentication(event: dict[str, Any], source: str) -> None:
             "SELECT count(*) AS n, max(started_at) AS last FROM sign_in_attempts"
             " WHERE user_id = %s AND failed AND started_at > %s",
             (user_id, now - window),
-        ).fetchone()
+        ).fetchone() or {"n": 0, "last": None}
         locked = recent["n"] >= settings().lockout_failures
         if locked:
             already = conn.execute(
