@@ -41,6 +41,8 @@ ENV = {
     "HEARTH_AUDIT_ANCHOR_BUCKET": "hearth-audit-anchors-123456789012",
     "HEARTH_PUBLIC_BASE_URL": "https://api.example.com",
     "HEARTH_ANTHROPIC_API_KEY_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:anthropic",
+    "HEARTH_IDENTITY_PROVIDER": "cognito",
+    "HEARTH_COGNITO_USER_POOL_ID": "us-east-1_Example",
     "POWERTOOLS_SERVICE_NAME": "hearth",
     "POWERTOOLS_TRACE_DISABLED": "true",
     "AWS_DEFAULT_REGION": "us-east-1",

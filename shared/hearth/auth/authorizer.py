@@ -12,6 +12,7 @@ identity at a time (the one it was last verified for); invitations match it::
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
@@ -96,19 +97,28 @@ def _user_principal(
         if org and org != claim_org:
             raise Denied("org_header_contradicts_token")
         org = claim_org
-    row = _signed_in(claims, org, email=claims.verified_email, refresh_email=claims.email is not None)
-    verdict = None
-    if claims.session_id:
-        with db.system_transaction() as conn:
-            verdict = sessions.check(
-                conn,
-                user_id=row["user_id"],
-                session_id=claims.session_id,
-                client_id=claims.client_id,
-                org_id=org or None,
-                ip=source_ip,
-                user_agent=headers.get("user-agent"),
-            )
+
+    def session(conn: db.Connection, row: dict[str, Any]) -> sessions.Verdict:
+        assert claims.session_id is not None
+        return sessions.check(
+            conn,
+            user_id=row["user_id"],
+            session_id=claims.session_id,
+            client_id=claims.client_id,
+            org_id=org or None,
+            ip=source_ip,
+            user_agent=headers.get("user-agent"),
+        )
+
+    # One transaction: the user, and (a user pool sign-in) its session, judged and touched.
+    row, verdict = _signed_in(
+        claims,
+        org,
+        email=claims.verified_email,
+        refresh_email=claims.email is not None,
+        then=session if claims.session_id else None,
+    )
+    if verdict is not None:
         if verdict.refused:
             raise Denied(verdict.refused)
         if verdict.stale_profile:
@@ -131,7 +141,16 @@ def _user_principal(
     )
 
 
-def _signed_in(claims: tokens.Claims, org: str, *, email: str | None, refresh_email: bool) -> dict[str, Any]:
+def _signed_in(
+    claims: tokens.Claims,
+    org: str,
+    *,
+    email: str | None,
+    refresh_email: bool,
+    then: Callable[[db.Connection, dict[str, Any]], sessions.Verdict] | None = None,
+) -> tuple[dict[str, Any], sessions.Verdict | None]:
+    """The user's row (provisioned, email kept current) and what ``then`` made of it in the same
+    transaction (committed even when it refuses: an idle session is ended for good)."""
     for _attempt in range(3):  # a concurrent sign-in of the same user or address: try again
         try:
             with db.system_transaction() as conn:
@@ -143,10 +162,11 @@ def _signed_in(claims: tokens.Claims, org: str, *, email: str | None, refresh_em
                     name=claims.name,
                     org_id=org or None,
                 )
+                verdict = then(conn, row) if then is not None and row is not None else None
         except psycopg.errors.UniqueViolation:
             continue
         if row is not None:
-            return row
+            return row, verdict
     raise Denied("user_not_provisioned")
 
 
