@@ -95,8 +95,9 @@ def test_repeated_failures_lock_the_account_for_a_while(admin_db):
     assert _kinds(admin_db, sub)[-1] == "sign_in"
 
 
-def test_a_success_in_between_resets_nothing_it_should_not(admin_db):
-    """Failures count inside the window only: four failures, a success, four more do not lock."""
+def test_failures_outside_the_window_do_not_count(admin_db):
+    """Failures count inside the window only: four failures, then after the window four more,
+    do not lock."""
     sub, email = str(uuid.uuid4()), f"s-{uuid.uuid4().hex[:6]}@example.com"
     with clock.frozen(datetime.now(UTC)) as fake:
         for _ in range(settings().lockout_failures - 1):
@@ -144,3 +145,24 @@ def test_security_events_are_seen_by_the_user_and_their_orgs_admins_only(pool, c
     refused = client.get("/v1/security-events", auth=member.auth, org=org_id)
     assert refused.status == 403
     assert refused.json()["code"] == "permission_denied"
+
+
+def test_the_trigger_function_answers_cognito_with_the_event_or_refuses(admin_db):
+    """The deployed handler (template.yaml's CognitoTriggersFunction) with its sample event: it
+    answers the event back; once the account is locked it raises, which Cognito turns into a
+    refused sign-in showing the message."""
+    from hearth_dev.sam.functions import invoke
+    from hearth_dev.sam.template import load_template
+
+    fn = load_template().functions["CognitoTriggersFunction"]
+    event = copy.deepcopy(SAMPLE)
+    sub = str(uuid.uuid4())
+    event["userName"] = event["request"]["userAttributes"]["sub"] = sub
+    event["request"]["userAttributes"]["email"] = f"h-{uuid.uuid4().hex[:6]}@example.com"
+    with clock.frozen(datetime.now(UTC)) as fake:
+        for _ in range(settings().lockout_failures):
+            assert invoke(fn, copy.deepcopy(event)) == event
+            fake.advance(seconds=1)
+        with pytest.raises(triggers.LockedOut):
+            invoke(fn, copy.deepcopy(event))
+    assert _kinds(admin_db, sub)[-1] == "sign_in_locked"
