@@ -119,14 +119,16 @@ def verify(token: str) -> Claims:
         raise TokenError("algorithm_not_allowed")
     # A Cognito access token carries no audience: its app client is ``client_id``, checked below
     # (cognito_access_claims). Development tokens are always checked by audience.
+    # With a user pool, the configured issuer is the pool's: development tokens name their own.
     cognito = alg == "RS256" and bool(cfg.cognito_client_id)
+    issuer = DEV_ISSUER if alg == "HS256" and cfg.cognito_client_id else cfg.jwt_issuer
     try:
         payload = jwt.decode(
             token,
             key,
             algorithms=[alg],
             audience=None if cognito else cfg.jwt_audience,
-            issuer=cfg.jwt_issuer,
+            issuer=issuer,
             leeway=CLOCK_SKEW_SECONDS,
             options={
                 "require": ["exp", "iss", "sub", "token_use" if cognito else "aud"],
@@ -239,7 +241,7 @@ def mint_dev_token(
     now = int(time.time())
     claims: dict[str, Any] = {
         "sub": subject,
-        "iss": issuer or (cfg.jwt_issuer if cfg else None) or DEV_ISSUER,
+        "iss": issuer or (cfg.jwt_issuer if cfg and not cfg.cognito_client_id else None) or DEV_ISSUER,
         "aud": audience or (cfg.jwt_audience if cfg else None) or DEV_AUDIENCE,
         "iat": now,
         "nbf": now,

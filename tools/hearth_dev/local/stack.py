@@ -179,7 +179,10 @@ def demo_token(secrets: LocalSecrets, *, ttl_seconds: int = 12 * 3600) -> str:
         org_id=str(demo.DEMO_ORG_ID),
         ttl_seconds=ttl_seconds,
         secret=secrets.jwt_dev_secret,
-        issuer=os.environ.get("HEARTH_JWT_ISSUER") or DEV_ISSUER,
+        # With the user pool, the configured issuer is the pool's: development tokens name their own.
+        issuer=DEV_ISSUER
+        if os.environ.get("HEARTH_COGNITO_CLIENT_ID")
+        else os.environ.get("HEARTH_JWT_ISSUER") or DEV_ISSUER,
         audience=os.environ.get("HEARTH_JWT_AUDIENCE") or DEV_AUDIENCE,
     )
 
