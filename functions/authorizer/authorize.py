@@ -24,7 +24,10 @@ def handler(event: APIGatewayAuthorizerEventV2, context: Any) -> dict[str, Any]:
     logger.set_correlation_id(event.request_context.request_id)
     logger.append_keys(route=event.route_key)
     try:
-        principal = authorizer.authorize({k.lower(): v for k, v in (event.headers or {}).items()})
+        principal = authorizer.authorize(
+            {k.lower(): v for k, v in (event.headers or {}).items()},
+            source_ip=event.request_context.http.source_ip,
+        )
     except authorizer.Denied as denied:
         logger.info("denied", extra={"reason": denied.reason})
         return APIGatewayAuthorizerResponseV2(authorize=False).asdict()

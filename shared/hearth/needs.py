@@ -156,6 +156,14 @@ PUBLIC_URL = Need(
     "knows the deployment's public base URL (what providers call and sign)",
 )
 
+COGNITO_USER_POOL = Need(
+    "cognito_user_pool",
+    # With an outside identity provider there is no pool: the function knows it runs so and skips it.
+    ("cognito_user_pool_id", "identity_provider"),
+    "reads users of the Cognito user pool and signs them out everywhere (AdminGetUser,"
+    " AdminUserGlobalSignOut)",
+)
+
 #: Every need, by name.
 ALL: dict[str, Need] = {
     n.name: n
@@ -187,6 +195,7 @@ ALL: dict[str, Need] = {
         RECORDING_COPY_QUEUE,
         RECORDINGS_WRITE,
         RECORDINGS_READ,
+        COGNITO_USER_POOL,
     )
 }
 

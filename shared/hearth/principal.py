@@ -31,6 +31,13 @@ class Principal:
     #: When this credential stops being accepted (Unix time): the token's ``exp``, or the API
     #: key's expiry; ``None`` for a key that does not expire. Nothing it creates may outlive it.
     expires_at: int | None = None
+    #: A user signed in through the user pool: whether a second factor is enrolled (None when not
+    #: known: API keys, other identity providers). ``mfa_missing``: the org requires one and the
+    #: user has none, so the route kit refuses tenant routes with 403 ``mfa_required``.
+    mfa_enrolled: bool | None = None
+    mfa_missing: bool = False
+    #: The user pool sign-in session this request belongs to (``user_sessions.id``), if any.
+    session_id: UUID | None = None
 
     @property
     def actor(self) -> tuple[Kind, str]:
@@ -58,6 +65,9 @@ class Principal:
             "requested_org": self.requested_org,
             "org_claim": self.org_claim,
             "expires_at": "" if self.expires_at is None else self.expires_at,
+            "mfa_enrolled": "" if self.mfa_enrolled is None else str(self.mfa_enrolled).lower(),
+            "mfa_missing": "true" if self.mfa_missing else "",
+            "session_id": str(self.session_id or ""),
         }
 
     @classmethod
@@ -82,4 +92,7 @@ class Principal:
             requested_org=str(ctx.get("requested_org") or ""),
             org_claim=str(ctx.get("org_claim") or ""),
             expires_at=int(ctx["expires_at"]) if ctx.get("expires_at") not in (None, "") else None,
+            mfa_enrolled=None if ctx.get("mfa_enrolled") in (None, "") else ctx["mfa_enrolled"] == "true",
+            mfa_missing=ctx.get("mfa_missing") == "true",
+            session_id=uuid_or_none("session_id"),
         )

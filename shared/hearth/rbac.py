@@ -136,6 +136,14 @@ _TABLE: dict[str, tuple[Scope | None, Scope | None, Scope | None, Scope | None]]
     # Calls: members place calls and read the org's calls and recordings; viewers read the log.
     "calls:read": (_A, _A, _A, _A),
     "calls:create": (_A, _A, _A, None),
+    # -- sign-in security --------------------------------------------------------------------------
+    # Whether members need a second factor, and the org's idle limit: every member reads them
+    # (the front end says why a request was refused); only owners change them.
+    "security_settings:read": (_A, _A, _A, _A),
+    "security_settings:update": (_A, None, None, None),
+    # Members' sign-ins, lockouts, MFA changes: admins and owners (each user sees their own at
+    # /v1/me/security-events, outside any org).
+    "security_events:read": (_A, _A, None, None),
 }
 
 _ORDER = (Role.OWNER, Role.ADMIN, Role.MEMBER, Role.VIEWER)

@@ -145,6 +145,19 @@ class Settings(BaseSettings):
     stripe_meters: dict[str, str] = Field(
         default_factory=lambda: {"sms": "hearth_sms", "ai_tokens": "hearth_ai_tokens"}
     )
+    # Sign-in with a Cognito user pool (the root template's UserPool, unless the operator keeps an
+    # outside OIDC provider): the pool, and its app client whose access tokens are accepted
+    # (token_use "access", client_id this one; ID tokens never). Unset: the outside provider's
+    # tokens, checked by audience. A session (a sign-in) ends after this many hours without a
+    # request; an org may choose fewer, never more.
+    identity_provider: Literal["cognito", "external"] | None = None
+    cognito_user_pool_id: str | None = None
+    cognito_client_id: str | None = None
+    session_idle_hours: int = Field(default=24, ge=1, le=24)
+    # Lockout: this many failed password sign-ins within the window lock the account for the
+    # window (the user pool's pre-authentication trigger refuses; Cognito's own protection too).
+    lockout_failures: int = Field(default=5, ge=1)
+    lockout_minutes: int = Field(default=15, ge=1)
 
     @field_validator("webhook_allowed_networks", mode="before")
     @classmethod

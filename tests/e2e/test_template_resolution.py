@@ -138,7 +138,10 @@ def test_the_real_template_resolves_with_local_overrides(tmp_path: Path) -> None
     assert result["HEARTH_DATABASE_URL"] == "postgresql://app"
     assert result["HEARTH_STAGE"] == "local"
     assert result["AWS_ENDPOINT_URL"] == endpoint
-    assert result["HEARTH_JWT_ISSUER"] == "hearth-local"
+    # The user pool's issuer (the pool is created in moto); development tokens name their own.
+    pool = result["HEARTH_COGNITO_USER_POOL_ID"]
+    assert result["HEARTH_JWT_ISSUER"] == f"https://cognito-idp.us-east-1.amazonaws.com/{pool}"
+    assert result["HEARTH_COGNITO_CLIENT_ID"]
     for name, value in result.items():
         if name.endswith("_QUEUE_URL"):
             assert value.startswith(endpoint), (name, value)

@@ -57,6 +57,7 @@ def test_every_stack_fits_the_resource_budget(transformed):
         "GithubStack",
         "BillingStack",
         "TelephonyStack",
+        "IdentityStack",
     }
 
 
@@ -181,7 +182,9 @@ def test_sensitive_grants_go_only_to_functions_that_declare_them():
         "AuditAnchorFunction",
         "AiRunRetentionFunction",
         "BillingUsageReportFunction",
+        "SessionExpiryFunction",
     }
+    assert holders("cognito-idp:AdminUserGlobalSignOut", "UserPoolArn") == declaring[needs.COGNITO_USER_POOL]
     assert holders("s3:PutObject", "AuditAnchorBucketArn") == {"AuditAnchorFunction"}
     assert holders("s3:ListBucket", "AuditAnchorBucketArn") == {"AuditLogsVerifyFunction"}
     assert not holders("s3:GetObject", "AuditAnchorBucketArn")

@@ -245,7 +245,25 @@ def _seed(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cognito_token(args: argparse.Namespace) -> int:
+    """Sign in through the local stack's user pool in moto (USER_PASSWORD_AUTH; the TOTP code
+    from ``--totp-secret`` when the pool asks) and print the RS256 access token."""
+    from hearth_dev.cognito import local_sign_in
+
+    root, _ = _root(args)
+    try:
+        result = local_sign_in(_state_dir(args, root), email=args.email, password=args.password,
+                               totp_secret=args.totp_secret)  # fmt: skip
+    except (FileNotFoundError, RuntimeError) as exc:
+        _note(f"hearth token --cognito: {exc}")
+        return 1
+    print(result["AccessToken"])
+    return 0
+
+
 def _token(args: argparse.Namespace) -> int:
+    if args.cognito:
+        return _cognito_token(args)
     from hearth.auth.tokens import mint_dev_token
     from hearth.rbac import Role
     from hearth_dev import demo
@@ -418,6 +436,14 @@ def _stack_commands(sub: Any, commands: dict[str, Command]) -> None:
         help="also make the user a member of the org with this role in the local database",
     )
     p.add_argument("--ttl", type=int, default=3600, help="lifetime in seconds")
+    p.add_argument(
+        "--cognito",
+        action="store_true",
+        help="sign in through the running local stack's user pool (moto) and print its RS256 access"
+        " token (default user: the demo sign-in `hearth local` prints)",
+    )
+    p.add_argument("--password", help="with --cognito: the password (default: the demo user's)")
+    p.add_argument("--totp-secret", help="with --cognito: the authenticator secret, for a user with TOTP")
     commands["token"] = _token
 
     p = sub.add_parser("seed", help="seed the demo tenant (idempotent)")

@@ -12,12 +12,14 @@ identity at a time (the one it was last verified for); invitations match it::
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
 from uuid import UUID
 
 import psycopg
 
 from hearth import db, plans, rbac
-from hearth.auth import api_keys, org_header, store, tokens
+from hearth.auth import api_keys, cognito, org_header, sessions, store, tokens
 from hearth.principal import Principal
 from hearth.settings import settings
 
@@ -36,8 +38,9 @@ def check_configuration() -> None:
     settings().require("api_key_pepper", "api_key_pepper_parameter")
 
 
-def authorize(headers: dict[str, str]) -> Principal:
-    """Resolve the principal from the request headers (lowercased names) or raise :class:`Denied`."""
+def authorize(headers: dict[str, str], *, source_ip: str | None = None) -> Principal:
+    """Resolve the principal from the request headers (lowercased names) or raise :class:`Denied`.
+    ``source_ip`` is recorded with a new sign-in session."""
     scheme, _, credential = (headers.get("authorization") or "").strip().partition(" ")
     credential = credential.strip()
     if scheme.lower() != "bearer" or not credential:
@@ -48,7 +51,7 @@ def authorize(headers: dict[str, str]) -> Principal:
         raise Denied("malformed_org_header") from exc
     if api_keys.looks_like_key(credential):
         return _api_key_principal(credential, requested_org)
-    return _user_principal(credential, requested_org)
+    return _user_principal(credential, requested_org, headers, source_ip)
 
 
 def _api_key_principal(secret: str, requested_org: str) -> Principal:
@@ -78,7 +81,9 @@ def _api_key_principal(secret: str, requested_org: str) -> Principal:
     )
 
 
-def _user_principal(token: str, requested_org: str) -> Principal:
+def _user_principal(
+    token: str, requested_org: str, headers: dict[str, str], source_ip: str | None
+) -> Principal:
     try:
         claims = tokens.verify(token)
     except tokens.TokenError as exc:
@@ -92,24 +97,32 @@ def _user_principal(token: str, requested_org: str) -> Principal:
         if org and org != claim_org:
             raise Denied("org_header_contradicts_token")
         org = claim_org
-    row = None
-    for _attempt in range(3):  # a concurrent sign-in of the same user or address: try again
-        try:
-            with db.system_transaction() as conn:
-                row = store.sign_in(
-                    conn,
-                    subject=claims.subject,
-                    email=claims.verified_email,
-                    refresh_email=claims.email is not None,
-                    name=claims.name,
-                    org_id=org or None,
-                )
-        except psycopg.errors.UniqueViolation:
-            continue
-        if row is not None:
-            break
-    if row is None:
-        raise Denied("user_not_provisioned")
+
+    def session(conn: db.Connection, row: dict[str, Any]) -> sessions.Verdict:
+        assert claims.session_id is not None
+        return sessions.check(
+            conn,
+            user_id=row["user_id"],
+            session_id=claims.session_id,
+            client_id=claims.client_id,
+            org_id=org or None,
+            ip=source_ip,
+            user_agent=headers.get("user-agent"),
+        )
+
+    # One transaction: the user, and (a user pool sign-in) its session, judged and touched.
+    row, verdict = _signed_in(
+        claims,
+        org,
+        email=claims.verified_email,
+        refresh_email=claims.email is not None,
+        then=session if claims.session_id else None,
+    )
+    if verdict is not None:
+        if verdict.refused:
+            raise Denied(verdict.refused)
+        if verdict.stale_profile:
+            verdict = _refresh_profile(claims, org, row["user_id"], verdict)
     if org and row["role"] is None:
         raise Denied("not_a_member")
     return Principal(
@@ -122,4 +135,56 @@ def _user_principal(token: str, requested_org: str) -> Principal:
         requested_org=requested_org,
         org_claim=org if claims.org_id else "",
         expires_at=claims.expires_at,
+        mfa_enrolled=verdict.mfa_enrolled if verdict else None,
+        mfa_missing=bool(org and verdict and verdict.mfa_required and not verdict.mfa_enrolled),
+        session_id=verdict.session if verdict else None,
     )
+
+
+def _signed_in(
+    claims: tokens.Claims,
+    org: str,
+    *,
+    email: str | None,
+    refresh_email: bool,
+    then: Callable[[db.Connection, dict[str, Any]], sessions.Verdict] | None = None,
+) -> tuple[dict[str, Any], sessions.Verdict | None]:
+    """The user's row (provisioned, email kept current) and what ``then`` made of it in the same
+    transaction (committed even when it refuses: an idle session is ended for good)."""
+    for _attempt in range(3):  # a concurrent sign-in of the same user or address: try again
+        try:
+            with db.system_transaction() as conn:
+                row = store.sign_in(
+                    conn,
+                    subject=claims.subject,
+                    email=email,
+                    refresh_email=refresh_email,
+                    name=claims.name,
+                    org_id=org or None,
+                )
+                verdict = then(conn, row) if then is not None and row is not None else None
+        except psycopg.errors.UniqueViolation:
+            continue
+        if row is not None:
+            return row, verdict
+    raise Denied("user_not_provisioned")
+
+
+def _refresh_profile(
+    claims: tokens.Claims, org: str, user_id: UUID, verdict: sessions.Verdict
+) -> sessions.Verdict:
+    """A new sign-in: read the user's verified email and second factors from the user pool (an
+    access token carries neither) and keep them. A failure refuses the request; the next one
+    tries again (the profile stays stale until read)."""
+    try:
+        state = cognito.user_state(claims.username or claims.subject)
+    except cognito.UserNotFound as exc:
+        raise Denied("user_not_in_pool") from exc
+    except Exception as exc:  # the pool unreachable: refuse rather than guess MFA
+        raise Denied("user_pool_unavailable") from exc
+    if not state.enabled:
+        raise Denied("user_disabled")
+    _signed_in(claims, org, email=state.email if state.email_verified else None, refresh_email=True)
+    with db.system_transaction() as conn:
+        sessions.set_mfa(conn, user_id, state.mfa)
+    return sessions.Verdict(verdict.session, None, False, bool(state.mfa), verdict.mfa_required)

@@ -61,6 +61,11 @@ class Claims:
     expires_at: int | None = None  # the token's ``exp`` (Unix time)
     #: Whether the provider marks ``email`` as verified (the ``email_verified`` claim).
     email_verified: bool = False
+    #: A Cognito access token's sign-in (``origin_jti``, the same for every token refreshed from
+    #: it) and user name (what the user pool's admin calls take); ``None`` for other providers.
+    session_id: str | None = None
+    username: str | None = None
+    client_id: str | None = None
 
     @property
     def verified_email(self) -> str | None:
@@ -87,7 +92,7 @@ def check_configuration() -> None:
     cfg = settings()
     cfg.require("jwks_url", "jwt_dev_secret")
     cfg.require("jwt_issuer")
-    cfg.require("jwt_audience")
+    cfg.require("jwt_audience", "cognito_client_id")
     if cfg.jwt_dev_secret and len(cfg.jwt_dev_secret) < 32:
         raise ConfigurationError(
             "invalid configuration: HEARTH_JWT_DEV_SECRET must be at least 32 characters"
@@ -112,15 +117,23 @@ def verify(token: str) -> Claims:
         key = cfg.jwt_dev_secret
     else:
         raise TokenError("algorithm_not_allowed")
+    # A Cognito access token carries no audience: its app client is ``client_id``, checked below
+    # (cognito_access_claims). Development tokens are always checked by audience.
+    # With a user pool, the configured issuer is the pool's: development tokens name their own.
+    cognito = alg == "RS256" and bool(cfg.cognito_client_id)
+    issuer = DEV_ISSUER if alg == "HS256" and cfg.cognito_client_id else cfg.jwt_issuer
     try:
         payload = jwt.decode(
             token,
             key,
             algorithms=[alg],
-            audience=cfg.jwt_audience,
-            issuer=cfg.jwt_issuer,
+            audience=None if cognito else cfg.jwt_audience,
+            issuer=issuer,
             leeway=CLOCK_SKEW_SECONDS,
-            options={"require": ["exp", "iss", "aud", "sub"]},
+            options={
+                "require": ["exp", "iss", "sub", "token_use" if cognito else "aud"],
+                "verify_aud": not cognito,
+            },
         )
     except jwt.ExpiredSignatureError as exc:
         raise TokenError("token_expired") from exc
@@ -134,7 +147,33 @@ def verify(token: str) -> Claims:
         raise TokenError("bad_signature") from exc
     except jwt.PyJWTError as exc:
         raise TokenError("invalid_token") from exc
+    if cognito:
+        return _cognito_access_claims(payload, str(cfg.cognito_client_id))
     return _claims(payload)
+
+
+def _cognito_access_claims(payload: dict[str, Any], client_id: str) -> Claims:
+    """A Cognito access token of our app client; its ID tokens (``token_use`` "id", which other
+    apps may hold too) and other clients' tokens are refused."""
+    if payload.get("token_use") != "access":
+        raise TokenError("not_an_access_token")
+    if payload.get("client_id") != client_id:
+        raise TokenError("wrong_client")
+    origin = _text(payload.get("origin_jti"))
+    if origin is None or len(origin) > SUBJECT_MAX:
+        raise TokenError("no_session")  # Cognito sets it whenever token revocation is on (always here)
+    username = _text(payload.get("username"))
+    claims = _claims({k: v for k, v in payload.items() if k not in ("email", "name", "org_id")})
+    return Claims(
+        subject=claims.subject,
+        email=None,
+        name=None,
+        org_id=None,
+        expires_at=claims.expires_at,
+        session_id=origin,
+        username=username[:SUBJECT_MAX] if username else None,
+        client_id=client_id,
+    )
 
 
 def _claims(payload: dict[str, Any]) -> Claims:
@@ -202,7 +241,7 @@ def mint_dev_token(
     now = int(time.time())
     claims: dict[str, Any] = {
         "sub": subject,
-        "iss": issuer or (cfg.jwt_issuer if cfg else None) or DEV_ISSUER,
+        "iss": issuer or (cfg.jwt_issuer if cfg and not cfg.cognito_client_id else None) or DEV_ISSUER,
         "aud": audience or (cfg.jwt_audience if cfg else None) or DEV_AUDIENCE,
         "iat": now,
         "nbf": now,

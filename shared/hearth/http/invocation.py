@@ -32,7 +32,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 )
 
 from hearth import audit, db, gateway, needs, outbox, rbac
-from hearth.auth import membership, org_header, standing
+from hearth.auth import membership, mfa, org_header, standing
 from hearth.http import idempotency, intake, ratelimit
 from hearth.http.context import Caller, RequestContext, RequestInfo
 from hearth.http.responses import (
@@ -226,6 +226,8 @@ def _authorize(spec: RouteSpec, event: dict[str, Any], request: RequestInfo) -> 
         )
     if org_id is not None:
         logger.append_keys(org_id=str(org_id))
+    if spec.tenant:
+        mfa.refuse_without_mfa(principal, org_id)
     scope: rbac.Scope | None = None
     if spec.permission is not None:
         scope = rbac.scope(role, spec.permission, credential=principal.kind)

@@ -117,6 +117,9 @@ class LocalAws:
             "AWS::SecretsManager::Secret": self._secret,
             "AWS::SSM::Parameter": self._ssm_parameter,
             "AWS::Events::EventBus": self._event_bus,
+            "AWS::IAM::Role": self._role,
+            "AWS::Cognito::UserPool": self._user_pool,
+            "AWS::Cognito::UserPoolClient": self._user_pool_client,
         }
 
     def _client(self, service: str) -> Any:
@@ -301,6 +304,40 @@ class LocalAws:
         name = str(props.get("Name") or self.physical_name(logical_id))
         arn = self._client("events").create_event_bus(Name=name)["EventBusArn"]
         return Created(name, {"Arn": arn, "Name": name})
+
+    def _role(self, logical_id: str, props: dict[str, Any]) -> Created:
+        # Roles are for AWS services assuming them (Cognito sending SMS): only their ARN matters here.
+        name = str(props.get("RoleName") or self.physical_name(logical_id))
+        return Created(name, {"Arn": f"arn:aws:iam::{ACCOUNT_ID}:role/{name}", "RoleId": name})
+
+    def _user_pool(self, logical_id: str, props: dict[str, Any]) -> Created:
+        """The user pool as declared (email as user name, MFA, password policy). Its triggers are
+        not wired: moto's Cognito runs none (the tests call them with Cognito's event shapes)."""
+        keep = ("UsernameAttributes", "AutoVerifiedAttributes", "MfaConfiguration", "UsernameConfiguration")
+        args: dict[str, Any] = {k: props[k] for k in keep if k in props}
+        policy = (props.get("Policies") or {}).get("PasswordPolicy")
+        if policy:
+            args["Policies"] = {
+                "PasswordPolicy": {k: v for k, v in policy.items() if k != "TemporaryPasswordValidityDays"}
+            }
+        name = str(props.get("UserPoolName") or self.physical_name(logical_id))
+        pool = self._client("cognito-idp").create_user_pool(PoolName=name, **args)["UserPool"]
+        provider = f"cognito-idp.{REGION}.amazonaws.com/{pool['Id']}"
+        return Created(
+            pool["Id"], {"Arn": pool["Arn"], "ProviderName": provider, "ProviderURL": f"https://{provider}"}
+        )
+
+    def _user_pool_client(self, logical_id: str, props: dict[str, Any]) -> Created:
+        """The app client as declared, with USER_PASSWORD_AUTH added: moto cannot do SRP, so
+        ``hearth token`` signs in with the password."""
+        flows = [*(props.get("ExplicitAuthFlows") or []), "ALLOW_USER_PASSWORD_AUTH"]
+        made = self._client("cognito-idp").create_user_pool_client(
+            UserPoolId=str(props["UserPoolId"]),
+            ClientName=str(props.get("ClientName") or self.physical_name(logical_id)),
+            GenerateSecret=False,
+            ExplicitAuthFlows=sorted(set(flows)),
+        )["UserPoolClient"]
+        return Created(made["ClientId"], {"ClientId": made["ClientId"], "Name": made["ClientName"]})
 
 
 def _object_lock(config: Mapping[str, Any]) -> dict[str, Any]:

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from hearth_dev.local.aws import LOCAL_CREDENTIALS
-from hearth_dev.local.intrinsics import Resolver, Unresolvable
+from hearth_dev.local.intrinsics import NO_VALUE, Resolver, Unresolvable
 from hearth_dev.sam.events import REGION
 from hearth_dev.sam.template import Stack, Template
 
@@ -112,6 +112,8 @@ def function_environment(template: Template, resolver: Resolver) -> FunctionEnvi
                 value = resolvers[fn.stack].resolve(raw)
             except Unresolvable as exc:
                 result.unresolved.append(f"{fn.logical_id}.{name}: {exc}")
+                continue
+            if value is NO_VALUE:  # `!If [cond, ..., !Ref AWS::NoValue]`: the variable is not set
                 continue
             text = _as_text(value)
             if name not in result.variables:

@@ -159,6 +159,9 @@ def configure(
         secrets=secrets,
         aws_endpoint=aws.endpoint if aws is not None else None,
     )
+    pool = env.variables.get("HEARTH_COGNITO_USER_POOL_ID")
+    if pool and aws is not None:  # the pool's keys, as moto serves them (not Cognito's public URL)
+        env.variables["HEARTH_JWKS_URL"] = f"{aws.endpoint}/{pool}/.well-known/jwks.json"
     apply(env.variables, overrides)
     os.environ.setdefault("HEARTH_ROOT", str(template.root))
     settings.cache_clear()
@@ -176,7 +179,10 @@ def demo_token(secrets: LocalSecrets, *, ttl_seconds: int = 12 * 3600) -> str:
         org_id=str(demo.DEMO_ORG_ID),
         ttl_seconds=ttl_seconds,
         secret=secrets.jwt_dev_secret,
-        issuer=os.environ.get("HEARTH_JWT_ISSUER") or DEV_ISSUER,
+        # With the user pool, the configured issuer is the pool's: development tokens name their own.
+        issuer=DEV_ISSUER
+        if os.environ.get("HEARTH_COGNITO_CLIENT_ID")
+        else os.environ.get("HEARTH_JWT_ISSUER") or DEV_ISSUER,
         audience=os.environ.get("HEARTH_JWT_AUDIENCE") or DEV_AUDIENCE,
     )
 
@@ -240,6 +246,7 @@ class LocalStack:
         self.pollers: list[SqsPoller] = []
         self.scheduler: Scheduler | None = None
         self.standins: StandIns | None = None
+        self.cognito: dict[str, str] | None = None
         self.seed_summary = ""
         self._executor: Workers | None = None
         self._server: Any = None
@@ -285,6 +292,8 @@ class LocalStack:
             self.seed_summary = summary(
                 seed_demo(self.database.admin_url, members=opts.seed_members, progress=_progress(self.say))
             )
+
+        self.cognito = self._cognito_demo() if opts.seed else None
 
         from hearth_dev.sam.gateway import Gateway
 
@@ -393,6 +402,17 @@ class LocalStack:
         except Exception as exc:
             self.say(f"warning: the OpenAPI document cannot be built: {exc}")
 
+    def _cognito_demo(self) -> dict[str, str] | None:
+        """The template's user pool, in moto: a demo user with a password, an admin of the demo org."""
+        from hearth_dev.cognito import local_demo
+
+        assert self.aws is not None
+        pool = os.environ.get("HEARTH_COGNITO_USER_POOL_ID")
+        client = os.environ.get("HEARTH_COGNITO_CLIENT_ID")
+        if not pool or not client:
+            return None
+        return local_demo(self.aws.endpoint, pool, client, self.options.state)
+
     def _write_state(self) -> None:
         state = {
             "pid": os.getpid(),
@@ -494,6 +514,11 @@ class LocalStack:
                 f"  queue          {queue.attributes['QueueName']}"
                 + (f" -> {', '.join(readers)}" if readers else "")
             )
+        if self.cognito:
+            lines.append(
+                f"  user pool      {self.cognito['pool_id']} (moto): sign in as {self.cognito['email']}"
+            )
+            lines.append(f"                 password {self.cognito['password']}  (`hearth token --cognito`)")
         if self.standins is not None:
             lines += banner_lines(self.standins, self.url)
         if self.scheduler is not None:

@@ -27,7 +27,7 @@ from hearth_dev.sam.functions import load_source
 #: Folders whose name is the kind of function, not part of its logical id.
 KIND_FOLDERS = ("consumers", "schedules")
 #: Folders of ``functions/`` that are not areas (their functions are declared in template.yaml).
-ROOT_FOLDERS = ("authorizer",)
+ROOT_FOLDERS = ("authorizer", "cognito_triggers")
 HANDLER = "handler"
 
 

@@ -123,6 +123,26 @@ STACK_PARAMETERS: dict[str, StackParameter] = {
         _forwarded("GitHubWebBase", "Where GitHub's pages are."),
         _forwarded("StripeApiKeySecretArn", "Secrets Manager secret of the platform's Stripe secret key."),
         _forwarded("BillingReturnUrl", "Where Checkout and the billing portal send the customer back."),
+        _forwarded(
+            "IdentityProvider", "cognito (this stack's user pool) or external (an outside OIDC provider)."
+        ),
+        StackParameter(
+            "UserPoolId",
+            Fn("If", ["UseCognito", Ref("UserPool"), ""]),
+            description="The root stack's Cognito user pool (empty with an outside identity provider).",
+        ),
+        StackParameter(
+            "UserPoolArn",
+            Fn(
+                "If",
+                [
+                    "UseCognito",
+                    GetAtt("UserPool", "Arn"),
+                    Sub("arn:${AWS::Partition}:cognito-idp:${AWS::Region}:${AWS::AccountId}:userpool/none"),
+                ],
+            ),
+            description="ARN of the root stack's Cognito user pool (a pool that does not exist without one).",
+        ),
     ]
 }
 
@@ -257,6 +277,15 @@ GRANTS: dict[str, Grant] = {
     ),
     "stripe_api_key": _secret("StripeApiKeySecretArn", "HEARTH_STRIPE_API_KEY_SECRET_ARN"),
     "billing_return_url": Grant(environment={"HEARTH_BILLING_RETURN_URL": Ref("BillingReturnUrl")}),
+    "cognito_user_pool": Grant(
+        environment={
+            "HEARTH_IDENTITY_PROVIDER": Ref("IdentityProvider"),
+            "HEARTH_COGNITO_USER_POOL_ID": Ref("UserPoolId"),
+        },
+        statements=[
+            allow(["cognito-idp:AdminGetUser", "cognito-idp:AdminUserGlobalSignOut"], Ref("UserPoolArn"))
+        ],
+    ),
 }
 
 
