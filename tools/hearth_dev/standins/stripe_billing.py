@@ -17,6 +17,7 @@ import time
 from typing import Any
 
 from hearth_dev.standins.records import Answer, Request
+from hearth_dev.standins.stripe_forms import _id, decode_form
 
 MONTH = 30 * 24 * 3600
 YEAR = 365 * 24 * 3600
@@ -78,8 +79,6 @@ class StripeBilling:
         )
 
     def create_meter_event(self, request: Request) -> Answer:
-        from hearth_dev.standins.stripe import _id, decode_form
-
         params = decode_form(request.body)
         payload = params.get("payload") or {}
         if (
@@ -137,8 +136,6 @@ class StripeBilling:
 
     def complete_checkout(self, session_id: str, *, send: bool = True) -> list[dict[str, Any]]:
         """Pay the session: its subscription (active) and paid invoice, and their events."""
-        from hearth_dev.standins.stripe import _id
-
         session = self.sessions[session_id]
         price = session["line_items"][0]["price"]
         now = int(time.time())
@@ -324,8 +321,6 @@ class StripeBilling:
         }
 
     def _invoice(self, subscription: dict[str, Any], status: str) -> dict[str, Any]:
-        from hearth_dev.standins.stripe import _id
-
         item = subscription["items"]["data"][0]
         amount = int(item["price"]["unit_amount"])
         invoice_id = _id("in")

@@ -1,6 +1,6 @@
-"""``hearth simulate stripe <event type> --org ORG``: a billing change made at the local Stripe
-stand-in (``POST /_standin/billing``), then the events Stripe sends for it, signed, to the stack's
-``/webhooks/stripe``, like ``stripe trigger``::
+"""``hearth simulate stripe ...``: any Stripe event, signed (``event``), and billing changes made at
+the local Stripe stand-in, then the events Stripe sends for them::
+
 
     hearth simulate stripe checkout.session.completed --org $ORG     # pays the org's open Checkout
     hearth simulate stripe customer.subscription.updated --org $ORG --plan business
@@ -21,7 +21,50 @@ import urllib.error
 import urllib.request
 from typing import Any
 
-from hearth_dev.standins.providers import STRIPE_WEBHOOK_SECRET
+from hearth_dev.simulate.kit import (
+    Delivery,
+    Target,
+    _json_argument,
+    register,
+)
+from hearth_dev.standins.providers import (
+    STRIPE_WEBHOOK_SECRET,
+)
+
+
+def stripe_event_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--type", required=True, help="the event type, e.g. customer.updated")
+    parser.add_argument(
+        "--data",
+        default='{"object": {}}',
+        help='the event\'s data: JSON (or @FILE) with "object" and optionally "previous_attributes"',
+    )
+    parser.add_argument(
+        "--path", default="/webhooks/stripe", help="where Stripe sends (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--secret", default=STRIPE_WEBHOOK_SECRET, help="the endpoint secret (default: local)"
+    )
+
+
+def build_stripe_event(args: argparse.Namespace, target: Target) -> Delivery:
+    from hearth_dev.standins.stripe import StripeStandIn, sign
+
+    data = _json_argument(args.data, "--data")
+    if not isinstance(data, dict) or not isinstance(data.get("object"), dict):
+        raise SystemExit('hearth simulate: --data is an object with an "object" object')
+    event = StripeStandIn.event(args.type, data["object"], data.get("previous_attributes"))
+    payload = json.dumps(event, indent=2)
+    return Delivery(
+        args.path,
+        payload.encode("utf-8"),
+        {
+            "Content-Type": "application/json; charset=utf-8",
+            "Stripe-Signature": sign(payload, args.secret),
+            "User-Agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks)",
+        },
+        label=f"stripe {args.type} {event['id']}",
+    )
 
 
 def _options(parser: argparse.ArgumentParser) -> None:
@@ -105,7 +148,6 @@ def _builder(event_type: str) -> Any:
 
 
 def register_billing_events() -> None:
-    from hearth_dev.simulate import register
     from hearth_dev.standins.stripe_billing import StripeBilling
 
     for event_type in StripeBilling.SIMULATED:
@@ -116,3 +158,7 @@ def register_billing_events() -> None:
             options=_options,
             help=f"{event_type} for an org's subscription, made at the stand-in and sent signed",
         )
+
+
+register_billing_events()
+register("stripe", "event", build_stripe_event, options=stripe_event_options, help="any Stripe event, signed")
