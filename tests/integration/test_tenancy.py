@@ -30,6 +30,8 @@ CROSS_TENANT_UNIQUE_INDEXES = {
     " delivery names the installation, which must resolve to exactly one org",
     "billing_accounts_stripe_customer_id_key": "one Stripe customer belongs to one org: Stripe's"
     " webhook names the customer, and it must resolve to exactly one org",
+    "phone_numbers_e164_key": "one phone number belongs to one org: an inbound SMS or call names"
+    " the number it reached, which must resolve to exactly one org",
 }
 # Policies for the owner role (read-only), behind the SECURITY DEFINER lookups it owns, which are
 # the app role's only way to those rows of other orgs; and why.
@@ -38,6 +40,7 @@ OWNER_READ_POLICIES = {
     ("integration_secrets", "signing_lookup"): "integration_signing_keys(provider, account)",
     ("github_installations", "installation_lookup"): "hearth_org_of_github_installation(installation id)",
     ("billing_accounts", "stripe_customer_lookup"): "hearth_org_of_stripe_customer(key)",
+    ("phone_numbers", "number_lookup"): "hearth_org_of_phone_number(key)",
 }
 
 

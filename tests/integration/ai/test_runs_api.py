@@ -541,10 +541,15 @@ def test_other_events_do_not_reach_the_run_queue(client, tenant, sqs):
 def test_the_channel_table_names_registered_events_and_the_dispatch_consumer_holds_its_needs():
     from hearth.events import types
 
-    assert set(channels.CHANNELS) == {types.AI_RUN_QUEUED, types.GITHUB_ISSUE_SYNC_QUEUED}
+    assert set(channels.CHANNELS) == {
+        types.AI_RUN_QUEUED,
+        types.GITHUB_ISSUE_SYNC_QUEUED,
+        types.SMS_QUEUED,
+        types.CALL_RECORDING_AVAILABLE,
+    }
     dispatch = TEMPLATE.functions["EventDispatchFunction"]
-    assert "HEARTH_AI_RUN_QUEUE_URL" in dispatch.environment
-    assert "HEARTH_GITHUB_SYNC_QUEUE_URL" in dispatch.environment
+    for queue in ("AI_RUN", "GITHUB_SYNC", "SMS_SEND", "RECORDING_COPY"):
+        assert f"HEARTH_{queue}_QUEUE_URL" in dispatch.environment, queue
     message = channels.WorkMessage(uuid.uuid4(), "run_id", uuid.uuid4())
     assert AiRunMessage.parse(message.body()) == AiRunMessage(message.org_id, message.resource_id)
 
