@@ -21,6 +21,16 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 ENV_PREFIX = "HEARTH_"
 #: Stages that run on a developer's machine or in the test suite; every other stage is deployed.
 LOCAL_STAGES = frozenset({"local", "test"})
+#: Platform secrets given as plain settings only locally and in the tests; deployed stages name a
+#: Secrets Manager secret in ``<name>_secret_arn`` instead (read by ``hearth.platform_secrets``
+#: and, for the webhook secrets, ``hearth.hooks.secrets``).
+SECRETS_MANAGER_SETTINGS = (
+    "stripe_webhook_secret",
+    "github_webhook_secret",
+    "github_app_private_key",
+    "stripe_api_key",
+    "anthropic_api_key",
+)
 
 
 class ConfigurationError(RuntimeError):
@@ -188,26 +198,13 @@ class Settings(BaseSettings):
                 "HEARTH_WEBHOOK_ALLOWED_NETWORKS and HEARTH_LOCAL_SECRETS_KEY are for the local and"
                 " test stages only"
             )
-        if not self.is_local and (self.stripe_webhook_secret or self.github_webhook_secret):
-            raise ValueError(
-                "HEARTH_STRIPE_WEBHOOK_SECRET and HEARTH_GITHUB_WEBHOOK_SECRET are for the local and"
-                " test stages only (deployed stages read them from Secrets Manager: *_SECRET_ARN)"
-            )
-        if not self.is_local and self.github_app_private_key:
-            raise ValueError(
-                "HEARTH_GITHUB_APP_PRIVATE_KEY is for the local and test stages only (deployed stages"
-                " read it from Secrets Manager: HEARTH_GITHUB_APP_PRIVATE_KEY_SECRET_ARN)"
-            )
-        if not self.is_local and self.stripe_api_key:
-            raise ValueError(
-                "HEARTH_STRIPE_API_KEY is for the local and test stages only (deployed stages read it"
-                " from Secrets Manager: HEARTH_STRIPE_API_KEY_SECRET_ARN)"
-            )
-        if not self.is_local and self.anthropic_api_key:
-            raise ValueError(
-                "HEARTH_ANTHROPIC_API_KEY is for the local and test stages only (deployed stages read"
-                " it from Secrets Manager: HEARTH_ANTHROPIC_API_KEY_SECRET_ARN)"
-            )
+        for name in SECRETS_MANAGER_SETTINGS:
+            if not self.is_local and getattr(self, name):
+                variable = ENV_PREFIX + name.upper()
+                raise ValueError(
+                    f"{variable} is for the local and test stages only (deployed stages read it from"
+                    f" Secrets Manager: {variable}_SECRET_ARN)"
+                )
         return self
 
     @property

@@ -35,7 +35,9 @@ LAYERS: dict[str, int] = {
         ),
         0,
     ),
-    **dict.fromkeys(("aws", "db", "crypto", "queues", "batch", "audit", "deployment", "gateway"), 1),
+    **dict.fromkeys(
+        ("aws", "db", "crypto", "queues", "batch", "audit", "deployment", "gateway", "platform_secrets"), 1
+    ),
     **dict.fromkeys(("outbox", "auth"), 2),
     # integrations sits with the kits: the inbound webhook kit finds a provider account's signing
     # keys in it (hearth.integrations.signing), and its routes' logic uses the route kit.

@@ -21,7 +21,6 @@ read by status and error type only; their text is never logged or kept.
 
 from __future__ import annotations
 
-import json
 import logging
 import random
 import threading
@@ -32,7 +31,8 @@ from uuid import UUID
 import anthropic
 
 from hearth.observability import logger
-from hearth.settings import ConfigurationError, settings
+from hearth.platform_secrets import platform_secret
+from hearth.settings import settings
 
 for _name in ("anthropic", "httpx", "httpcore"):
     logging.getLogger(_name).setLevel(logging.WARNING)
@@ -51,8 +51,6 @@ STOP_REASONS = frozenset(
         "model_context_window_exceeded",
     }
 )
-#: How long a key read from Secrets Manager is reused (seconds).
-KEY_MAX_AGE = 300
 
 
 class ProviderFailed(Exception):
@@ -84,26 +82,8 @@ def client(call_seconds: float) -> anthropic.Anthropic:
 
 
 def api_key() -> str:
-    """The platform's Anthropic key: the Secrets Manager secret (the key, or JSON ``{"api_key":
-    ...}``) on AWS, the setting locally; :class:`ConfigurationError` when there is neither."""
-    cfg = settings()
-    if cfg.anthropic_api_key_secret_arn:
-        from aws_lambda_powertools.utilities import parameters
-
-        value = str(parameters.get_secret(cfg.anthropic_api_key_secret_arn, max_age=KEY_MAX_AGE)).strip()
-        if value.startswith("{"):
-            try:
-                value = str(json.loads(value)["api_key"]).strip()
-            except (ValueError, KeyError, TypeError):
-                raise ConfigurationError('the Anthropic API key secret must hold {"api_key": ...}') from None
-        if not value:
-            raise ConfigurationError("the Anthropic API key secret is empty")
-        return value
-    if cfg.anthropic_api_key:
-        return cfg.anthropic_api_key
-    raise ConfigurationError(
-        "missing configuration: set HEARTH_ANTHROPIC_API_KEY_SECRET_ARN or HEARTH_ANTHROPIC_API_KEY"
-    )
+    """The platform's Anthropic key (``hearth.platform_secrets``)."""
+    return platform_secret("anthropic_api_key", "Anthropic API key", json_key="api_key")
 
 
 def create(

@@ -13,19 +13,17 @@ that names no key and quotes no body::
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from hearth.observability import logger
+from hearth.platform_secrets import platform_secret
 from hearth.problems import Problem, invalid
-from hearth.settings import ConfigurationError, settings
+from hearth.settings import settings
 
 if TYPE_CHECKING:
     import stripe
 
-#: How long the secret key read from Secrets Manager is reused (seconds).
-KEY_MAX_AGE = 300
 #: Per-call timeout (seconds): a route waits no longer than this for Stripe.
 TIMEOUT = 10
 
@@ -38,25 +36,8 @@ class StripeUnavailable(Problem):
 
 
 def api_key() -> str:
-    """The platform's Stripe secret key (Secrets Manager on AWS, the setting locally)."""
-    cfg = settings()
-    if cfg.stripe_api_key_secret_arn:
-        from aws_lambda_powertools.utilities import parameters
-
-        value = str(parameters.get_secret(cfg.stripe_api_key_secret_arn, max_age=KEY_MAX_AGE)).strip()
-        if value.startswith("{"):
-            try:
-                value = str(json.loads(value)["api_key"]).strip()
-            except (ValueError, KeyError, TypeError):
-                raise ConfigurationError('the Stripe API key secret must hold {"api_key": ...}') from None
-        if not value:
-            raise ConfigurationError("the Stripe API key secret is empty")
-        return value
-    if cfg.stripe_api_key:
-        return cfg.stripe_api_key
-    raise ConfigurationError(
-        "missing configuration: set HEARTH_STRIPE_API_KEY_SECRET_ARN or HEARTH_STRIPE_API_KEY"
-    )
+    """The platform's Stripe secret key (``hearth.platform_secrets``)."""
+    return platform_secret("stripe_api_key", "Stripe API key", json_key="api_key")
 
 
 def client() -> stripe.StripeClient:

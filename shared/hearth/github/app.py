@@ -31,6 +31,7 @@ from datetime import datetime
 from typing import Any
 
 from hearth import clock
+from hearth.platform_secrets import platform_secret
 from hearth.settings import ConfigurationError, settings
 
 #: GitHub refuses app JWTs longer than ten minutes; iat is set back a minute for clock drift.
@@ -62,17 +63,7 @@ class RateLimited(GitHubError):
 
 
 def _private_key() -> str:
-    cfg = settings()
-    if cfg.github_app_private_key_secret_arn:
-        from aws_lambda_powertools.utilities import parameters
-
-        value: Any = parameters.get_secret(cfg.github_app_private_key_secret_arn, max_age=300)
-        return str(value)
-    if cfg.github_app_private_key:
-        return cfg.github_app_private_key
-    raise ConfigurationError(
-        "missing configuration: set HEARTH_GITHUB_APP_PRIVATE_KEY_SECRET_ARN or HEARTH_GITHUB_APP_PRIVATE_KEY"
-    )
+    return platform_secret("github_app_private_key", "GitHub App private key")
 
 
 def retry_after(status: int, headers: dict[str, str], now: float) -> int | None:

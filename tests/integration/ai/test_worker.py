@@ -23,7 +23,7 @@ from hearth_dev.sam.template import load_template
 from hearth_dev.standins import AnthropicStandIn
 from hearth_dev.standins.providers import ANTHROPIC_API_KEY
 
-from hearth import db, plans
+from hearth import db, plans, platform_secrets
 from hearth.ai import context, provider, store, tasks, worker
 from hearth.ai.messages import AiRunMessage
 from hearth.settings import ConfigurationError
@@ -54,6 +54,7 @@ def anthropic(standin: AnthropicStandIn, monkeypatch: pytest.MonkeyPatch) -> Ant
     )
     monkeypatch.setattr(worker, "settings", lambda: cfg)
     monkeypatch.setattr(provider, "settings", lambda: cfg)
+    monkeypatch.setattr(platform_secrets, "settings", lambda: cfg)
     provider._clients.clear()
     return standin
 
@@ -693,14 +694,17 @@ def test_the_platform_key_comes_from_secrets_manager_on_aws(monkeypatch):
                 update={"anthropic_api_key_secret_arn": arn, "anthropic_api_key": "ignored"}
             )
             monkeypatch.setattr(provider, "settings", lambda cfg=cfg: cfg)
+            monkeypatch.setattr(platform_secrets, "settings", lambda cfg=cfg: cfg)
             assert provider.api_key() == expected
         cfg = base.model_copy(update={"anthropic_api_key_secret_arn": broken})
         monkeypatch.setattr(provider, "settings", lambda: cfg)
+        monkeypatch.setattr(platform_secrets, "settings", lambda: cfg)
         with pytest.raises(ConfigurationError):
             provider.api_key()
         parameters.clear_caches()
     cfg = base.model_copy(update={"anthropic_api_key_secret_arn": None, "anthropic_api_key": None})
     monkeypatch.setattr(provider, "settings", lambda: cfg)
+    monkeypatch.setattr(platform_secrets, "settings", lambda: cfg)
     with pytest.raises(ConfigurationError, match="HEARTH_ANTHROPIC_API_KEY"):
         provider.api_key()
 
