@@ -115,15 +115,7 @@ def overview(ctx: RequestContext) -> Billing:
         cancel_at_period_end=bool(account.get("cancel_at_period_end")),
         grace_ends_at=now.grace_ends_at,
         month=month,
-        limits=PlanLimits(
-            requests_per_minute=limits.requests_per_minute,
-            seats=limits.seats,
-            sms_per_month=limits.sms_per_month,
-            emails_per_month=limits.emails_per_month,
-            ai_tokens_per_month=limits.ai_tokens_per_month,
-            webhook_endpoints=limits.webhook_endpoints,
-            export_every_days=limits.export_every_days,
-        ),
+        limits=PlanLimits.model_validate(limits, from_attributes=True),
         seats=Seats(used=store.seats_used(ctx.db), limit=limits.seats),
         usage={
             meter: UsageAgainstLimit(

@@ -21,14 +21,13 @@ from typing import Any
 
 from hearth import clock
 from hearth.hooks.providers.base import SigningKey
+from hearth.platform_secrets import MAX_AGE
 from hearth.settings import ConfigurationError, settings
 
 logger = logging.getLogger(__name__)
 
 #: Providers whose webhook secret is a platform secret (each has the two settings).
 PLATFORM = ("stripe", "github")
-#: How long a secret read from Secrets Manager is reused before it is read again (seconds).
-MAX_AGE = 300
 
 
 def platform_keys(name: str) -> list[SigningKey]:
