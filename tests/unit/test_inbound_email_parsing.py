@@ -33,10 +33,15 @@ def test_multipart_alternative_gives_both_bodies_addresses_and_threading():
     assert m.subject == "Re: Proposal for the spring campaign"
     assert m.message_id == "<CAF3x9Zk1Q2w-7hV@mail.example.org>"
     assert m.in_reply_to == "<0100018c2f1e-abc@email.amazonses.com>"
-    assert m.references == ["<0100018c2e00-first@email.amazonses.com>", "<0100018c2f1e-abc@email.amazonses.com>"]
+    assert m.references == [
+        "<0100018c2e00-first@email.amazonses.com>",
+        "<0100018c2f1e-abc@email.amazonses.com>",
+    ]
     assert m.sent_at == datetime(2026, 12, 1, 14, 3, 5, tzinfo=UTC)
     # Quoted-printable decoded, soft line breaks joined, CRLF made LF.
-    assert "Thanks for the proposal \u2014 the numbers look good. Can we move the kickoff to the 14th?" in m.text
+    assert (
+        "Thanks for the proposal \u2014 the numbers look good. Can we move the kickoff to the 14th?" in m.text
+    )
     assert "\r" not in m.text
     assert m.html is not None
     assert m.html.startswith('<div dir="ltr">')
@@ -121,7 +126,9 @@ def test_huge_bodies_are_trimmed_and_marked():
 
 def test_attachments_past_the_limit_are_left_out_and_marked():
     files = [(f"f{i}.txt", "application/octet-stream", b"%d" % i) for i in range(MAX_ATTACHMENTS + 5)]
-    m = parse(mime_message(sender="a@example.org", to=["b@example.org"], subject="s", body="b", attachments=files))
+    m = parse(
+        mime_message(sender="a@example.org", to=["b@example.org"], subject="s", body="b", attachments=files)
+    )
     assert len(m.attachments) == MAX_ATTACHMENTS
     assert m.truncated is True
     assert [a.filename for a in m.attachments[:2]] == ["f0.txt", "f1.txt"]
@@ -129,8 +136,9 @@ def test_attachments_past_the_limit_are_left_out_and_marked():
 
 def test_nul_bytes_and_header_injection_do_not_survive():
     raw = (
-        b"From: a@example.org\r\nTo: b@example.org\r\nSubject: hi\r\nContent-Type: text/plain; charset=utf-8\r\n"
-        b"Content-Disposition: attachment; filename=\"../../etc/passwd\"\r\n\r\nx\x00y\r\n"
+        b"From: a@example.org\r\nTo: b@example.org\r\nSubject: hi\r\n"
+        b"Content-Type: text/plain; charset=utf-8\r\n"
+        b'Content-Disposition: attachment; filename="../../etc/passwd"\r\n\r\nx\x00y\r\n'
     )
     m = parse(raw)
     (item,) = m.attachments  # a text part marked as an attachment is a file, not the body

@@ -121,6 +121,8 @@ def test_a_message_is_stored_on_the_senders_timeline_with_its_company(client, te
     (event,) = _events(admin_db, tenant.org_id)
     assert event["payload"]["object"]["id"] == str(row["id"])
     assert "text" not in event["payload"]["object"]
+    assert event["payload"]["object"]["person_id"] == person["id"]
+    assert event["payload"]["object"]["subject"] == "Re: Proposal for the spring campaign"
     # The routes: the list (no bodies) and the message (bodies as data, the HTML as received).
     listed = client.get("/v1/email/inbound-messages", auth=tenant.key_auth)
     assert listed.status == 200
@@ -293,3 +295,21 @@ def test_a_notification_naming_another_bucket_fails_its_record(client, tenant, s
     answer = notify(body)
     assert len(answer["batchItemFailures"]) == 1
     assert _rows(admin_db, tenant.org_id) == []
+
+
+def test_a_message_to_many_with_long_threads_still_makes_a_small_event(client, tenant, s3, admin_db):
+    from hearth_dev.simulate.ses_inbound import mime_message
+
+    mine = addresses(client, tenant)
+    many = [f"person{i:03d}-{'x' * 40}@example.org" for i in range(120)]
+    raw = mime_message(sender="a@example.org", to=[mine["address"], *many], subject="All hands", body="Hi")
+    refs = " ".join(f"<{i:03d}-{'r' * 900}@example.org>" for i in range(100))
+    raw = raw.replace(b"Subject: All hands", f"Subject: All hands\r\nReferences: {refs}".encode())
+    _, _, answer = deliver(s3, raw, [mine["address"]])
+    assert answer == {"batchItemFailures": []}
+    (row,) = _rows(admin_db, tenant.org_id)
+    assert len(row["to_addresses"]) == 100  # the first hundred addresses
+    assert len(row["references"]) == 100
+    (event,) = _events(admin_db, tenant.org_id)
+    assert len(event["payload"]["object"]["to"]) == 10
+    assert len(json.dumps(event["payload"])) < 65_536

@@ -98,7 +98,9 @@ def parse(raw: bytes) -> ParsedEmail:
         subject=_header(message, "subject") or "",
         message_id=_first(_message_ids(_header(message, "message-id"))),
         in_reply_to=_first(_message_ids(_header(message, "in-reply-to"))),
-        references=_message_ids(_header(message, "references"))[-MAX_REFERENCES:],
+        references=_message_ids(_header(message, "references", MAX_REFERENCES * MAX_HEADER))[
+            -MAX_REFERENCES:
+        ],
         sent_at=_date(message),
         text=text[:MAX_TEXT],
         html=html[:MAX_HTML] if html is not None else None,
@@ -122,7 +124,7 @@ def _clean(value: str) -> str:
     return value.replace("\x00", "")
 
 
-def _header(message: EmailMessage, name: str) -> str | None:
+def _header(message: EmailMessage, name: str, limit: int = MAX_HEADER) -> str | None:
     try:
         value = message.get(name)
     except Exception:  # a header the parser cannot make sense of is left out
@@ -130,7 +132,7 @@ def _header(message: EmailMessage, name: str) -> str | None:
     if value is None:
         return None
     text = _LINE_BREAKS.sub(" ", _clean(str(value))).strip()
-    return text[:MAX_HEADER] or None
+    return text[:limit] or None
 
 
 def _addresses(message: EmailMessage, name: str) -> list[tuple[str, str | None]]:

@@ -260,7 +260,7 @@ def store_copy(destination: Destination, notification: Notification, message: Pa
                 type=EMAIL_RECEIVED,
                 resource_type="inbound_email",
                 resource_id=summary.id,
-                data={"object": summary.model_dump(mode="json")},
+                data={"object": event_object(summary)},
                 request_id=notification.ses_message_id,
             )
         )
@@ -270,6 +270,21 @@ def store_copy(destination: Destination, notification: Notification, message: Pa
             tx.rollback()
     outbox.after_commit(org_id, events)
     return "stored"
+
+
+#: What ``email.received`` carries of the message: enough to act on, bounded in size (a message's
+#: recipients and references may run to a hundred each; the event holds at most 64 KiB).
+EVENT_FIELDS = (
+    "id", "direction", "recipient", "ses_message_id", "message_id", "in_reply_to", "from_address",
+    "from_name", "subject", "truncated", "size_bytes", "sent_at", "received_at", "person_id", "company_id",
+)  # fmt: skip
+
+
+def event_object(summary: InboundEmailSummary) -> dict[str, Any]:
+    data = summary.model_dump(mode="json", include=set(EVENT_FIELDS))
+    data["to"], data["cc"] = summary.to[:10], summary.cc[:10]
+    data["attachments"] = len(summary.attachments)
+    return data
 
 
 def _emit_metrics(outcome: dict[str, int]) -> None:
