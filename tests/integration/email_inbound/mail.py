@@ -89,6 +89,7 @@ def deliver(
     source: str = "sender@example.org",
     verdict: str = "PASS",
     virus: str = "PASS",
+    dmarc: str | None = None,
     ses_id: str | None = None,
 ) -> tuple[str, str, dict[str, Any]]:
     """Store ``raw`` as SES's S3 action does and notify the consumer: (SES id, the SQS body, the
@@ -97,7 +98,7 @@ def deliver(
     key = f"inbound/{ses_id}"
     s3.put_object(Bucket=BUCKET, Key=key, Body=raw)
     notification = receipt_notification(
-        ses_id, recipients, BUCKET, key, source=source, verdict=verdict, virus=virus
+        ses_id, recipients, BUCKET, key, source=source, verdict=verdict, virus=virus, dmarc=dmarc
     )
     body = sns_envelope(notification)
     return ses_id, body, notify(body)

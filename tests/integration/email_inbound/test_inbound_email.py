@@ -270,12 +270,18 @@ def test_bcc_logged_email_from_a_member_is_outbound_on_the_recipients_timeline(c
         (tenant.org_id, person["id"]),
     ).fetchone()
     assert interaction["direction"] == "outbound"
-    # Not from a member, or not authenticated by SPF or DKIM: dropped.
+    # Not from a member, or SES does not vouch for the From: domain: dropped.
     forged = mime_message(sender="mallory@example.net", to=["maria.lopez@example.org"], subject="x", body="y")
     deliver(s3, forged, [mine["bcc_address"]])
     spoofed = mime_message(sender=member.email, to=["maria.lopez@example.org"], subject="z", body="w")
-    deliver(s3, spoofed, [mine["bcc_address"]], verdict="FAIL")
+    deliver(s3, spoofed, [mine["bcc_address"]], source=member.email, verdict="FAIL")
+    # SPF passes, but for the forger's own envelope domain, and no DMARC says From: is theirs.
+    deliver(s3, spoofed, [mine["bcc_address"]], source="bounce@mallory.example", dmarc="GRAY")
     assert len(_rows(admin_db, tenant.org_id)) == 1
+    # Without a DMARC policy, SPF passing for the From: domain itself is enough.
+    own = mime_message(sender=member.email, to=["maria.lopez@example.org"], subject="Follow-up", body="v")
+    deliver(s3, own, [mine["bcc_address"]], source=member.email, dmarc="GRAY")
+    assert len(_rows(admin_db, tenant.org_id)) == 2
 
 
 def test_a_message_with_a_virus_is_dropped(client, tenant, s3, admin_db):

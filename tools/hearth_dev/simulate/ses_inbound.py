@@ -86,6 +86,7 @@ def receipt_notification(
     topic_arn: str = LOCAL_TOPIC_ARN,
     verdict: str = "PASS",
     virus: str = "PASS",
+    dmarc: str | None = None,
 ) -> dict[str, Any]:
     """SES's ``Received`` notification of a message its S3 action stored (the documented shape,
     the headers left out)."""
@@ -109,7 +110,7 @@ def receipt_notification(
             "virusVerdict": {"status": virus},
             "spfVerdict": {"status": verdict},
             "dkimVerdict": {"status": verdict},
-            "dmarcVerdict": {"status": verdict},
+            "dmarcVerdict": {"status": dmarc or verdict},
             "action": {
                 "type": "S3",
                 "topicArn": topic_arn,

@@ -13,9 +13,10 @@ own copy, stored in its own tenant transaction, so an address of one org never w
 another. A message SES found a virus in is dropped.
 
 Inbound: the person is the sender (people's ``email`` and ``other_emails``). Logged by BCC: the
-sender must be a member of the org (their verified address) and SES must have passed the
-message's SPF or DKIM, else it is dropped (anyone can write a member's address in From:); it is
-stored ``outbound`` and the person is the first recipient who is one. No person is created.
+sender must be a member of the org (their verified address) and SES must vouch for the From:
+domain (:func:`authenticated`), else it is dropped (anyone can write a member's address in
+From:); it is stored ``outbound`` and the person is the first recipient who is one. No person is
+created.
 
 Once per org and SES message, and once per org and Message-ID: a repeated notification, or the
 same message reaching the org again, stores nothing. Attachments are written to the bucket under
@@ -131,6 +132,16 @@ def destinations(recipients: tuple[str, ...] | list[str]) -> tuple[list[Destinat
     return list(found.values()), unknown
 
 
+def authenticated(sender: str, notification: Notification) -> bool:
+    """Whether SES vouches for the From: address's domain: DMARC passed (SPF or DKIM aligned with
+    it), or, where the domain publishes no DMARC policy, SPF passed for an envelope sender of that
+    very domain. SPF or DKIM alone vouch for some domain, which need not be the one in From:."""
+    if notification.verdicts.get("dmarc") == "PASS":
+        return True
+    envelope_domain = notification.source.strip().lower().rpartition("@")[2]
+    return notification.verdicts.get("spf") == "PASS" and envelope_domain == sender.rpartition("@")[2]
+
+
 def receive(notification: Notification) -> dict[str, int]:
     """Store the message for every org it reached; how many copies were stored, were stored
     already, or were dropped."""
@@ -169,8 +180,7 @@ def store_copy(destination: Destination, notification: Notification, message: Pa
             return "duplicate"
         if destination.kind == "bcc":
             member = store.member_by_email(conn, sender)
-            authentic = "PASS" in (notification.verdicts.get("spf"), notification.verdicts.get("dkim"))
-            if member is None or not authentic:
+            if member is None or not authenticated(sender, notification):
                 logger.warning(
                     "BCC-logged email not from a member, or not authenticated: dropped",
                     extra={"ses_message_id": notification.ses_message_id, "org_id": str(org_id)},
