@@ -54,6 +54,8 @@ ENV = {
     "HEARTH_RECORDINGS_BUCKET": "hearth-recordings-123456789012",
     "HEARTH_IDENTITY_PROVIDER": "cognito",
     "HEARTH_COGNITO_USER_POOL_ID": "us-east-1_Example",
+    "HEARTH_INBOUND_EMAIL_BUCKET": "hearth-inbound-email-123456789012",
+    "HEARTH_EMAIL_INBOUND_DOMAIN": "inbound.example.com",
     "POWERTOOLS_SERVICE_NAME": "hearth",
     "POWERTOOLS_TRACE_DISABLED": "true",
     "AWS_DEFAULT_REGION": "us-east-1",

@@ -62,3 +62,7 @@ SMS_OPTED_IN = "sms.opted_in"
 CALL_COMPLETED = "call.completed"
 VOICEMAIL_RECEIVED = "voicemail.received"
 CALL_RECORDING_AVAILABLE = "call.recording_available"
+
+# Inbound email (resource type ``inbound_email``): a message reached the org's inbound address,
+# or a member's email was logged through its BCC address (the payload's object says which).
+EMAIL_RECEIVED = "email.received"

@@ -31,6 +31,8 @@ from hearth_dev.sam.template import Stack, Template
 SECRETS_FILE = "local-secrets.json"
 DEV_ISSUER = "hearth-local"
 DEV_AUDIENCE = "hearth"
+#: The inbound email domain locally, when the template's InboundEmailDomain is left empty.
+LOCAL_INBOUND_EMAIL_DOMAIN = "inbound.hearth.localhost"
 
 #: Variables that name AWS-only configuration; locally the URLs and values below stand in.
 AWS_ONLY = ("HEARTH_DB_SECRET_ARN", "HEARTH_SYSTEM_DB_SECRET_ARN", "HEARTH_DB_HOST")
@@ -153,7 +155,8 @@ def apply(
 ) -> dict[str, str]:
     """Set ``variables`` then ``overrides`` in ``environ`` (default ``os.environ``). Variables that
     resolved to "" (a parameter with no local value) are unset, as if not configured. The JWT
-    issuer and audience default to the development ones when the template leaves them empty."""
+    issuer and audience, and the inbound email domain, default to the development ones when the
+    template leaves them empty."""
     env: Any = os.environ if environ is None else environ
     for name, value in variables.items():
         if value == "":
@@ -167,4 +170,5 @@ def apply(
             env[name] = override
     env.setdefault("HEARTH_JWT_ISSUER", DEV_ISSUER)
     env.setdefault("HEARTH_JWT_AUDIENCE", DEV_AUDIENCE)
+    env.setdefault("HEARTH_EMAIL_INBOUND_DOMAIN", LOCAL_INBOUND_EMAIL_DOMAIN)
     return dict(env)

@@ -1,0 +1,1 @@
+"""Email: sending through SES, and the email orgs receive."""
