@@ -54,6 +54,7 @@ ENV = {
     "HEARTH_RECORDINGS_BUCKET": "hearth-recordings-123456789012",
     "HEARTH_IDENTITY_PROVIDER": "cognito",
     "HEARTH_COGNITO_USER_POOL_ID": "us-east-1_Example",
+    "HEARTH_NOTIFICATION_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/notifications",
     "POWERTOOLS_SERVICE_NAME": "hearth",
     "POWERTOOLS_TRACE_DISABLED": "true",
     "AWS_DEFAULT_REGION": "us-east-1",

@@ -163,6 +163,11 @@ COGNITO_USER_POOL = Need(
     "reads users of the Cognito user pool and signs them out everywhere (AdminGetUser,"
     " AdminUserGlobalSignOut)",
 )
+NOTIFICATION_QUEUE = Need(
+    "notification_queue",
+    ("notification_queue_url",),
+    "sends events that notify users to the notification fan-out's queue",
+)
 
 #: Every need, by name.
 ALL: dict[str, Need] = {
@@ -196,6 +201,7 @@ ALL: dict[str, Need] = {
         RECORDINGS_WRITE,
         RECORDINGS_READ,
         COGNITO_USER_POOL,
+        NOTIFICATION_QUEUE,
     )
 }
 

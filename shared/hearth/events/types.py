@@ -62,3 +62,10 @@ SMS_OPTED_IN = "sms.opted_in"
 CALL_COMPLETED = "call.completed"
 VOICEMAIL_RECEIVED = "voicemail.received"
 CALL_RECORDING_AVAILABLE = "call.recording_available"
+
+# Invitations (resource type ``invitation``): an admin invited an address (the event names the
+# address and role, never the token). The notification fan-out tells an account that holds it.
+INVITATION_CREATED = "invitation.created"
+# The data lifecycle: an export a user asked for is ready (data ``{"requested_by", "export_id"}``);
+# the notification fan-out tells that user.
+EXPORT_COMPLETED = "export.completed"
