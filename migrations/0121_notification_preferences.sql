@@ -31,3 +31,5 @@ CREATE TRIGGER notification_preferences_touch BEFORE UPDATE ON notification_pref
 GRANT SELECT ON notification_preferences TO hearth_app;
 GRANT INSERT (org_id, user_id, type, in_app, email) ON notification_preferences TO hearth_app;
 GRANT UPDATE (in_app, email) ON notification_preferences TO hearth_app;
+-- PUT replaces the whole set: a type left out goes back to its default (its row deleted).
+GRANT DELETE ON notification_preferences TO hearth_app;
