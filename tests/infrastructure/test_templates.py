@@ -58,6 +58,7 @@ def test_every_stack_fits_the_resource_budget(transformed):
         "BillingStack",
         "TelephonyStack",
         "IdentityStack",
+        "NotificationsStack",
     }
 
 
@@ -183,6 +184,7 @@ def test_sensitive_grants_go_only_to_functions_that_declare_them():
         "AiRunRetentionFunction",
         "BillingUsageReportFunction",
         "SessionExpiryFunction",
+        "TaskRemindersFunction",
     }
     assert holders("cognito-idp:AdminUserGlobalSignOut", "UserPoolArn") == declaring[needs.COGNITO_USER_POOL]
     assert holders("s3:PutObject", "AuditAnchorBucketArn") == {"AuditAnchorFunction"}
