@@ -109,7 +109,8 @@ def send_email(
         org_id=org_id,
         user_id=user_id,
         template="notification",
-        variables={"title": title, "body": body or "", "link": link},
+        # The template needs a body: a notification without one repeats its title.
+        variables={"title": title, "body": body or title, "link": link},
         dedupe_key=f"notification:{notification_id}",
     )
     return email_id
