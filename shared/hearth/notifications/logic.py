@@ -64,7 +64,7 @@ def put_preferences(ctx: RequestContext, body: PreferencesUpdate) -> Preferences
             raise Unprocessable(
                 "validation_failed",
                 "The request has invalid fields.",
-                errors=[field_error(f"preferences.{i}.type", f"{p.type} is listed twice.", "duplicate")],
+                errors=[field_error(f"preferences.{i}.type", f"{p.type} is listed twice.", "duplicate_type")],
             )
         seen.add(p.type)
     before = get_preferences(ctx)
