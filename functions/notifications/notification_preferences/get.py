@@ -11,7 +11,7 @@ api = Api()
 def get_notification_preferences(ctx: RequestContext) -> Preferences:
     """Every notification type with its channels for you in this org: `in_app` and `email`. The
     defaults where you chose none: in the app, everything; by email, tasks assigned to you,
-    mentions, invitations and exports ready."""
+    mentions, invitations and exports ready. With the ETag to send back as If-Match."""
     return logic.get_preferences(ctx)
 
 

@@ -4,6 +4,7 @@ their own preferences per type and channel, the defaults where they chose none."
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
@@ -47,7 +48,7 @@ def unread_count(ctx: RequestContext) -> UnreadCount:
     return UnreadCount(unread=store.unread_count(ctx.db, _user(ctx)))
 
 
-def get_preferences(ctx: RequestContext) -> Preferences:
+def _preferences(ctx: RequestContext) -> Preferences:
     chosen = preferences.all_of(ctx.db, _user(ctx))
     return Preferences(
         preferences=[
@@ -55,6 +56,18 @@ def get_preferences(ctx: RequestContext) -> Preferences:
             for t, c in chosen.items()
         ]
     )
+
+
+def _tag(out: Preferences) -> int:
+    """The preferences' ETag: a digest of what they are (the same channels, the same tag), as
+    the number this API's ETags are."""
+    return zlib.crc32(out.model_dump_json().encode())
+
+
+def get_preferences(ctx: RequestContext) -> Preferences:
+    out = _preferences(ctx)
+    ctx.set_etag(_tag(out))
+    return out
 
 
 def put_preferences(ctx: RequestContext, body: PreferencesUpdate) -> Preferences:
@@ -67,7 +80,8 @@ def put_preferences(ctx: RequestContext, body: PreferencesUpdate) -> Preferences
                 errors=[field_error(f"preferences.{i}.type", f"{p.type} is listed twice.", "duplicate_type")],
             )
         seen.add(p.type)
-    before = get_preferences(ctx)
+    before = _preferences(ctx)
+    ctx.check_if_match(_tag(before))
     store.save_preferences(ctx.db, _user(ctx), {p.type: (p.in_app, p.email) for p in body.preferences})
     after = get_preferences(ctx)
     if after != before:

@@ -192,3 +192,25 @@ def test_the_database_keeps_each_user_to_their_own(database, tenant, two):
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             conn.execute("UPDATE notifications SET title = 'Changed'")
         conn.rollback()
+
+
+def test_preferences_honour_if_match(client, tenant, two):
+    ada, *_ = two
+    got = _as(client, ada, tenant, "GET", f"{N}/preferences")
+    tag = got.header("etag")
+    assert tag
+    body = {"preferences": [{"type": "task_due", "in_app": True, "email": True}]}
+    put = _as(client, ada, tenant, "PUT", f"{N}/preferences", json_body=body, headers={"if-match": tag})
+    assert put.status == 200, put.body
+    assert put.header("etag") != tag
+    stale = _as(
+        client,
+        ada,
+        tenant,
+        "PUT",
+        f"{N}/preferences",
+        json_body={"preferences": []},
+        headers={"if-match": tag},
+    )
+    assert stale.status == 412
+    assert _as(client, ada, tenant, "GET", f"{N}/preferences").json() == put.json()
