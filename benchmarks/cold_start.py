@@ -56,6 +56,7 @@ ENV = {
     "HEARTH_COGNITO_USER_POOL_ID": "us-east-1_Example",
     "HEARTH_INBOUND_EMAIL_BUCKET": "hearth-inbound-email-123456789012",
     "HEARTH_EMAIL_INBOUND_DOMAIN": "inbound.example.com",
+    "HEARTH_NOTIFICATION_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/notifications",
     "POWERTOOLS_SERVICE_NAME": "hearth",
     "POWERTOOLS_TRACE_DISABLED": "true",
     "AWS_DEFAULT_REGION": "us-east-1",

@@ -163,6 +163,11 @@ COGNITO_USER_POOL = Need(
     "reads users of the Cognito user pool and signs them out everywhere (AdminGetUser,"
     " AdminUserGlobalSignOut)",
 )
+NOTIFICATION_QUEUE = Need(
+    "notification_queue",
+    ("notification_queue_url",),
+    "sends events that notify users to the notification fan-out's queue",
+)
 
 INBOUND_EMAIL_RECEIVE = Need(
     "inbound_email_receive",
@@ -226,6 +231,7 @@ ALL: dict[str, Need] = {
         INBOUND_EMAIL_RECEIVE,
         INBOUND_EMAIL_READ,
         EMAIL_INBOUND_DOMAIN,
+        NOTIFICATION_QUEUE,
     )
 }
 

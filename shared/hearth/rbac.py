@@ -150,6 +150,11 @@ _TABLE: dict[str, tuple[Scope | None, Scope | None, Scope | None, Scope | None]]
     # Members' sign-ins, lockouts, MFA changes: admins and owners (each user sees their own at
     # /v1/me/security-events, outside any org).
     "security_events:read": (_A, _A, None, None),
+    # -- notifications -----------------------------------------------------------------------------
+    # Everyone reads and marks their own notifications and keeps their own preferences (a
+    # user's alone, by row-level security: "own" for every role, admins included).
+    "notifications:read": (_O, _O, _O, _O),
+    "notifications:update": (_O, _O, _O, _O),
 }
 
 _ORDER = (Role.OWNER, Role.ADMIN, Role.MEMBER, Role.VIEWER)

@@ -91,6 +91,9 @@ class Settings(BaseSettings):
     # Calls: the queue of recordings to copy out of Twilio, the bucket they are copied to (its
     # default encryption, SSE-KMS with its own key, applies), and how long a presigned URL lasts.
     recording_copy_queue_url: str | None = None
+    # Notifications: the queue of events that notify users (the notification fan-out's, fed by
+    # the event dispatch consumer).
+    notification_queue_url: str | None = None
     recordings_bucket: str | None = None
     recording_url_seconds: int = Field(default=300, ge=30, le=3600)
     # Inbound email: the domain SES receives the orgs' addresses at (`<slug>@<domain>`), the

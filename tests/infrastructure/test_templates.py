@@ -59,6 +59,7 @@ def test_every_stack_fits_the_resource_budget(transformed):
         "TelephonyStack",
         "IdentityStack",
         "EmailStack",
+        "NotificationsStack",
     }
 
 
@@ -193,6 +194,7 @@ def test_sensitive_grants_go_only_to_functions_that_declare_them():
         "AiRunRetentionFunction",
         "BillingUsageReportFunction",
         "SessionExpiryFunction",
+        "TaskRemindersFunction",
     }
     assert holders("cognito-idp:AdminUserGlobalSignOut", "UserPoolArn") == declaring[needs.COGNITO_USER_POOL]
     assert holders("s3:PutObject", "AuditAnchorBucketArn") == {"AuditAnchorFunction"}

@@ -122,6 +122,7 @@ RULES_THE_SCHEMA_CANNOT_STATE = frozenset(
         "default_required",  # the org keeps a default number
         "member_required",  # only a member's number rings a phone
         "reserved_slug",  # an inbound email address is not one mail systems reserve (postmaster...)
+        "duplicate_type",  # notification preferences name each type once
     }
 )
 

@@ -45,6 +45,16 @@ OWNER_READ_POLICIES = {
     ("phone_numbers", "number_lookup"): "hearth_org_of_phone_number(key)",
     ("email_inbound_addresses", "address_lookup"): "hearth_org_of_inbound_email_address(slug, tag)",
 }
+# Restrictive policies for the app role that keep a tenant table's rows to one user of the org
+# (ANDed with the tenant policies), and why.
+OWN_USER_POLICIES = {
+    "notifications": "a user's notifications are theirs alone, other members' included",
+    "notification_preferences": "a user's notification preferences are theirs alone",
+}
+OWN_USER = re.compile(
+    r"^\(?user_id = \(\s*SELECT \(?NULLIF\(current_setting\('app\.user_id'::text, true\), ''::text\)\)?"
+    r"::uuid AS \"?\w+\"?\s*\)\)?$"
+)
 
 
 def tenant_tables(conn) -> dict[str, str]:
@@ -104,6 +114,10 @@ def test_every_tenant_table_has_forced_rls_with_fail_closed_policies_for_all_com
         for p in policies:
             if (table, p["polname"]) in OWNER_READ_POLICIES:
                 assert (p["roles"], p["polcmd"]) == (["hearth_owner"], "r"), (table, p["polname"])
+            elif table in OWN_USER_POLICIES and not p["polpermissive"]:
+                assert p["roles"] == ["hearth_app"], (table, p["polname"], p["roles"])
+                for expr in (p["using_expr"], p["check_expr"]):
+                    assert expr is None or OWN_USER.match(" ".join(expr.split())), (table, p["polname"], expr)
             elif p not in tenant:
                 assert p["roles"] == ["hearth_system"], (table, p["polname"], p["roles"])
 

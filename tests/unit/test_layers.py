@@ -63,6 +63,9 @@ LAYERS: dict[str, int] = {
     # The GitHub integration links GitHub to the CRM's tasks (their keys): above the areas it uses.
     **dict.fromkeys(("github",), 6),
     **dict.fromkeys(("identity",), 5),
+    # Notifications read the events of the areas below (tasks, deals, notes, invitations) and hand
+    # emails to the email sender.
+    **dict.fromkeys(("notifications",), 6),
 }
 #: Only the development tooling and the tests use these.
 DEVELOPMENT_ONLY = ("hearth_dev", "fastapi", "uvicorn", "moto", "pgserver", "yaml", "samtranslator", "pytest")

@@ -34,7 +34,8 @@ def test_viewers_only_read():
     for permission in rbac.permissions("viewer"):
         action = permission.split(":")[1]
         assert action == "read" or (
-            permission == "members:delete" and rbac.scope("viewer", permission) == "own"
+            permission in ("members:delete", "notifications:update")
+            and rbac.scope("viewer", permission) == "own"
         )
 
 

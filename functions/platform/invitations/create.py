@@ -14,7 +14,7 @@ api = Api()
     status_code=201,
     reveals_secret=True,
     refuses=(402,),
-    needs=[needs.API_KEY_PEPPER],
+    needs=[needs.API_KEY_PEPPER, needs.EVENTS],
 )
 def create_invitation(ctx: RequestContext, body: InvitationCreate) -> InvitationCreated:
     """Invite an email address with a role no higher than yours, for 7 days. Pass the token on:

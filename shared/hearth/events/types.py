@@ -66,3 +66,9 @@ CALL_RECORDING_AVAILABLE = "call.recording_available"
 # Inbound email (resource type ``inbound_email``): a message reached the org's inbound address,
 # or a member's email was logged through its BCC address (the payload's object says which).
 EMAIL_RECEIVED = "email.received"
+# Invitations (resource type ``invitation``): an admin invited an address (the event names the
+# address and role, never the token). The notification fan-out tells an account that holds it.
+INVITATION_CREATED = "invitation.created"
+# The data lifecycle: an export a user asked for is ready (data ``{"requested_by", "export_id"}``);
+# the notification fan-out tells that user.
+EXPORT_COMPLETED = "export.completed"

@@ -10,6 +10,8 @@
   and which is the invited address; within 7 days; once. The inviter must still be a member able
   to grant the role, or the invitation is void. The user becomes a member with the role.
 - Every change writes an audit row; accepting writes ``invitation.accept`` and ``member.add``.
+  Inviting emits ``invitation.created`` (the invitation without its token), which notifies an
+  account that holds the address (``hearth.notifications``).
 - Seats: with every seat of the org's plan taken, inviting and accepting answer 402
   ``seat_limit_reached`` (``hearth.billing.access``); members beyond a downgrade's seats stay.
 """
@@ -28,6 +30,7 @@ from hearth.billing import access
 from hearth.http import Caller, RequestContext
 from hearth.invitations import store
 from hearth.invitations.models import (
+    Invitation,
     InvitationAccept,
     InvitationAccepted,
     InvitationCreate,
@@ -75,6 +78,8 @@ def create(ctx: RequestContext, body: InvitationCreate) -> InvitationCreated:
         ctx.db, email=email, role=body.role, token_hash=keyed_hash.digest(token), invited_by=ctx.user_id
     )
     ctx.audit("invitation.create", "invitation", row["id"], changes={"email": email, "role": body.role.value})
+    invitation = Invitation(**row)
+    ctx.emit("invitation.created", "invitation", row["id"], {"object": invitation.model_dump(mode="json")})
     return InvitationCreated(**row, token=token)
 
 

@@ -80,6 +80,7 @@ STACK_PARAMETERS: dict[str, StackParameter] = {
         *_queue("AiRunQueue"),
         *_queue("SmsSendQueue"),
         *_queue("RecordingCopyQueue"),
+        *_queue("NotificationQueue"),
         StackParameter(
             "RecordingsBucket", Ref("RecordingsBucket"), description="The call recordings bucket."
         ),
@@ -246,6 +247,7 @@ GRANTS: dict[str, Grant] = {
     "ai_run_queue": _send_to("AiRunQueue", "HEARTH_AI_RUN_QUEUE_URL"),
     "sms_send_queue": _send_to("SmsSendQueue", "HEARTH_SMS_SEND_QUEUE_URL"),
     "recording_copy_queue": _send_to("RecordingCopyQueue", "HEARTH_RECORDING_COPY_QUEUE_URL"),
+    "notification_queue": _send_to("NotificationQueue", "HEARTH_NOTIFICATION_QUEUE_URL"),
     # Recordings are written (the copier) and read (the presigning route) under recordings/ only,
     # encrypted with the recordings key.
     "recordings_write": Grant(

@@ -42,7 +42,9 @@ def dispatch(message: DispatchMessage) -> int:
             conn, event_id=message.event_id, event_type=event["type"], endpoints=endpoints, now=now
         )
         unsent = deliveries_store.unsent_of_event(conn, message.event_id)
-    channels.route(message.org_id, event["type"], event["resource_id"])
+    channels.route(
+        message.org_id, event["type"], event["resource_id"], event_id=message.event_id, data=event["data"]
+    )
     queue_url = settings().webhook_delivery_queue_url
     if not unsent or not queue_url:
         return 0
