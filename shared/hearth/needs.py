@@ -150,6 +150,25 @@ RECORDINGS_READ = Need(
     "recordings_read", ("recordings_bucket",), "presigns reads of call recordings in the recordings bucket"
 )
 
+EMAIL_SEND_QUEUE = Need(
+    "email_send_queue", ("email_send_queue_url",), "sends queued emails to the email sender's queue"
+)
+SES_SEND = Need(
+    "ses_send",
+    ("email_configuration_set",),
+    "sends email through SES v2 (SendEmail) with the deployment's configuration set",
+)
+SES_IDENTITIES = Need(
+    "ses_identities", (), "creates, reads and deletes the SES email identities of org domains"
+)
+EMAIL_UNSUBSCRIBE_KEY = Need(
+    "email_unsubscribe_key",
+    ("email_unsubscribe_key_secret_arn", "email_unsubscribe_key"),
+    "signs and verifies one-click unsubscribe links with the key kept in Secrets Manager",
+)
+# Jinja2 comes from its own layer, only to the functions that render email templates.
+EMAIL_TEMPLATES = Need("email_templates", (), "renders email templates (jinja2, from its own layer)")
+
 PUBLIC_URL = Need(
     "public_url",
     ("public_base_url",),
@@ -196,6 +215,11 @@ ALL: dict[str, Need] = {
         RECORDINGS_WRITE,
         RECORDINGS_READ,
         COGNITO_USER_POOL,
+        EMAIL_SEND_QUEUE,
+        SES_SEND,
+        SES_IDENTITIES,
+        EMAIL_UNSUBSCRIBE_KEY,
+        EMAIL_TEMPLATES,
     )
 }
 

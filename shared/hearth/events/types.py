@@ -62,3 +62,15 @@ SMS_OPTED_IN = "sms.opted_in"
 CALL_COMPLETED = "call.completed"
 VOICEMAIL_RECEIVED = "voicemail.received"
 CALL_RECORDING_AVAILABLE = "call.recording_available"
+
+# Event types of email (resource type ``email``): an email was accepted for sending (the email
+# sender's queue is fed from it, hearth.outbox.channels), SES sent it, the recipient's server
+# took it, it bounced, the recipient complained, it failed before SES took it; an address was
+# suppressed (resource type ``email_suppression``).
+EMAIL_QUEUED = "email.queued"
+EMAIL_SENT = "email.sent"
+EMAIL_DELIVERED = "email.delivered"
+EMAIL_BOUNCED = "email.bounced"
+EMAIL_COMPLAINED = "email.complained"
+EMAIL_FAILED = "email.failed"
+EMAIL_SUPPRESSED = "email.suppressed"
