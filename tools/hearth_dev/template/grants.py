@@ -143,6 +143,19 @@ STACK_PARAMETERS: dict[str, StackParameter] = {
             ),
             description="ARN of the root stack's Cognito user pool (a pool that does not exist without one).",
         ),
+        *_queue("EmailSendQueue"),
+        *_queue("EmailEventsQueue"),
+        StackParameter(
+            "EmailConfigurationSet",
+            Ref("EmailConfigurationSet"),
+            description="The SES configuration set every email is sent with (its events go to SNS).",
+        ),
+        _forwarded("EmailSystemFrom", "The platform's own from-address of system emails."),
+        StackParameter(
+            "EmailUnsubscribeSecretArn",
+            Ref("EmailUnsubscribeSecret"),
+            description="Secrets Manager secret of the key that signs one-click unsubscribe links.",
+        ),
     ]
 }
 
@@ -286,6 +299,37 @@ GRANTS: dict[str, Grant] = {
             allow(["cognito-idp:AdminGetUser", "cognito-idp:AdminUserGlobalSignOut"], Ref("UserPoolArn"))
         ],
     ),
+    "email_send_queue": _send_to("EmailSendQueue", "HEARTH_EMAIL_SEND_QUEUE_URL"),
+    # SES: sending from any identity of the account (an org's verified domain, the platform's
+    # system address) only with the deployment's configuration set; identities managed by name.
+    "ses_send": Grant(
+        environment={
+            "HEARTH_EMAIL_CONFIGURATION_SET": Ref("EmailConfigurationSet"),
+            "HEARTH_EMAIL_SYSTEM_FROM": Ref("EmailSystemFrom"),
+        },
+        statements=[
+            allow(
+                "ses:SendEmail",
+                [
+                    Sub("arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/*"),
+                    Sub(
+                        "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}"
+                        ":configuration-set/${EmailConfigurationSet}"
+                    ),
+                ],
+            )
+        ],
+    ),
+    "ses_identities": Grant(
+        statements=[
+            allow(
+                ["ses:CreateEmailIdentity", "ses:GetEmailIdentity", "ses:DeleteEmailIdentity"],
+                Sub("arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/*"),
+            )
+        ],
+    ),
+    "email_unsubscribe_key": _secret("EmailUnsubscribeSecretArn", "HEARTH_EMAIL_UNSUBSCRIBE_KEY_SECRET_ARN"),
+    "email_templates": Grant(layers=("EmailLayer",)),
 }
 
 
