@@ -11,8 +11,8 @@ from email import policy
 from typing import Any
 
 from hearth.email import provider
-from tests.integration.email.conftest import sending_domain
 from tests.integration.email.helpers import count, new_address, queued, send, shown
+from tests.integration.email.moto_ses import sending_domain
 
 
 def _raw(message: Any) -> email_lib.message.EmailMessage:
