@@ -155,11 +155,14 @@ EMAIL_SEND_QUEUE = Need(
 )
 SES_SEND = Need(
     "ses_send",
-    ("email_configuration_set",),
-    "sends email through SES v2 (SendEmail) with the deployment's configuration set",
+    ("email_configuration_set", "email_system_from"),
+    "sends email through SES v2 (SendEmail) with the deployment's configuration set (and system"
+    " emails from the platform's address)",
 )
 SES_IDENTITIES = Need(
-    "ses_identities", (), "creates, reads and deletes the SES email identities of org domains"
+    "ses_identities",
+    ("ses_timeout_seconds",),
+    "creates, reads and deletes the SES email identities of org domains (calls bounded by the SES timeout)",
 )
 EMAIL_UNSUBSCRIBE_KEY = Need(
     "email_unsubscribe_key",

@@ -164,6 +164,10 @@ AUDIT_ANCHOR_PREFIX = "audit-anchors/"
 #: Where in the recordings bucket the call recordings are (``hearth.telephony.calls.recordings.PREFIX``).
 RECORDINGS_PREFIX = "recordings/"
 
+#: SES email identities of the account: org domains are added at run time, so no name is known
+#: when the template is written (the sender and the domain routes only; see hearth.email).
+SES_IDENTITIES = Sub("arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/*")
+
 #: What every function of a nested stack has (its Globals) and the parameters that takes.
 GLOBAL_PARAMETERS = (
     "Stage",
@@ -308,23 +312,21 @@ GRANTS: dict[str, Grant] = {
             "HEARTH_EMAIL_SYSTEM_FROM": Ref("EmailSystemFrom"),
         },
         statements=[
+            allow("ses:SendEmail", SES_IDENTITIES),
             allow(
                 "ses:SendEmail",
-                [
-                    Sub("arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/*"),
-                    Sub(
-                        "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}"
-                        ":configuration-set/${EmailConfigurationSet}"
-                    ),
-                ],
-            )
+                Sub(
+                    "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}"
+                    ":configuration-set/${EmailConfigurationSet}"
+                ),
+            ),
         ],
     ),
     "ses_identities": Grant(
         statements=[
             allow(
                 ["ses:CreateEmailIdentity", "ses:GetEmailIdentity", "ses:DeleteEmailIdentity"],
-                Sub("arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/*"),
+                SES_IDENTITIES,
             )
         ],
     ),
