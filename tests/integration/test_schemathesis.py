@@ -121,6 +121,15 @@ RULES_THE_SCHEMA_CANNOT_STATE = frozenset(
         "recipient_opted_out",  # the recipient did not send STOP
         "default_required",  # the org keeps a default number
         "member_required",  # only a member's number rings a phone
+        # Email: the org's SES set-up, its suppression list and its templates' variables.
+        "domain_not_verified",  # the sender is on a domain of the org SES verified
+        "no_sender_address",  # the org has a default sender, or the send names one
+        "recipient_suppressed",  # the recipient did not bounce, complain or unsubscribe
+        "no_email_address",  # the person named has an email address
+        "template_render_failed",  # the template renders with the variables given
+        "invalid_email_address",  # the address pattern, beyond what JSON Schema's pattern checks
+        "marketing_single_recipient",  # a marketing email has one recipient (its unsubscribe link)
+        "domain_taken",  # the domain is not another org's
     }
 )
 

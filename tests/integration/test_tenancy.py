@@ -32,6 +32,8 @@ CROSS_TENANT_UNIQUE_INDEXES = {
     " webhook names the customer, and it must resolve to exactly one org",
     "phone_numbers_e164_key": "one phone number belongs to one org: an inbound SMS or call names"
     " the number it reached, which must resolve to exactly one org",
+    "email_domains_domain_key": "one sending domain belongs to one org: the deployment's SES account"
+    " holds one identity per domain, and deleting it for one org must not stop another's mail",
 }
 # Policies for the owner role (read-only), behind the SECURITY DEFINER lookups it owns, which are
 # the app role's only way to those rows of other orgs; and why.

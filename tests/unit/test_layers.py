@@ -56,6 +56,7 @@ LAYERS: dict[str, int] = {
             "ai",
             "billing",
             "telephony",
+            "email",
         ),
         5,
     ),
