@@ -100,18 +100,10 @@ def claim(org_id: UUID, attempts: list[_Attempt]) -> None:
             for row in store.claim_many(conn, [a.message.email_id for a in attempts], LEASE_SECONDS)
         }
         found = store.get_settings(conn) if claimed else None
-        blocked = {
-            row["id"]: tuple(
-                sorted(
-                    store.suppressed(
-                        conn,
-                        [*row["to_addresses"], *row["cc_addresses"], *row["bcc_addresses"]],
-                        row["category"],
-                    )
-                )
-            )
-            for row in claimed.values()
-        }
+        everyone = [
+            a for r in claimed.values() for a in (*r["to_addresses"], *r["cc_addresses"], *r["bcc_addresses"])
+        ]
+        held = store.suppressions_of(conn, everyone)
         unclaimed = [a.message.email_id for a in attempts if a.message.email_id not in claimed]
         waiting = store.still_queued(conn, unclaimed) if unclaimed else set()
     for attempt in attempts:
@@ -120,7 +112,11 @@ def claim(org_id: UUID, attempts: list[_Attempt]) -> None:
             queued = attempt.message.email_id in waiting
             attempt.outcome = TryAgain("another attempt holds the email") if queued else "done"
             continue
-        attempt.row, attempt.suppressed = row, blocked.get(row["id"], ())
+        recipients = (*row["to_addresses"], *row["cc_addresses"], *row["bcc_addresses"])
+        attempt.row = row
+        attempt.suppressed = tuple(
+            sorted(a for a in recipients if a in held and (not held[a] or row["category"] == "marketing"))
+        )
         if not row["system"] and found is not None:
             attempt.from_name = found["from_name"]
 

@@ -373,6 +373,17 @@ def suppressed(conn: Connection, addresses: list[str], category: str) -> set[str
     return {row["address"] for row in rows}
 
 
+def suppressions_of(conn: Connection, addresses: list[str]) -> dict[str, bool]:
+    """The suppressed ones of ``addresses``: address -> marketing only (one statement for a batch)."""
+    if not addresses:
+        return {}
+    rows = conn.execute(
+        "SELECT address, marketing_only FROM email_suppressions WHERE address = ANY(%s)",
+        (sorted({a.lower() for a in addresses}),),
+    ).fetchall()
+    return {row["address"]: bool(row["marketing_only"]) for row in rows}
+
+
 def suppress(
     conn: Connection,
     address: str,
