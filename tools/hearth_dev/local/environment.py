@@ -33,6 +33,8 @@ DEV_ISSUER = "hearth-local"
 DEV_AUDIENCE = "hearth"
 
 #: Variables that name AWS-only configuration; locally the URLs and values below stand in.
+#: The platform's system from-address locally (its identity is created by the demo seed).
+LOCAL_SYSTEM_FROM = "notifications@demo.hearth.local"
 AWS_ONLY = ("HEARTH_DB_SECRET_ARN", "HEARTH_SYSTEM_DB_SECRET_ARN", "HEARTH_DB_HOST")
 #: Never passed on to local functions: they would point boto3 at a real account.
 REAL_AWS = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_DEFAULT_PROFILE")
@@ -167,4 +169,5 @@ def apply(
             env[name] = override
     env.setdefault("HEARTH_JWT_ISSUER", DEV_ISSUER)
     env.setdefault("HEARTH_JWT_AUDIENCE", DEV_AUDIENCE)
+    env.setdefault("HEARTH_EMAIL_SYSTEM_FROM", LOCAL_SYSTEM_FROM)
     return dict(env)
