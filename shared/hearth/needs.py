@@ -161,8 +161,8 @@ SES_SEND = Need(
 )
 SES_IDENTITIES = Need(
     "ses_identities",
-    ("ses_timeout_seconds",),
-    "creates, reads and deletes the SES email identities of org domains (calls bounded by the SES timeout)",
+    ("email_configuration_set",),
+    "creates, reads and deletes the SES identities of org domains (where email is set up)",
 )
 EMAIL_UNSUBSCRIBE_KEY = Need(
     "email_unsubscribe_key",

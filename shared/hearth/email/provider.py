@@ -41,11 +41,21 @@ class ProviderError(Exception):
 
 
 def client() -> Any:
+    """SES v2's client; a :class:`ProviderError` (``ses_not_configured``, permanent) when this
+    deployment has no configuration set, i.e. email is not set up here (no call is made)."""
+    if not settings().email_configuration_set:
+        raise ProviderError(
+            "ses_not_configured",
+            "Email is not set up in this deployment (HEARTH_EMAIL_CONFIGURATION_SET).",
+            False,
+        )
     return aws.client("sesv2", read_timeout=int(settings().ses_timeout_seconds))
 
 
 def _error(exc: Exception) -> ProviderError:
     """SES's refusal, or an unanswered call (temporary)."""
+    if isinstance(exc, ProviderError):
+        return exc
     response = getattr(exc, "response", None)
     if isinstance(response, dict):
         error = response.get("Error") or {}

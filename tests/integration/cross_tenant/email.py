@@ -120,13 +120,19 @@ def send_email(client, victim, intruder, ses):
     )
     assert from_victim.status == 422, from_victim.body
     assert from_victim.json()["code"] == "domain_not_verified"
+    sending_domain(client, intruder, ses)  # the intruder may send, from its own domain
     with_template = client.post(
         "/v1/emails",
         auth=intruder.key_auth,
-        json_body={"to": "a@example.org", "from": "x@intruder.example", "template_id": v["template"]["id"]},
+        json_body={"to": "a@example.org", "template_id": v["template"]["id"]},
     )
     assert with_template.status == 422, with_template.body
+    assert with_template.json()["errors"][0]["code"] == "reference_not_found"
     assert_not_leaked(with_template, "Victim secret", "Victim body")
+    to_suppressed = client.post(
+        "/v1/emails", auth=intruder.key_auth, json_body={"to": v["suppressed"], "subject": "s", "text": "t"}
+    )
+    assert to_suppressed.status == 202, to_suppressed.body  # the victim's list is the victim's
     assert ses.sent() == []
 
 

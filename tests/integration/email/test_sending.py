@@ -316,3 +316,11 @@ def test_bad_input_is_a_problem_and_changes_nothing(client, tenant, ses, admin_d
         assert refused.status == 422, (body, refused.body)
         assert refused.header("content-type") == "application/problem+json"
     assert count(admin_db, "SELECT count(*) AS n FROM emails WHERE org_id = %s", tenant.org_id) == 0
+
+
+def test_without_email_set_up_nothing_calls_ses_and_nothing_is_kept(client, tenant, admin_db):
+    """No configuration set (no ``ses`` fixture): email is not set up in this deployment."""
+    refused = client.post("/v1/email/domains", auth=tenant.key_auth, json_body={"domain": "mail.unset.com"})
+    assert refused.status == 422, refused.body
+    assert refused.json()["code"] == "provider_refused"
+    assert count(admin_db, "SELECT count(*) AS n FROM email_domains WHERE org_id = %s", tenant.org_id) == 0

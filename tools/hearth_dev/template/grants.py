@@ -323,6 +323,7 @@ GRANTS: dict[str, Grant] = {
         ],
     ),
     "ses_identities": Grant(
+        environment={"HEARTH_EMAIL_CONFIGURATION_SET": Ref("EmailConfigurationSet")},
         statements=[
             allow(
                 ["ses:CreateEmailIdentity", "ses:GetEmailIdentity", "ses:DeleteEmailIdentity"],
