@@ -130,6 +130,10 @@ RULES_THE_SCHEMA_CANNOT_STATE = frozenset(
         "invalid_email_address",  # the address pattern, beyond what JSON Schema's pattern checks
         "marketing_single_recipient",  # a marketing email has one recipient (its unsubscribe link)
         "domain_taken",  # the domain is not another org's
+        "invalid_domain",  # a domain name's labels, beyond the pattern's characters
+        "content_required",  # an email has subject and text or html, or a template
+        "content_conflict",  # ... not both
+        "body_required",  # a template keeps a text or an HTML body
     }
 )
 

@@ -19,7 +19,7 @@ from functools import cache
 from typing import Any
 
 #: The longest a rendered part may be (characters): a template cannot blow up a message.
-MAX_RENDERED = 400_000
+MAX_RENDERED = 200_000
 
 
 class RenderError(Exception):
