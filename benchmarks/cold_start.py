@@ -54,6 +54,8 @@ ENV = {
     "HEARTH_RECORDINGS_BUCKET": "hearth-recordings-123456789012",
     "HEARTH_IDENTITY_PROVIDER": "cognito",
     "HEARTH_COGNITO_USER_POOL_ID": "us-east-1_Example",
+    "HEARTH_INBOUND_EMAIL_BUCKET": "hearth-inbound-email-123456789012",
+    "HEARTH_EMAIL_INBOUND_DOMAIN": "inbound.example.com",
     "HEARTH_EMAIL_SEND_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/email",
     "HEARTH_EMAIL_CONFIGURATION_SET": "hearth-prod-email",
     "HEARTH_EMAIL_SYSTEM_FROM": "notifications@hearth.example.com",

@@ -186,6 +186,33 @@ COGNITO_USER_POOL = Need(
     " AdminUserGlobalSignOut)",
 )
 
+INBOUND_EMAIL_RECEIVE = Need(
+    "inbound_email_receive",
+    ("inbound_email_bucket", "email_inbound_domain"),
+    "reads the raw messages SES stored in the inbound email bucket and writes their attachments there",
+)
+INBOUND_EMAIL_READ = Need(
+    "inbound_email_read",
+    ("inbound_email_bucket",),
+    "presigns reads of inbound email attachments in the inbound email bucket",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _Optional(Need):
+    """A setting that may be empty when deployed (the feature is then off): nothing to require."""
+
+    def check(self) -> None:
+        return None
+
+
+# Empty when the deployment receives no email (the SES receipt rule is not made).
+EMAIL_INBOUND_DOMAIN = _Optional(
+    "email_inbound_domain",
+    ("email_inbound_domain",),
+    "knows the domain the orgs' inbound email addresses are at (empty: no inbound email)",
+)
+
 #: Every need, by name.
 ALL: dict[str, Need] = {
     n.name: n
@@ -218,6 +245,9 @@ ALL: dict[str, Need] = {
         RECORDINGS_WRITE,
         RECORDINGS_READ,
         COGNITO_USER_POOL,
+        INBOUND_EMAIL_RECEIVE,
+        INBOUND_EMAIL_READ,
+        EMAIL_INBOUND_DOMAIN,
         EMAIL_SEND_QUEUE,
         SES_SEND,
         SES_IDENTITIES,

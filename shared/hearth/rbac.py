@@ -136,6 +136,12 @@ _TABLE: dict[str, tuple[Scope | None, Scope | None, Scope | None, Scope | None]]
     # Calls: members place calls and read the org's calls and recordings; viewers read the log.
     "calls:read": (_A, _A, _A, _A),
     "calls:create": (_A, _A, _A, None),
+    # -- inbound email ---------------------------------------------------------------------------
+    # Everyone reads the org's received and BCC-logged email and its addresses (members BCC the
+    # logging address); admins change the address or rotate the BCC address.
+    "inbound_emails:read": (_A, _A, _A, _A),
+    "email_inbound_address:read": (_A, _A, _A, _A),
+    "email_inbound_address:update": (_A, _A, None, None),
     # -- sign-in security --------------------------------------------------------------------------
     # Whether members need a second factor, and the org's idle limit: every member reads them
     # (the front end says why a request was refused); only owners change them.

@@ -105,6 +105,12 @@ class Settings(BaseSettings):
     recording_copy_queue_url: str | None = None
     recordings_bucket: str | None = None
     recording_url_seconds: int = Field(default=300, ge=30, le=3600)
+    # Inbound email: the domain SES receives the orgs' addresses at (`<slug>@<domain>`), the
+    # bucket SES stores raw messages in (and the consumer stores attachments in; SSE-KMS with its
+    # own key), and how long a presigned attachment URL lasts.
+    email_inbound_domain: str | None = None
+    inbound_email_bucket: str | None = None
+    inbound_email_url_seconds: int = Field(default=300, ge=30, le=3600)
     # What a finished run holds of the org's data (instructions, output, records shown) is erased
     # after this many days (the hourly AiRunRetention schedule).
     ai_run_retention_days: int = Field(default=30, ge=1)

@@ -131,6 +131,12 @@ def test_every_function_is_granted_exactly_what_it_declares(template, transforme
 #: under the recordings prefix (keys name orgs and calls): written by one function, read by one.
 ANCHOR_OBJECTS = {"Fn::Sub": "${AuditAnchorBucketArn}/audit-anchors/*"}
 RECORDING_OBJECTS = {"Fn::Sub": "${RecordingsBucketArn}/recordings/*"}
+#: Inbound email: raw messages SES wrote (read by the consumer), attachments (written by the
+#: consumer, read by the attachment route); keys name SES messages and orgs.
+INBOUND_EMAIL_OBJECTS = (
+    {"Fn::Sub": "${InboundEmailBucketArn}/inbound/*"},
+    {"Fn::Sub": "${InboundEmailBucketArn}/attachments/*"},
+)
 #: ... and SES identities: org domains are added at run time (the sender sends from them, the
 #: domain routes create, read and delete them).
 SES_IDENTITIES = {"Fn::Sub": "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/*"}
@@ -149,6 +155,9 @@ def test_no_statement_grants_a_wildcard(transformed):
                     assert statement["Action"] == ["s3:PutObject"], (stack, fn, statement)
                     continue
                 if statement["Resource"] == RECORDING_OBJECTS:
+                    assert statement["Action"] in (["s3:PutObject"], ["s3:GetObject"]), (stack, fn, statement)
+                    continue
+                if statement["Resource"] in INBOUND_EMAIL_OBJECTS:
                     assert statement["Action"] in (["s3:PutObject"], ["s3:GetObject"]), (stack, fn, statement)
                     continue
                 if statement["Resource"] == SES_IDENTITIES:
@@ -205,6 +214,18 @@ def test_sensitive_grants_go_only_to_functions_that_declare_them():
     assert holders("s3:GetObject", "RecordingsBucketArn") == {"CallsRecordingFunction"}
     assert holders("kms:Decrypt", "RecordingsKeyArn") == {"CallsRecordingFunction"}
     assert not holders("s3:DeleteObject", "RecordingsBucketArn")
+    # Inbound email: the consumer reads raw messages and writes attachments; the attachment route
+    # reads attachments; nobody deletes (the bucket's lifecycle expires raw messages).
+    assert holders("s3:PutObject", "InboundEmailBucketArn") == {"InboundEmailFunction"}
+    assert holders("s3:GetObject", "InboundEmailBucketArn}/inbound/") == {"InboundEmailFunction"}
+    assert holders("s3:GetObject", "InboundEmailBucketArn}/attachments/") == {
+        "InboundEmailsAttachmentFunction"
+    }
+    assert holders("kms:Decrypt", "InboundEmailKeyArn") == {
+        "InboundEmailFunction",
+        "InboundEmailsAttachmentFunction",
+    }
+    assert not holders("s3:DeleteObject", "InboundEmailBucketArn")
     assert (
         holders("sqs:SendMessage", "SmsSendQueueArn")
         == declaring[needs.SMS_SEND_QUEUE]

@@ -121,6 +121,7 @@ RULES_THE_SCHEMA_CANNOT_STATE = frozenset(
         "recipient_opted_out",  # the recipient did not send STOP
         "default_required",  # the org keeps a default number
         "member_required",  # only a member's number rings a phone
+        "reserved_slug",  # an inbound email address is not one mail systems reserve (postmaster...)
         # Email: the org's SES set-up, its suppression list and its templates' variables.
         "domain_not_verified",  # the sender is on a domain of the org SES verified
         "no_sender_address",  # the org has a default sender, or the send names one

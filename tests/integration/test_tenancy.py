@@ -32,6 +32,8 @@ CROSS_TENANT_UNIQUE_INDEXES = {
     " webhook names the customer, and it must resolve to exactly one org",
     "phone_numbers_e164_key": "one phone number belongs to one org: an inbound SMS or call names"
     " the number it reached, which must resolve to exactly one org",
+    "email_inbound_addresses_slug_key": "one inbound email address belongs to one org: a received"
+    " message names the address it reached, which must resolve to exactly one org",
     "email_domains_domain_key": "one sending domain belongs to one org: the deployment's SES account"
     " holds one identity per domain, and deleting it for one org must not stop another's mail",
 }
@@ -43,6 +45,7 @@ OWNER_READ_POLICIES = {
     ("github_installations", "installation_lookup"): "hearth_org_of_github_installation(installation id)",
     ("billing_accounts", "stripe_customer_lookup"): "hearth_org_of_stripe_customer(key)",
     ("phone_numbers", "number_lookup"): "hearth_org_of_phone_number(key)",
+    ("email_inbound_addresses", "address_lookup"): "hearth_org_of_inbound_email_address(slug, tag)",
 }
 
 

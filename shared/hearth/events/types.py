@@ -63,6 +63,9 @@ CALL_COMPLETED = "call.completed"
 VOICEMAIL_RECEIVED = "voicemail.received"
 CALL_RECORDING_AVAILABLE = "call.recording_available"
 
+# Inbound email (resource type ``inbound_email``): a message reached the org's inbound address,
+# or a member's email was logged through its BCC address (the payload's object says which).
+EMAIL_RECEIVED = "email.received"
 # Event types of email (resource type ``email``): an email was accepted for sending (the email
 # sender's queue is fed from it, hearth.outbox.channels), SES sent it, the recipient's server
 # took it, it bounced, the recipient complained, it failed before SES took it; an address was

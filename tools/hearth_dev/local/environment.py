@@ -31,10 +31,13 @@ from hearth_dev.sam.template import Stack, Template
 SECRETS_FILE = "local-secrets.json"
 DEV_ISSUER = "hearth-local"
 DEV_AUDIENCE = "hearth"
+#: The inbound email domain locally, when the template's InboundEmailDomain is left empty.
+LOCAL_INBOUND_EMAIL_DOMAIN = "inbound.hearth.localhost"
 
-#: Variables that name AWS-only configuration; locally the URLs and values below stand in.
 #: The platform's system from-address locally (its identity is created by the demo seed).
 LOCAL_SYSTEM_FROM = "notifications@demo.hearth.local"
+
+#: Variables that name AWS-only configuration; locally the URLs and values below stand in.
 AWS_ONLY = ("HEARTH_DB_SECRET_ARN", "HEARTH_SYSTEM_DB_SECRET_ARN", "HEARTH_DB_HOST")
 #: Never passed on to local functions: they would point boto3 at a real account.
 REAL_AWS = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_DEFAULT_PROFILE")
@@ -155,7 +158,8 @@ def apply(
 ) -> dict[str, str]:
     """Set ``variables`` then ``overrides`` in ``environ`` (default ``os.environ``). Variables that
     resolved to "" (a parameter with no local value) are unset, as if not configured. The JWT
-    issuer and audience default to the development ones when the template leaves them empty."""
+    issuer and audience, and the inbound email domain, default to the development ones when the
+    template leaves them empty."""
     env: Any = os.environ if environ is None else environ
     for name, value in variables.items():
         if value == "":
@@ -169,5 +173,6 @@ def apply(
             env[name] = override
     env.setdefault("HEARTH_JWT_ISSUER", DEV_ISSUER)
     env.setdefault("HEARTH_JWT_AUDIENCE", DEV_AUDIENCE)
+    env.setdefault("HEARTH_EMAIL_INBOUND_DOMAIN", LOCAL_INBOUND_EMAIL_DOMAIN)
     env.setdefault("HEARTH_EMAIL_SYSTEM_FROM", LOCAL_SYSTEM_FROM)
     return dict(env)

@@ -24,7 +24,7 @@ import json
 import sys
 from typing import Any
 
-from hearth_dev.simulate import github, ses, stripe, twilio  # noqa: F401 (each registers its events)
+from hearth_dev.simulate import github, ses, ses_inbound, stripe, twilio  # noqa: F401 (each registers its events)
 from hearth_dev.simulate.kit import REGISTRY, Answer, Delivery, Options, Target, register, send
 from hearth_dev.simulate.twilio import twilio_signature
 

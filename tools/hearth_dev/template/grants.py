@@ -143,6 +143,23 @@ STACK_PARAMETERS: dict[str, StackParameter] = {
             ),
             description="ARN of the root stack's Cognito user pool (a pool that does not exist without one).",
         ),
+        *_queue("InboundEmailQueue"),
+        StackParameter(
+            "InboundEmailBucket", Ref("InboundEmailBucket"), description="The inbound email bucket."
+        ),
+        StackParameter(
+            "InboundEmailBucketArn",
+            GetAtt("InboundEmailBucket", "Arn"),
+            description="ARN of the inbound email bucket.",
+        ),
+        StackParameter(
+            "InboundEmailKeyArn",
+            GetAtt("InboundEmailKey", "Arn"),
+            description="The KMS key of the inbound email bucket.",
+        ),
+        _forwarded(
+            "InboundEmailDomain", "The domain the orgs' inbound email addresses are at (empty: none)."
+        ),
         *_queue("EmailSendQueue"),
         *_queue("EmailEventsQueue"),
         StackParameter(
@@ -163,6 +180,10 @@ STACK_PARAMETERS: dict[str, StackParameter] = {
 AUDIT_ANCHOR_PREFIX = "audit-anchors/"
 #: Where in the recordings bucket the call recordings are (``hearth.telephony.calls.recordings.PREFIX``).
 RECORDINGS_PREFIX = "recordings/"
+#: Where in the inbound email bucket SES writes raw messages, and the consumer attachments
+#: (``hearth.email.inbound.bucket``).
+INBOUND_EMAIL_RAW_PREFIX = "inbound/"
+INBOUND_EMAIL_ATTACHMENTS_PREFIX = "attachments/"
 
 #: SES email identities of the account: org domains are added at run time, so no name is known
 #: when the template is written (the sender and the domain routes only; see hearth.email).
@@ -303,6 +324,27 @@ GRANTS: dict[str, Grant] = {
             allow(["cognito-idp:AdminGetUser", "cognito-idp:AdminUserGlobalSignOut"], Ref("UserPoolArn"))
         ],
     ),
+    # Inbound email: the consumer reads what SES wrote under inbound/ and writes attachments under
+    # attachments/; the attachment route reads attachments/ only. Both through the bucket's key.
+    "inbound_email_receive": Grant(
+        environment={
+            "HEARTH_INBOUND_EMAIL_BUCKET": Ref("InboundEmailBucket"),
+            "HEARTH_EMAIL_INBOUND_DOMAIN": Ref("InboundEmailDomain"),
+        },
+        statements=[
+            allow("s3:GetObject", Sub("${InboundEmailBucketArn}/" + INBOUND_EMAIL_RAW_PREFIX + "*")),
+            allow("s3:PutObject", Sub("${InboundEmailBucketArn}/" + INBOUND_EMAIL_ATTACHMENTS_PREFIX + "*")),
+            allow(["kms:Decrypt", "kms:GenerateDataKey"], Ref("InboundEmailKeyArn")),
+        ],
+    ),
+    "inbound_email_read": Grant(
+        environment={"HEARTH_INBOUND_EMAIL_BUCKET": Ref("InboundEmailBucket")},
+        statements=[
+            allow("s3:GetObject", Sub("${InboundEmailBucketArn}/" + INBOUND_EMAIL_ATTACHMENTS_PREFIX + "*")),
+            allow("kms:Decrypt", Ref("InboundEmailKeyArn")),
+        ],
+    ),
+    "email_inbound_domain": Grant(environment={"HEARTH_EMAIL_INBOUND_DOMAIN": Ref("InboundEmailDomain")}),
     "email_send_queue": _send_to("EmailSendQueue", "HEARTH_EMAIL_SEND_QUEUE_URL"),
     # SES: sending from any identity of the account (an org's verified domain, the platform's
     # system address) only with the deployment's configuration set; identities managed by name.
