@@ -150,6 +150,33 @@ RECORDINGS_READ = Need(
     "recordings_read", ("recordings_bucket",), "presigns reads of call recordings in the recordings bucket"
 )
 
+EMAIL_SEND_QUEUE = Need(
+    "email_send_queue", ("email_send_queue_url",), "sends queued emails to the email sender's queue"
+)
+SES_SEND = Need(
+    "ses_send",
+    ("email_configuration_set", "email_system_from"),
+    "sends email through SES v2 (SendEmail) with the deployment's configuration set (and system"
+    " emails from the platform's address)",
+)
+SES_IDENTITIES = Need(
+    "ses_identities",
+    ("email_configuration_set",),
+    "creates, reads and deletes the SES identities of org domains (where email is set up)",
+)
+EMAIL_UNSUBSCRIBE_KEY = Need(
+    "email_unsubscribe_key",
+    ("email_unsubscribe_key_secret_arn", "email_unsubscribe_key"),
+    "signs and verifies one-click unsubscribe links with the key kept in Secrets Manager",
+)
+SYSTEM_EMAIL = Need(
+    "system_email",
+    ("email_system_from",),
+    "queues system emails (notifications) from the platform's own address (hearth.email.system)",
+)
+# Jinja2 comes from its own layer, only to the functions that render email templates.
+EMAIL_TEMPLATES = Need("email_templates", (), "renders email templates (jinja2, from its own layer)")
+
 PUBLIC_URL = Need(
     "public_url",
     ("public_base_url",),
@@ -232,6 +259,12 @@ ALL: dict[str, Need] = {
         INBOUND_EMAIL_READ,
         EMAIL_INBOUND_DOMAIN,
         NOTIFICATION_QUEUE,
+        EMAIL_SEND_QUEUE,
+        SES_SEND,
+        SES_IDENTITIES,
+        EMAIL_UNSUBSCRIBE_KEY,
+        EMAIL_TEMPLATES,
+        SYSTEM_EMAIL,
     )
 }
 

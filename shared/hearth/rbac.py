@@ -155,6 +155,20 @@ _TABLE: dict[str, tuple[Scope | None, Scope | None, Scope | None, Scope | None]]
     # user's alone, by row-level security: "own" for every role, admins included).
     "notifications:read": (_O, _O, _O, _O),
     "notifications:update": (_O, _O, _O, _O),
+    # -- email -------------------------------------------------------------------------------------
+    # Sending domains and the default sender are the org's identity: admins add and remove them;
+    # members read them. Members send email and manage templates; viewers read the log. Lifting a
+    # suppression (sending again to an address that bounced or complained) is for admins.
+    "email_domains:read": (_A, _A, _A, None),
+    "email_domains:write": (_A, _A, None, None),
+    "email_settings:read": (_A, _A, _A, None),
+    "email_settings:update": (_A, _A, None, None),
+    "emails:send": (_A, _A, _A, None),
+    "emails:read": (_A, _A, _A, _A),
+    "email_templates:read": (_A, _A, _A, _A),
+    "email_templates:write": (_A, _A, _A, None),
+    "email_suppressions:read": (_A, _A, _A, None),
+    "email_suppressions:write": (_A, _A, None, None),
 }
 
 _ORDER = (Role.OWNER, Role.ADMIN, Role.MEMBER, Role.VIEWER)

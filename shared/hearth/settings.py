@@ -30,6 +30,7 @@ SECRETS_MANAGER_SETTINGS = (
     "github_app_private_key",
     "stripe_api_key",
     "anthropic_api_key",
+    "email_unsubscribe_key",
 )
 
 
@@ -88,6 +89,17 @@ class Settings(BaseSettings):
     # the event dispatch consumer), and how long the sender waits for Twilio's API on each call.
     sms_send_queue_url: str | None = None
     twilio_timeout_seconds: float = Field(default=10.0, gt=0, le=30)
+    # Email through SES v2 (hearth.email): the queue of emails for the email sender (fed from
+    # email.queued events), the configuration set every send names (its event destination
+    # publishes delivery events to SNS -> EmailEventsQueue), the platform's own from-address of
+    # system emails, how long a call to SES may take, and the key that signs one-click
+    # unsubscribe links (on AWS a Secrets Manager secret; locally the value itself).
+    email_send_queue_url: str | None = None
+    email_configuration_set: str | None = None
+    email_system_from: str | None = None
+    ses_timeout_seconds: float = Field(default=10.0, gt=0, le=30)
+    email_unsubscribe_key_secret_arn: str | None = None
+    email_unsubscribe_key: str | None = None
     # Calls: the queue of recordings to copy out of Twilio, the bucket they are copied to (its
     # default encryption, SSE-KMS with its own key, applies), and how long a presigned URL lasts.
     recording_copy_queue_url: str | None = None

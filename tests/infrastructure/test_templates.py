@@ -138,6 +138,13 @@ INBOUND_EMAIL_OBJECTS = (
     {"Fn::Sub": "${InboundEmailBucketArn}/inbound/*"},
     {"Fn::Sub": "${InboundEmailBucketArn}/attachments/*"},
 )
+#: ... and SES identities: org domains are added at run time (the sender sends from them, the
+#: domain routes create, read and delete them).
+SES_IDENTITIES = {"Fn::Sub": "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/*"}
+SES_IDENTITY_ACTIONS = (
+    ["ses:SendEmail"],
+    ["ses:CreateEmailIdentity", "ses:GetEmailIdentity", "ses:DeleteEmailIdentity"],
+)
 
 
 def test_no_statement_grants_a_wildcard(transformed):
@@ -153,6 +160,9 @@ def test_no_statement_grants_a_wildcard(transformed):
                     continue
                 if statement["Resource"] in INBOUND_EMAIL_OBJECTS:
                     assert statement["Action"] in (["s3:PutObject"], ["s3:GetObject"]), (stack, fn, statement)
+                    continue
+                if statement["Resource"] == SES_IDENTITIES:
+                    assert statement["Action"] in SES_IDENTITY_ACTIONS, (stack, fn, statement)
                     continue
                 assert "*" not in json.dumps(statement["Resource"]), (stack, fn, statement)
                 assert all("*" not in action for action in statement["Action"]), (stack, fn, statement)
@@ -222,6 +232,19 @@ def test_sensitive_grants_go_only_to_functions_that_declare_them():
         holders("sqs:SendMessage", "SmsSendQueueArn")
         == declaring[needs.SMS_SEND_QUEUE]
         == {"EventDispatchFunction"}
+    )
+    assert (
+        holders("sqs:SendMessage", "EmailSendQueueArn")
+        == declaring[needs.EMAIL_SEND_QUEUE]
+        == {"EventDispatchFunction"}
+    )
+    assert (
+        holders("ses:SendEmail", "configuration-set") == declaring[needs.SES_SEND] == {"EmailSenderFunction"}
+    )
+    assert (
+        holders("secretsmanager:GetSecretValue", "EmailUnsubscribeSecretArn")
+        == declaring[needs.EMAIL_UNSUBSCRIBE_KEY]
+        == {"EmailSenderFunction", "HooksUnsubscribeFunction"}
     )
 
 

@@ -123,6 +123,19 @@ RULES_THE_SCHEMA_CANNOT_STATE = frozenset(
         "member_required",  # only a member's number rings a phone
         "reserved_slug",  # an inbound email address is not one mail systems reserve (postmaster...)
         "duplicate_type",  # notification preferences name each type once
+        # Email: the org's SES set-up, its suppression list and its templates' variables.
+        "domain_not_verified",  # the sender is on a domain of the org SES verified
+        "no_sender_address",  # the org has a default sender, or the send names one
+        "recipient_suppressed",  # the recipient did not bounce, complain or unsubscribe
+        "no_email_address",  # the person named has an email address
+        "template_render_failed",  # the template renders with the variables given
+        "invalid_email_address",  # the address pattern, beyond what JSON Schema's pattern checks
+        "marketing_single_recipient",  # a marketing email has one recipient (its unsubscribe link)
+        "domain_taken",  # the domain is not another org's
+        "invalid_domain",  # a domain name's labels, beyond the pattern's characters
+        "content_required",  # an email has subject and text or html, or a template
+        "content_conflict",  # ... not both
+        "body_required",  # a template keeps a text or an HTML body
     }
 )
 

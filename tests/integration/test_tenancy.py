@@ -34,6 +34,8 @@ CROSS_TENANT_UNIQUE_INDEXES = {
     " the number it reached, which must resolve to exactly one org",
     "email_inbound_addresses_slug_key": "one inbound email address belongs to one org: a received"
     " message names the address it reached, which must resolve to exactly one org",
+    "email_domains_domain_key": "one sending domain belongs to one org: the deployment's SES account"
+    " holds one identity per domain, and deleting it for one org must not stop another's mail",
 }
 # Policies for the owner role (read-only), behind the SECURITY DEFINER lookups it owns, which are
 # the app role's only way to those rows of other orgs; and why.

@@ -10,7 +10,7 @@ from hearth.notifications import fanout
 consumer = Consumer(
     queue="NotificationQueue",
     description="Turns events that concern users into their notifications, in the app and by email.",
-    needs=[needs.APP_DB, needs.EVENTS],
+    needs=[needs.APP_DB, needs.EVENTS, needs.SYSTEM_EMAIL],
     batch_size=10,
     window_seconds=1,
     timeout=30,

@@ -9,7 +9,7 @@ schedule = Schedule(
     rate="cron(0 6 * * ? *)",
     name="Daily",
     description="Reminds users of their open tasks due today or overdue.",
-    needs=[needs.SYSTEM_DB, needs.APP_DB, needs.EVENTS],
+    needs=[needs.SYSTEM_DB, needs.APP_DB, needs.EVENTS, needs.SYSTEM_EMAIL],
     timeout=300,
 )
 

@@ -72,3 +72,14 @@ INVITATION_CREATED = "invitation.created"
 # The data lifecycle: an export a user asked for is ready (data ``{"requested_by", "export_id"}``);
 # the notification fan-out tells that user.
 EXPORT_COMPLETED = "export.completed"
+# Event types of email (resource type ``email``): an email was accepted for sending (the email
+# sender's queue is fed from it, hearth.outbox.channels), SES sent it, the recipient's server
+# took it, it bounced, the recipient complained, it failed before SES took it; an address was
+# suppressed (resource type ``email_suppression``).
+EMAIL_QUEUED = "email.queued"
+EMAIL_SENT = "email.sent"
+EMAIL_DELIVERED = "email.delivered"
+EMAIL_BOUNCED = "email.bounced"
+EMAIL_COMPLAINED = "email.complained"
+EMAIL_FAILED = "email.failed"
+EMAIL_SUPPRESSED = "email.suppressed"

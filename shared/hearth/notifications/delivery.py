@@ -18,7 +18,6 @@ from uuid import UUID
 
 from hearth.db import Connection
 from hearth.notifications import preferences, store
-from hearth.observability import logger
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,16 +93,8 @@ def send_email(
     ``notification`` template; suppression and the user's verified address are the sender's to
     check). ``None`` when the sender sends nothing (no verified address, suppressed, sent before)."""
     # The email sender is imported only here, where an email is sent.
-    try:
-        from hearth.email.system import send_system_email  # type: ignore[import-not-found, unused-ignore]
-    except ModuleNotFoundError as missing:
-        if not (missing.name or "").startswith("hearth.email"):
-            raise
-        # A deployment without the email sender sends no notification emails, and says so.
-        logger.error(
-            "notification email not sent: no email sender", extra={"notification_id": str(notification_id)}
-        )
-        return None
+    from hearth.email.system import send_system_email
+
     email_id: UUID | None = send_system_email(
         conn,
         org_id=org_id,

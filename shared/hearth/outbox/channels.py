@@ -84,6 +84,7 @@ CHANNELS: dict[str, Channel] = {
     "note.updated": replace(_NOTIFY, accepts=_changed("body")),
     "invitation.created": _NOTIFY,
     "export.completed": _NOTIFY,
+    "email.queued": Channel(needs.EMAIL_SEND_QUEUE, "email_send_queue_url", "email_id"),
 }
 
 #: What a function that routes events needs (the event dispatch consumer declares them).

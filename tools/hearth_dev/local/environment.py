@@ -34,6 +34,9 @@ DEV_AUDIENCE = "hearth"
 #: The inbound email domain locally, when the template's InboundEmailDomain is left empty.
 LOCAL_INBOUND_EMAIL_DOMAIN = "inbound.hearth.localhost"
 
+#: The platform's system from-address locally (its identity is created by the demo seed).
+LOCAL_SYSTEM_FROM = "notifications@demo.hearth.local"
+
 #: Variables that name AWS-only configuration; locally the URLs and values below stand in.
 AWS_ONLY = ("HEARTH_DB_SECRET_ARN", "HEARTH_SYSTEM_DB_SECRET_ARN", "HEARTH_DB_HOST")
 #: Never passed on to local functions: they would point boto3 at a real account.
@@ -171,4 +174,5 @@ def apply(
     env.setdefault("HEARTH_JWT_ISSUER", DEV_ISSUER)
     env.setdefault("HEARTH_JWT_AUDIENCE", DEV_AUDIENCE)
     env.setdefault("HEARTH_EMAIL_INBOUND_DOMAIN", LOCAL_INBOUND_EMAIL_DOMAIN)
+    env.setdefault("HEARTH_EMAIL_SYSTEM_FROM", LOCAL_SYSTEM_FROM)
     return dict(env)

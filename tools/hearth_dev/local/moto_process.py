@@ -25,6 +25,7 @@ import subprocess
 import sys
 import threading
 from types import TracebackType
+from typing import Any
 
 START_TIMEOUT = 60.0
 
@@ -130,6 +131,24 @@ def fast_retention_check() -> bool:
     return True
 
 
+def ses_identities_verified_at_once() -> bool:
+    """SES verifies a domain once its DKIM records are in DNS; locally there is no DNS, so every
+    identity created in this moto is verified for sending at once (moto otherwise never verifies
+    one, and no email could be sent locally). ``False`` when this moto has no such model."""
+    try:
+        from moto.ses.models import EmailIdentity
+    except ImportError:
+        return False
+    created = EmailIdentity.__init__
+
+    def verified_init(self: Any, *args: Any, **kwargs: Any) -> None:
+        created(self, *args, **kwargs)
+        self.verified_for_sending_status = True
+
+    EmailIdentity.__init__ = verified_init  # type: ignore[method-assign]
+    return True
+
+
 def serve(host: str) -> None:
     """The child: serve until standard input closes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -137,6 +156,7 @@ def serve(host: str) -> None:
     from moto.server import ThreadedMotoServer
 
     fast_retention_check()
+    ses_identities_verified_at_once()
 
     server = ThreadedMotoServer(ip_address=host, port=0, verbose=False)
     server.start()

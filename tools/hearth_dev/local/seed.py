@@ -268,6 +268,55 @@ def _ensure_github_installation() -> None:
             github.save_repositories(conn, demo.DEMO_ORG_ID, [repository_object("demo-co/web")], replace=True)
 
 
+#: The demo org's sending domain and default sender.
+DEMO_EMAIL_DOMAIN = "demo.hearth.local"
+DEMO_EMAIL_FROM = f"hello@{DEMO_EMAIL_DOMAIN}"
+
+
+def _ensure_email_domain() -> None:
+    """The demo org's sending domain, verified, and its default sender, so ``POST /v1/emails``
+    works at once; the domain's identity (and the system from-address's) in the local SES, which
+    verifies what it creates (``hearth_dev.local.moto_process``). Without a local SES (``hearth
+    seed`` on its own) only the rows are written."""
+    import logging
+
+    from hearth.email import provider
+    from hearth.email import store as email
+
+    with db.tenant_transaction(demo.DEMO_ORG_ID, user_id=demo.DEMO_USER_ID) as conn:
+        if email.domain_named(conn, DEMO_EMAIL_DOMAIN) is None:
+            row = email.insert_domain(
+                conn,
+                domain=DEMO_EMAIL_DOMAIN,
+                status="verified",
+                dkim_records=[],
+                created_by=f"{ACTOR[0]}:{ACTOR[1]}",
+            )
+            audit.record(
+                conn,
+                org_id=demo.DEMO_ORG_ID,
+                actor=ACTOR,
+                action="email_domain.create",
+                resource_type="email_domain",
+                resource_id=str(row["id"]),
+                changes={"domain": DEMO_EMAIL_DOMAIN},
+            )
+        if email.get_settings(conn) is None:
+            email.put_settings(
+                conn,
+                {"from_address": DEMO_EMAIL_FROM, "from_name": "Demo Co", "reply_to": None},
+                f"{ACTOR[0]}:{ACTOR[1]}",
+            )
+    if not os.environ.get("AWS_ENDPOINT_URL"):
+        return
+    system_from = os.environ.get("HEARTH_EMAIL_SYSTEM_FROM")
+    try:
+        for identity in (DEMO_EMAIL_DOMAIN, *([system_from] if system_from else [])):
+            provider.create_identity(identity)
+    except provider.ProviderError as exc:
+        logging.getLogger(__name__).warning("the local SES did not take the demo identities: %s", exc)
+
+
 def seed_demo(admin_url: str, *, members: int = 0, progress: Progress | None = None) -> SeedReport:
     """Ensure the demo tenant: org, owner, the demo API key, three named members, and
     ``members`` more generated ones (``demo|member-0001`` …), in batches with progress. Refuses
@@ -284,6 +333,7 @@ def seed_demo(admin_url: str, *, members: int = 0, progress: Progress | None = N
     _ensure_api_key(admin_url, report)
     _ensure_twilio_integration(report)
     _ensure_github_installation()
+    _ensure_email_domain()
     with db.tenant_transaction(demo.DEMO_ORG_ID, user_id=demo.DEMO_USER_ID) as conn:
         report.members_added += _add_members(conn, [(_user_id(s), role) for s, _, _, role in named])
     done = 0

@@ -4,6 +4,7 @@ local stack (or any URL), like ``stripe trigger``; it prints the status and body
     hearth simulate stripe event --type customer.updated --data '{"object": {"id": "cus_1"}}'
     hearth simulate github event --event push --payload push.json
     hearth simulate twilio request --path /webhooks/twilio/sms --param From=+15551234567 --param Body=hi
+    hearth simulate ses bounce --email-id 5e2d…   # an SES event on the local EmailEventsQueue
 
 Requests are signed with the providers' own libraries (twilio's ``RequestValidator``, stripe's
 ``WebhookSignature``; GitHub's documented HMAC), with the local secrets ``hearth local`` gives the
@@ -23,7 +24,7 @@ import json
 import sys
 from typing import Any
 
-from hearth_dev.simulate import github, ses_inbound, stripe, twilio  # noqa: F401 (each registers its events)
+from hearth_dev.simulate import github, ses, ses_inbound, stripe, twilio  # noqa: F401 (each registers its events)
 from hearth_dev.simulate.kit import REGISTRY, Answer, Delivery, Options, Target, register, send
 from hearth_dev.simulate.twilio import twilio_signature
 

@@ -161,6 +161,19 @@ STACK_PARAMETERS: dict[str, StackParameter] = {
         _forwarded(
             "InboundEmailDomain", "The domain the orgs' inbound email addresses are at (empty: none)."
         ),
+        *_queue("EmailSendQueue"),
+        *_queue("EmailEventsQueue"),
+        StackParameter(
+            "EmailConfigurationSet",
+            Ref("EmailConfigurationSet"),
+            description="The SES configuration set every email is sent with (its events go to SNS).",
+        ),
+        _forwarded("EmailSystemFrom", "The platform's own from-address of system emails."),
+        StackParameter(
+            "EmailUnsubscribeSecretArn",
+            Ref("EmailUnsubscribeSecret"),
+            description="Secrets Manager secret of the key that signs one-click unsubscribe links.",
+        ),
     ]
 }
 
@@ -172,6 +185,10 @@ RECORDINGS_PREFIX = "recordings/"
 #: (``hearth.email.inbound.bucket``).
 INBOUND_EMAIL_RAW_PREFIX = "inbound/"
 INBOUND_EMAIL_ATTACHMENTS_PREFIX = "attachments/"
+
+#: SES email identities of the account: org domains are added at run time, so no name is known
+#: when the template is written (the sender and the domain routes only; see hearth.email).
+SES_IDENTITIES = Sub("arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/*")
 
 #: What every function of a nested stack has (its Globals) and the parameters that takes.
 GLOBAL_PARAMETERS = (
@@ -330,6 +347,37 @@ GRANTS: dict[str, Grant] = {
         ],
     ),
     "email_inbound_domain": Grant(environment={"HEARTH_EMAIL_INBOUND_DOMAIN": Ref("InboundEmailDomain")}),
+    "email_send_queue": _send_to("EmailSendQueue", "HEARTH_EMAIL_SEND_QUEUE_URL"),
+    # SES: sending from any identity of the account (an org's verified domain, the platform's
+    # system address) only with the deployment's configuration set; identities managed by name.
+    "ses_send": Grant(
+        environment={
+            "HEARTH_EMAIL_CONFIGURATION_SET": Ref("EmailConfigurationSet"),
+            "HEARTH_EMAIL_SYSTEM_FROM": Ref("EmailSystemFrom"),
+        },
+        statements=[
+            allow("ses:SendEmail", SES_IDENTITIES),
+            allow(
+                "ses:SendEmail",
+                Sub(
+                    "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}"
+                    ":configuration-set/${EmailConfigurationSet}"
+                ),
+            ),
+        ],
+    ),
+    "system_email": Grant(environment={"HEARTH_EMAIL_SYSTEM_FROM": Ref("EmailSystemFrom")}),
+    "ses_identities": Grant(
+        environment={"HEARTH_EMAIL_CONFIGURATION_SET": Ref("EmailConfigurationSet")},
+        statements=[
+            allow(
+                ["ses:CreateEmailIdentity", "ses:GetEmailIdentity", "ses:DeleteEmailIdentity"],
+                SES_IDENTITIES,
+            )
+        ],
+    ),
+    "email_unsubscribe_key": _secret("EmailUnsubscribeSecretArn", "HEARTH_EMAIL_UNSUBSCRIBE_KEY_SECRET_ARN"),
+    "email_templates": Grant(layers=("EmailLayer",)),
 }
 
 
