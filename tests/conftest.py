@@ -43,6 +43,9 @@ os.environ.update(
 )
 os.environ.setdefault("HEARTH_RATE_LIMIT_PER_MINUTE", "100000")
 os.environ.setdefault("HEARTH_RATE_LIMITS", '{"tiny": 3}')
+# Every deployment has the platform's system from-address (the EmailSystemFrom parameter):
+# notifications queue their emails from it.
+os.environ.setdefault("HEARTH_EMAIL_SYSTEM_FROM", "notifications@hearth.example.com")
 # Never the providers' real APIs: Twilio is the session's stand-in (which knows only the accounts
 # tests register with `twilio_account`); a provider a test does not point at a loopback stand-in
 # finds nothing listening (port 9, discard).
