@@ -164,6 +164,12 @@ COGNITO_USER_POOL = Need(
     " AdminUserGlobalSignOut)",
 )
 
+BACKUP_DB = Need(
+    "backup_db",
+    ("backup_db_identifier",),
+    "reads the database's backup configuration and automated snapshots (rds:Describe*)",
+)
+
 #: Every need, by name.
 ALL: dict[str, Need] = {
     n.name: n
@@ -196,6 +202,7 @@ ALL: dict[str, Need] = {
         RECORDINGS_WRITE,
         RECORDINGS_READ,
         COGNITO_USER_POOL,
+        BACKUP_DB,
     )
 }
 
