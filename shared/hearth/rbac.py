@@ -144,6 +144,11 @@ _TABLE: dict[str, tuple[Scope | None, Scope | None, Scope | None, Scope | None]]
     # Members' sign-ins, lockouts, MFA changes: admins and owners (each user sees their own at
     # /v1/me/security-events, outside any org).
     "security_events:read": (_A, _A, None, None),
+    # -- data lifecycle ----------------------------------------------------------------------------
+    # How long the org's data is kept: every member reads it (nothing in it is sensitive, and it
+    # is the org's answer to "how long do you keep my data?"); admins and owners keep kinds longer.
+    "retention:read": (_A, _A, _A, _A),
+    "retention:update": (_A, _A, None, None),
 }
 
 _ORDER = (Role.OWNER, Role.ADMIN, Role.MEMBER, Role.VIEWER)
