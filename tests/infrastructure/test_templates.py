@@ -180,9 +180,12 @@ def test_sensitive_grants_go_only_to_functions_that_declare_them():
         "OutboxSweepFunction",
         "WebhookDispatcherFunction",
         "AuditAnchorFunction",
-        "AiRunRetentionFunction",
         "BillingUsageReportFunction",
         "SessionExpiryFunction",
+        "PurgeExpiredFunction",
+        "PurgeRecordsFunction",
+        "PurgeAuditFunction",
+        "BackupCheckFunction",
     }
     assert holders("cognito-idp:AdminUserGlobalSignOut", "UserPoolArn") == declaring[needs.COGNITO_USER_POOL]
     assert holders("s3:PutObject", "AuditAnchorBucketArn") == {"AuditAnchorFunction"}

@@ -143,6 +143,9 @@ STACK_PARAMETERS: dict[str, StackParameter] = {
             ),
             description="ARN of the root stack's Cognito user pool (a pool that does not exist without one).",
         ),
+        _forwarded(
+            "BackupDbIdentifier", "The Aurora cluster (or RDS instance) whose backups are checked daily."
+        ),
     ]
 }
 
@@ -284,6 +287,37 @@ GRANTS: dict[str, Grant] = {
         },
         statements=[
             allow(["cognito-idp:AdminGetUser", "cognito-idp:AdminUserGlobalSignOut"], Ref("UserPoolArn"))
+        ],
+    ),
+    # The backup check describes the one database (cluster or instance) and its automated
+    # snapshots (named rds:<id>-<date>), nothing else, and changes nothing.
+    "backup_db": Grant(
+        environment={"HEARTH_BACKUP_DB_IDENTIFIER": Ref("BackupDbIdentifier")},
+        statements=[
+            allow(
+                ["rds:DescribeDBClusters", "rds:DescribeDBClusterSnapshots"],
+                [
+                    Sub(
+                        "arn:${AWS::Partition}:rds:${AWS::Region}:${AWS::AccountId}:cluster:${BackupDbIdentifier}"
+                    ),
+                    Sub(
+                        "arn:${AWS::Partition}:rds:${AWS::Region}:${AWS::AccountId}"
+                        ":cluster-snapshot:rds:${BackupDbIdentifier}-*"
+                    ),
+                ],
+            ),
+            allow(
+                ["rds:DescribeDBInstances", "rds:DescribeDBSnapshots"],
+                [
+                    Sub(
+                        "arn:${AWS::Partition}:rds:${AWS::Region}:${AWS::AccountId}:db:${BackupDbIdentifier}"
+                    ),
+                    Sub(
+                        "arn:${AWS::Partition}:rds:${AWS::Region}:${AWS::AccountId}"
+                        ":snapshot:rds:${BackupDbIdentifier}-*"
+                    ),
+                ],
+            ),
         ],
     ),
 }
