@@ -62,6 +62,8 @@ LAYERS: dict[str, int] = {
     # The GitHub integration links GitHub to the CRM's tasks (their keys): above the areas it uses.
     **dict.fromkeys(("github",), 6),
     **dict.fromkeys(("identity",), 5),
+    # The data lifecycle: the retention policy, the purges and the backup check (an area).
+    **dict.fromkeys(("lifecycle",), 5),
 }
 #: Only the development tooling and the tests use these.
 DEVELOPMENT_ONLY = ("hearth_dev", "fastapi", "uvicorn", "moto", "pgserver", "yaml", "samtranslator", "pytest")

@@ -144,11 +144,11 @@ def _parameters(pairs: list[str] | None) -> dict[str, str]:
 def _backups(args: argparse.Namespace) -> int:
     """The backup check's five checks of the template's BackupDbIdentifier, against moto's RDS:
     one line per check, exit status 1 when one fails (nothing is stored)."""
-    from hearth_dev.local.aws import LOCAL_CREDENTIALS, REGION, LocalAws, MotoServer
-    from hearth_dev.sam.template import load_template
-
     from hearth import aws
     from hearth.lifecycle import backups
+    from hearth_dev.local.aws import LOCAL_CREDENTIALS, LocalAws, MotoServer
+    from hearth_dev.sam.events import REGION
+    from hearth_dev.sam.template import load_template
 
     root, template_file = _root(args)
     template = load_template(root, template_file)

@@ -80,13 +80,12 @@ def _doomed(kind: Kind) -> sql.Composed:
 
 def statement(kind: Kind) -> sql.Composed:
     """One batch of ``kind``: delete (or erase) up to ``%(limit)s`` rows past their cutoff."""
+    # The locked rows are found again by their key (the system role may not read ctid: it has
+    # column grants only).
     join = sql.SQL(" AND ").join(sql.SQL("t.{c} = d.{c}").format(c=sql.Identifier(c)) for c in kind.key)
     if kind.method == "erase":
         return sql.SQL("WITH d AS ({doomed}) UPDATE {table} t SET {erase} FROM d WHERE {join}").format(
-            doomed=_doomed(kind),
-            table=sql.Identifier(kind.table),
-            erase=sql.SQL(kind.erase),
-            join=join,
+            doomed=_doomed(kind), table=sql.Identifier(kind.table), erase=sql.SQL(kind.erase), join=join
         )
     return sql.SQL("WITH d AS ({doomed}) DELETE FROM {table} t USING d WHERE {join}").format(
         doomed=_doomed(kind), table=sql.Identifier(kind.table), join=join
@@ -99,7 +98,9 @@ def _params(kind: Kind, now: datetime, limit: int) -> dict[str, Any]:
 
 def _batch(kind: Kind, now: datetime, limit: int) -> int:
     with db.system_transaction() as conn:
-        conn.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
+        # A batch lost with the server's last moments is purged again by the next run: no need
+        # to wait for its WAL flush.
+        conn.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'; SET LOCAL synchronous_commit = off")
         return conn.execute(statement(kind), _params(kind, now, limit)).rowcount
 
 

@@ -43,7 +43,9 @@ def _failed(report: backups.BackupReport) -> set[str]:
     return {r.check for r in report.results if not r.passed}
 
 
-def test_a_well_kept_cluster_passes_every_check_and_the_results_are_stored(rds, admin_db, monkeypatch, capsys):
+def test_a_well_kept_cluster_passes_every_check_and_the_results_are_stored(
+    rds, admin_db, monkeypatch, capsys
+):
     name = _cluster(rds, "hearth-good")
     monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "false")
     report = backups.check(name)
