@@ -121,6 +121,11 @@ RULES_THE_SCHEMA_CANNOT_STATE = frozenset(
         "recipient_opted_out",  # the recipient did not send STOP
         "default_required",  # the org keeps a default number
         "member_required",  # only a member's number rings a phone
+        # Retention: the policy's kinds and their periods are the platform's configuration.
+        "unknown_kind",  # a kind of data the retention policy has
+        "not_overridable",  # ... whose period an org may change
+        "retention_too_short",  # ... to a period not below the default
+        "duplicate",  # ... named once per request
     }
 )
 
