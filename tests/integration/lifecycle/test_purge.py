@@ -400,3 +400,23 @@ def test_the_audit_purge_keeps_the_law_and_the_orgs_longer_period(client, tenant
         row = conn.execute("SELECT audit_purge(%s, interval '1 day', 1000) AS n", (tenant.org_id,)).fetchone()
         assert row[0] == 0
     assert _verify(tenant.org_id).valid
+
+
+def test_anchors_of_purged_rows_are_set_aside_and_the_checkpoints_own_is_compared(client, tenant, admin_db):
+    _audit_rows(client, tenant, 4)
+    total = admin_db.execute(
+        "SELECT max(seq) AS s FROM audit_logs WHERE org_id = %s", (tenant.org_id,)
+    ).fetchone()["s"]
+    old = total - 2
+    _age_audit(admin_db, tenant.org_id, old, 91 * DAY)
+    hashes = {
+        r["seq"]: bytes(r["hash"])
+        for r in admin_db.execute("SELECT seq, hash FROM audit_logs WHERE org_id = %s", (tenant.org_id,))
+    }
+    purge.run("audit")
+    before, at, after = (audit.Anchor(s, hashes[s]) for s in (old - 1, old, total))
+    with db.tenant_transaction(tenant.org_id) as conn:
+        report = audit.verify_chain(conn, [before, at, after])
+        assert (report.valid, report.matched) == (True, (at, after))
+        forged = audit.verify_chain(conn, [audit.Anchor(old, b"\x01" * 32)])
+        assert (forged.valid, forged.contradicted) == (False, audit.Anchor(old, b"\x01" * 32))
