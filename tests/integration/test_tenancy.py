@@ -26,7 +26,7 @@ NON_TENANT_LEADING_INDEXES = {
         for table in (
             *("idempotency_keys", "rate_limit_counters", "inbound_webhook_receipts", "domain_events"),
             *("webhook_delivery_attempts", "interactions", "notes", "time_entries", "tasks", "deals"),
-            *("projects", "people", "companies"),
+            *("projects", "people", "companies", "billing_usage", "sms_messages"),
         )
     },
 }

@@ -167,6 +167,27 @@ def _policy() -> tuple[Kind, ...]:
             erase="instructions = NULL, output = NULL, shown = '[]', purged_at = now()",
         ),
         Kind(
+            "billing_usage",
+            "billing_usage",
+            _days(400),
+            DELETE,
+            age="occurred_at",
+            schedule="expired",
+            description="Usage ledger rows, 400 days after the use (the monthly totals stay).",
+        ),
+        Kind(
+            "sms_content",
+            "sms_messages",
+            _days(365),
+            ERASE,
+            age="created_at",
+            where="content_erased_at IS NULL",
+            schedule="expired",
+            description="What an SMS said (body, media links) is erased after a year; the message"
+            " stays in the log.",
+            erase="body = '', media_urls = '{}', content_erased_at = now()",
+        ),
+        Kind(
             "sessions",
             "user_sessions",
             _days(30),

@@ -420,3 +420,55 @@ def test_anchors_of_purged_rows_are_set_aside_and_the_checkpoints_own_is_compare
         assert (report.valid, report.matched) == (True, (at, after))
         forged = audit.verify_chain(conn, [audit.Anchor(old, b"\x01" * 32)])
         assert (forged.valid, forged.contradicted) == (False, audit.Anchor(old, b"\x01" * 32))
+
+
+def _sms(admin_db, org_id: str, ago: timedelta) -> str:
+    row = admin_db.execute(
+        "INSERT INTO sms_messages (org_id, direction, status, from_number, to_number, provider_sid, body,"
+        " media_urls, created_at) VALUES (%s, 'inbound', 'received', '+15005550006', '+15005550001', %s,"
+        " 'Call me back', ARRAY['https://api.twilio.com/media/1'], %s) RETURNING id",
+        (org_id, "SM" + uuid.uuid4().hex, clock.now() - ago),
+    ).fetchone()
+    return str(row["id"])
+
+
+def test_sms_content_is_erased_after_a_year_and_old_usage_rows_go(tenant, other_tenant, admin_db):
+    old, theirs, young = (
+        _sms(admin_db, tenant.org_id, 400 * DAY),
+        _sms(admin_db, other_tenant.org_id, 366 * DAY),
+        _sms(admin_db, tenant.org_id, 300 * DAY),
+    )
+    usage = admin_db.execute(
+        "INSERT INTO billing_usage (org_id, meter, source, quantity, month, occurred_at) VALUES"
+        " (%(o)s, 'sms', %(a)s, 1, date_trunc('month', %(t1)s::timestamptz), %(t1)s),"
+        " (%(o)s, 'sms', %(b)s, 1, date_trunc('month', %(t2)s::timestamptz), %(t2)s) RETURNING id, source",
+        {
+            "o": tenant.org_id,
+            "a": f"old-{uuid.uuid4().hex}",
+            "b": f"young-{uuid.uuid4().hex}",
+            "t1": clock.now() - 401 * DAY,
+            "t2": clock.now() - 399 * DAY,
+        },
+    ).fetchall()
+
+    report = purge.run("expired")
+
+    assert report.purged["sms_content"] >= 2
+    rows = {
+        str(r["id"]): r
+        for r in admin_db.execute(
+            "SELECT id, body, media_urls, content_erased_at, status, provider_sid FROM sms_messages"
+            " WHERE id = ANY(%s)",
+            ([old, theirs, young],),
+        )
+    }
+    for erased in (old, theirs):
+        assert (rows[erased]["body"], rows[erased]["media_urls"]) == ("", [])
+        assert rows[erased]["content_erased_at"] is not None
+        assert rows[erased]["provider_sid"] is not None  # the message stays in the log
+    assert (rows[young]["body"], rows[young]["content_erased_at"]) == ("Call me back", None)
+    left = {r["source"].split("-")[0] for r in admin_db.execute(
+        "SELECT source FROM billing_usage WHERE id = ANY(%s)", ([u["id"] for u in usage],)
+    )}  # fmt: skip
+    assert left == {"young"}
+    assert purge.run("expired").purged["sms_content"] == 0
