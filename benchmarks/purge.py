@@ -144,10 +144,10 @@ def timed_batches() -> list[float]:
     durations: list[float] = []
     real = purge._batch
 
-    def batch(kind, now, limit):  # type: ignore[no-untyped-def]
+    def batch(kind, now, limit, after=purge.START):  # type: ignore[no-untyped-def]
         t = time.perf_counter()
         try:
-            return real(kind, now, limit)
+            return real(kind, now, limit, after)
         finally:
             durations.append(time.perf_counter() - t)
 

@@ -64,11 +64,15 @@ def _doomed(kind: Kind) -> sql.Composed:
             "greatest(%(seconds)s, coalesce((SELECT o.seconds FROM retention_overrides o"
             " WHERE o.org_id = t.org_id AND o.kind = %(kind)s), 0))"
         )
-    condition = sql.SQL("t.{age} < %(now)s - make_interval(secs => {period})").format(age=age, period=period)
+    # Oldest first, from where the last batch of this run ended: the rows it deleted are still in
+    # the age index until vacuum, and walking past them again each batch would grow with the run.
+    condition = sql.SQL(
+        "t.{age} < %(now)s - make_interval(secs => {period}) AND t.{age} >= %(after)s::timestamptz"
+    ).format(age=age, period=period)
     if kind.where:
         condition = sql.SQL("{} AND ({})").format(condition, sql.SQL(kind.where))
     return sql.SQL(
-        "SELECT {key} FROM {table} t WHERE {condition}"
+        "SELECT {key}, t.{age} AS purged_age FROM {table} t WHERE {condition}"
         " ORDER BY t.{age} LIMIT %(limit)s FOR UPDATE OF t SKIP LOCKED"
     ).format(
         key=sql.SQL(", ").join(sql.SQL("t.{}").format(sql.Identifier(c)) for c in kind.key),
@@ -84,24 +88,41 @@ def statement(kind: Kind) -> sql.Composed:
     # column grants only).
     join = sql.SQL(" AND ").join(sql.SQL("t.{c} = d.{c}").format(c=sql.Identifier(c)) for c in kind.key)
     if kind.method == "erase":
-        return sql.SQL("WITH d AS ({doomed}) UPDATE {table} t SET {erase} FROM d WHERE {join}").format(
-            doomed=_doomed(kind), table=sql.Identifier(kind.table), erase=sql.SQL(kind.erase), join=join
+        change = sql.SQL("UPDATE {table} t SET {erase} FROM d WHERE {join}").format(
+            table=sql.Identifier(kind.table), erase=sql.SQL(kind.erase), join=join
         )
-    return sql.SQL("WITH d AS ({doomed}) DELETE FROM {table} t USING d WHERE {join}").format(
-        doomed=_doomed(kind), table=sql.Identifier(kind.table), join=join
-    )
+    else:
+        change = sql.SQL("DELETE FROM {table} t USING d WHERE {join}").format(
+            table=sql.Identifier(kind.table), join=join
+        )
+    return sql.SQL(
+        "WITH d AS ({doomed}), gone AS ({change} RETURNING d.purged_age)"
+        " SELECT count(*) AS n, max(purged_age) AS last FROM gone"
+    ).format(doomed=_doomed(kind), change=change)
 
 
-def _params(kind: Kind, now: datetime, limit: int) -> dict[str, Any]:
-    return {"now": now, "seconds": kind.period.total_seconds(), "kind": kind.name, "limit": limit}
+#: Where a run starts: the oldest row.
+START = "-infinity"
 
 
-def _batch(kind: Kind, now: datetime, limit: int) -> int:
+def _params(kind: Kind, now: datetime, limit: int, after: Any = START) -> dict[str, Any]:
+    return {
+        "now": now,
+        "seconds": kind.period.total_seconds(),
+        "kind": kind.name,
+        "limit": limit,
+        "after": after,
+    }
+
+
+def _batch(kind: Kind, now: datetime, limit: int, after: Any = START) -> tuple[int, Any]:
+    """One batch in its own transaction: (rows purged, the age of the youngest of them)."""
     with db.system_transaction() as conn:
         # A batch lost with the server's last moments is purged again by the next run: no need
         # to wait for its WAL flush.
         conn.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'; SET LOCAL synchronous_commit = off")
-        return conn.execute(statement(kind), _params(kind, now, limit)).rowcount
+        row = conn.execute(statement(kind), _params(kind, now, limit, after)).fetchone()
+    return (int(row["n"]), row["last"]) if row else (0, None)
 
 
 def behind(kind: Kind, now: datetime | None = None) -> float:
@@ -126,9 +147,11 @@ def run_kind(kind: Kind, *, batch: int = BATCH, max_batches: int = 200, deadline
         return purge_audit(kind, deadline=deadline)
     now = clock.now()
     purged = 0
+    after: Any = START
     for _ in range(max_batches):
-        done = _batch(kind, now, batch)
+        done, last = _batch(kind, now, batch, after)
         purged += done
+        after = last if last is not None else after
         if done < batch or (deadline is not None and time.monotonic() > deadline):
             break
     return purged

@@ -191,12 +191,12 @@ def test_a_purge_killed_mid_batch_leaves_whole_batches_and_the_next_run_finishes
     calls = {"n": 0}
     real = purge._batch
 
-    def dying(kind_, now, limit):
+    def dying(kind_, now, limit, after=purge.START):
         calls["n"] += 1
         if calls["n"] == 1:
-            return real(kind_, now, limit)
+            return real(kind_, now, limit, after)
         with db.system_transaction() as conn:  # the second batch deletes, then the process dies
-            conn.execute(purge.statement(kind_), purge._params(kind_, now, limit))
+            conn.execute(purge.statement(kind_), purge._params(kind_, now, limit, after))
             raise RuntimeError("killed mid-batch")
 
     monkeypatch.setattr(purge, "_batch", dying)
