@@ -154,6 +154,8 @@ class ChainReport:
     matched: tuple[Anchor, ...] = ()
     #: The anchor the chain contradicts, when that is what made it invalid.
     contradicted: Anchor | None = None
+    #: The last row purged after its retention (``audit_checkpoints``): the check starts after it.
+    purged_through: int = 0
 
 
 def _link_problem(row: dict[str, Any], expected_seq: int, expected_prev: bytes) -> str | None:
@@ -170,7 +172,9 @@ def _link_problem(row: dict[str, Any], expected_seq: int, expected_prev: bytes) 
 def verify_chain(conn: Connection, anchors: Iterable[Anchor] = ()) -> ChainReport:
     """Check every link of the current org's chain (RLS scopes the rows to the org), and that
     it still holds every anchor of ``anchors``: a chain rewritten consistently (every hash
-    recomputed, the head moved) passes its own links but not an anchor written before."""
+    recomputed, the head moved) passes its own links but not an anchor written before. The
+    check starts after the org's purge checkpoint, if any (rows purged after their retention);
+    anchors of purged rows are not counted, except one of the checkpoint's row itself."""
     due: dict[int, list[Anchor]] = {}
     for anchor in anchors:
         due.setdefault(anchor.seq, []).append(anchor)
@@ -178,9 +182,27 @@ def verify_chain(conn: Connection, anchors: Iterable[Anchor] = ()) -> ChainRepor
     checked = 0
     expected_prev = b""
     expected_seq = 1
+    # Rows purged after their retention left a checkpoint: the first remaining row follows it,
+    # and an anchor of a purged row can only be compared with the checkpoint's own row.
+    checkpoint = conn.execute("SELECT seq, hash FROM audit_checkpoints").fetchone()
+    purged_through = 0 if checkpoint is None else int(checkpoint["seq"])
 
     def broken(seq: int | None, reason: str, contradicted: Anchor | None = None) -> ChainReport:
-        return ChainReport(False, checked, seq, reason, tuple(matched), contradicted)
+        return ChainReport(False, checked, seq, reason, tuple(matched), contradicted, purged_through)
+
+    if checkpoint is not None:
+        expected_seq, expected_prev = purged_through + 1, bytes(checkpoint["hash"])
+        for seq in sorted(s for s in due if s <= purged_through):
+            for anchor in due.pop(seq):
+                if seq < purged_through:
+                    continue  # the row is gone; the checkpoint vouches for the prefix
+                if anchor.hash != expected_prev:
+                    return broken(
+                        seq,
+                        f"the purge checkpoint at row {seq} does not match {anchor.describe()}",
+                        anchor,
+                    )
+                matched.append(anchor)
 
     with conn.cursor(name="audit_chain_verify") as cur:
         cur.itersize = 2000
@@ -218,4 +240,4 @@ def verify_chain(conn: Connection, anchors: Iterable[Anchor] = ()) -> ChainRepor
             f" {beyond.seq} rows: rows were removed",
             beyond,
         )
-    return ChainReport(True, checked, matched=tuple(matched))
+    return ChainReport(True, checked, matched=tuple(matched), purged_through=purged_through)

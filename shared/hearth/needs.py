@@ -223,6 +223,12 @@ EMAIL_INBOUND_DOMAIN = _Optional(
     "knows the domain the orgs' inbound email addresses are at (empty: no inbound email)",
 )
 
+BACKUP_DB = Need(
+    "backup_db",
+    ("backup_db_identifier",),
+    "reads the database's backup configuration and automated snapshots (rds:Describe*)",
+)
+
 #: Every need, by name.
 ALL: dict[str, Need] = {
     n.name: n
@@ -265,6 +271,7 @@ ALL: dict[str, Need] = {
         EMAIL_UNSUBSCRIBE_KEY,
         EMAIL_TEMPLATES,
         SYSTEM_EMAIL,
+        BACKUP_DB,
     )
 }
 

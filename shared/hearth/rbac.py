@@ -169,6 +169,11 @@ _TABLE: dict[str, tuple[Scope | None, Scope | None, Scope | None, Scope | None]]
     "email_templates:write": (_A, _A, _A, None),
     "email_suppressions:read": (_A, _A, _A, None),
     "email_suppressions:write": (_A, _A, None, None),
+    # -- data lifecycle ----------------------------------------------------------------------------
+    # How long the org's data is kept: every member reads it (nothing in it is sensitive, and it
+    # is the org's answer to "how long do you keep my data?"); admins and owners keep kinds longer.
+    "retention:read": (_A, _A, _A, _A),
+    "retention:update": (_A, _A, None, None),
 }
 
 _ORDER = (Role.OWNER, Role.ADMIN, Role.MEMBER, Role.VIEWER)

@@ -107,6 +107,8 @@ class Settings(BaseSettings):
     # the event dispatch consumer).
     notification_queue_url: str | None = None
     recordings_bucket: str | None = None
+    # The database whose backups the daily backup check inspects (Aurora cluster or RDS instance id).
+    backup_db_identifier: str | None = None
     recording_url_seconds: int = Field(default=300, ge=30, le=3600)
     # Inbound email: the domain SES receives the orgs' addresses at (`<slug>@<domain>`), the
     # bucket SES stores raw messages in (and the consumer stores attachments in; SSE-KMS with its
@@ -115,7 +117,7 @@ class Settings(BaseSettings):
     inbound_email_bucket: str | None = None
     inbound_email_url_seconds: int = Field(default=300, ge=30, le=3600)
     # What a finished run holds of the org's data (instructions, output, records shown) is erased
-    # after this many days (the hourly AiRunRetention schedule).
+    # after this many days (the retention policy's ``ai_run_content``, purged hourly).
     ai_run_retention_days: int = Field(default=30, ge=1)
     # Receivers that answer slower than this are moved to the retry lane (fairness).
     webhook_timeout_seconds: float = Field(default=15.0, gt=0, le=30)

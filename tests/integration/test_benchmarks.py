@@ -46,6 +46,10 @@ SMOKE: dict[str, tuple[list[str], str]] = {
         ],
         "soak",
     ),
+    "purge": (
+        ["--rows", "5000", "--orgs", "5", "--live", "50", "--writers", "2", "--baseline", "1"],
+        "ratio p95",
+    ),
 }
 
 

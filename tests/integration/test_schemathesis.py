@@ -136,6 +136,11 @@ RULES_THE_SCHEMA_CANNOT_STATE = frozenset(
         "content_required",  # an email has subject and text or html, or a template
         "content_conflict",  # ... not both
         "body_required",  # a template keeps a text or an HTML body
+        # Retention: the policy's kinds and their periods are the platform's configuration.
+        "unknown_kind",  # a kind of data the retention policy has
+        "not_overridable",  # ... whose period an org may change
+        "retention_too_short",  # ... to a period not below the default
+        "duplicate",  # ... named once per request
     }
 )
 

@@ -21,6 +21,14 @@ NON_TENANT_LEADING_INDEXES = {
     "domain_events_unpublished": "the outbox sweep scans the unpublished backlog across tenants",
     "ai_runs_unpurged": "the AI run retention job finds runs past their retention across tenants",
     "billing_usage_unreported": "the hourly usage report finds unreported usage across tenants",
+    **{
+        f"{table}_purge": "the retention purge walks rows past their period across tenants, oldest first"
+        for table in (
+            *("idempotency_keys", "rate_limit_counters", "inbound_webhook_receipts", "domain_events"),
+            *("webhook_delivery_attempts", "interactions", "notes", "time_entries", "tasks", "deals"),
+            *("projects", "people", "companies", "billing_usage", "sms_messages"),
+        )
+    },
 }
 # Unique keys on tenant tables that deliberately span tenants, and why.
 CROSS_TENANT_UNIQUE_INDEXES = {

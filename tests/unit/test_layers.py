@@ -66,6 +66,8 @@ LAYERS: dict[str, int] = {
     # Notifications read the events of the areas below (tasks, deals, notes, invitations) and hand
     # emails to the email sender.
     **dict.fromkeys(("notifications",), 6),
+    # The data lifecycle: the retention policy, the purges and the backup check (an area).
+    **dict.fromkeys(("lifecycle",), 5),
 }
 #: Only the development tooling and the tests use these.
 DEVELOPMENT_ONLY = ("hearth_dev", "fastapi", "uvicorn", "moto", "pgserver", "yaml", "samtranslator", "pytest")

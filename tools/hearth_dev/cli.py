@@ -9,6 +9,8 @@ hearth migrate                       apply pending migrations to $DATABASE_URL
 hearth openapi [--check]             write (or check) docs/openapi.json
 hearth template [--check]            write (or check) the nested stacks from the function modules
 hearth samples [--force]             write the sample events of API routes and the authorizer
+hearth backups check                 the daily backup checks, against moto's RDS (a cluster made
+                                     as production keeps it, when there is none)
 
 ``local``, ``invoke``, ``token`` and ``seed`` use ``DATABASE_URL`` (an administrative user) when
 it is set, else the embedded PostgreSQL in ``.hearth/`` (started, and stopped again when the
@@ -137,6 +139,40 @@ def _parameters(pairs: list[str] | None) -> dict[str, str]:
             raise SystemExit(f"hearth: --parameter-overrides takes Name=Value, not {pair!r}")
         values[name] = value
     return values
+
+
+def _backups(args: argparse.Namespace) -> int:
+    """The backup check's five checks of the template's BackupDbIdentifier, against moto's RDS:
+    one line per check, exit status 1 when one fails (nothing is stored)."""
+    from hearth import aws
+    from hearth.lifecycle import backups
+    from hearth_dev.local.aws import LOCAL_CREDENTIALS, LocalAws, MotoServer
+    from hearth_dev.sam.events import REGION
+    from hearth_dev.sam.template import load_template
+
+    root, template_file = _root(args)
+    template = load_template(root, template_file)
+    overrides = _parameters(args.parameter_overrides)
+    with MotoServer() as moto:
+        local = LocalAws(moto.endpoint, template, parameters=overrides)
+        local.provision()
+        identifier = str(local.resolver.resolve({"Ref": "BackupDbIdentifier"}))
+        saved = {k: os.environ.get(k) for k in ("AWS_ENDPOINT_URL", "AWS_DEFAULT_REGION", *LOCAL_CREDENTIALS)}
+        os.environ.update(AWS_ENDPOINT_URL=moto.endpoint, AWS_DEFAULT_REGION=REGION, **LOCAL_CREDENTIALS)
+        aws.reset("rds")
+        try:
+            report = backups.inspect(identifier)
+        finally:
+            aws.reset("rds")
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+    print(f"{report.kind} {report.target}")
+    for r in report.results:
+        print(f"  {'pass' if r.passed else 'FAIL'}  {r.check:<20} {r.observed} (expected {r.expected})")
+    return 0 if report.passed else 1
 
 
 def _database_url(args: argparse.Namespace) -> str | None:
@@ -389,6 +425,12 @@ def parser() -> tuple[argparse.ArgumentParser, dict[str, Command]]:
     p = sub.add_parser("samples", help="write the sample events of API routes and the authorizer")
     p.add_argument("--force", action="store_true", help="rewrite existing generated samples")
     commands["samples"] = _samples
+
+    p = sub.add_parser("backups", help="the daily backup checks, against moto's RDS")
+    p.add_argument("action", choices=["check"])
+    p.add_argument("--template", help="the root template (default: ./template.yaml)")
+    p.add_argument("--parameter-overrides", nargs="*", metavar="NAME=VALUE")
+    commands["backups"] = _backups
 
     _stack_commands(sub, commands)
     return root, commands

@@ -9,7 +9,7 @@ them, apply records what it applied. Every statement runs in the caller's tenant
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -135,23 +135,6 @@ def finish(
             "error": None if error is None else Jsonb(error),
         },
     ).fetchone()
-
-
-def purge(conn: Connection, finished_before: datetime, limit: int) -> int:
-    """Erase what runs finished before ``finished_before`` hold of the org's data and the
-    requester's words (instructions, output, records shown), up to ``limit`` runs, oldest first,
-    across orgs (the system role's retention job); returns how many."""
-    return conn.execute(
-        """
-        UPDATE ai_runs SET instructions = NULL, output = NULL, shown = '[]', purged_at = now()
-        WHERE (org_id, id) IN (
-          SELECT org_id, id FROM ai_runs
-          WHERE purged_at IS NULL AND finished_at < %s
-          ORDER BY finished_at LIMIT %s FOR UPDATE SKIP LOCKED
-        )
-        """,
-        (finished_before, limit),
-    ).rowcount
 
 
 def set_applied(conn: Connection, run_id: UUID, applied: dict[str, str]) -> None:

@@ -570,7 +570,10 @@ def test_runs_past_their_retention_are_erased_in_every_org(client, tenant, other
     from datetime import timedelta
 
     from hearth import clock
-    from hearth.ai import retention
+    from hearth.lifecycle import purge
+    from hearth.lifecycle.retention import policy
+
+    kind = policy()["ai_run_content"]
 
     deal = crm.deal()
     old = _completed_next_actions(client, tenant, tenant, deal["id"])
@@ -584,8 +587,7 @@ def test_runs_past_their_retention_are_erased_in_every_org(client, tenant, other
         (long_ago, long_ago, long_ago, [old["id"], theirs["id"]]),
     )
     admin_db.execute("UPDATE ai_runs SET created_at = %s WHERE id = %s", (long_ago, queued["id"]))
-    report = retention.purge()
-    assert report.purged >= 2
+    assert purge.run_kind(kind) >= 2
     for who, run_id in ((tenant, old["id"]), (other_tenant, theirs["id"])):
         erased = client.get(f"{RUNS}/{run_id}", auth=who.key_auth).json()
         assert (erased["instructions"], erased["output"], erased["shown"]) == (None, None, [])
@@ -598,7 +600,7 @@ def test_runs_past_their_retention_are_erased_in_every_org(client, tenant, other
     assert (waiting["instructions"], waiting["purged_at"]) == ("Still waiting?", None)
     refused = client.post(f"{RUNS}/{old['id']}/apply", auth=tenant.key_auth, json_body={"actions": [0]})
     assert (refused.status, refused.json()["code"]) == (409, "run_purged")
-    assert retention.purge().purged == 0
-    # The hourly schedule runs the same job (as deployed: the system role, its sample event).
-    fn = TEMPLATE.functions["AiRunRetentionFunction"]
-    assert invoke(fn, json.loads(fn.sample_event.read_text())) == {"purged": 0}
+    assert purge.run_kind(kind) == 0
+    # The hourly purge schedule runs the same job (as deployed: the system role, its sample event).
+    fn = TEMPLATE.functions["PurgeExpiredFunction"]
+    assert invoke(fn, json.loads(fn.sample_event.read_text()))["purged"]["ai_run_content"] == 0

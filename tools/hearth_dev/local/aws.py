@@ -206,7 +206,32 @@ class LocalAws:
             props = self.resolver.resolve(res.get("Properties") or {})
             self.created[logical_id] = self._creators[str(res["Type"])](logical_id, props)
             logger.debug("created %s (%s)", logical_id, res["Type"])
+        self._backup_database()
         return self.created
+
+    def _backup_database(self) -> None:
+        """The database the daily backup check inspects (``BackupDbIdentifier``): an Aurora
+        cluster in moto, kept as production keeps it, made when there is none of that name."""
+        if "BackupDbIdentifier" not in self.template.parameters:
+            return
+        name = str(self.resolver.resolve({"Ref": "BackupDbIdentifier"}) or "")
+        if not name:
+            return
+        rds = self._client("rds")
+        try:
+            rds.describe_db_clusters(DBClusterIdentifier=name)
+            return
+        except rds.exceptions.DBClusterNotFoundFault:
+            pass
+        rds.create_db_cluster(
+            DBClusterIdentifier=name,
+            Engine="aurora-postgresql",
+            MasterUsername="hearth",
+            MasterUserPassword="local-only-not-a-secret",
+            StorageEncrypted=True,
+            DeletionProtection=True,
+            BackupRetentionPeriod=30,
+        )
 
     def queues(self) -> dict[str, Created]:
         return {

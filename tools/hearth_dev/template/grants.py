@@ -174,6 +174,9 @@ STACK_PARAMETERS: dict[str, StackParameter] = {
             Ref("EmailUnsubscribeSecret"),
             description="Secrets Manager secret of the key that signs one-click unsubscribe links.",
         ),
+        _forwarded(
+            "BackupDbIdentifier", "The Aurora cluster (or RDS instance) whose backups are checked daily."
+        ),
     ]
 }
 
@@ -378,6 +381,37 @@ GRANTS: dict[str, Grant] = {
     ),
     "email_unsubscribe_key": _secret("EmailUnsubscribeSecretArn", "HEARTH_EMAIL_UNSUBSCRIBE_KEY_SECRET_ARN"),
     "email_templates": Grant(layers=("EmailLayer",)),
+    # The backup check describes the one database (cluster or instance) and its automated
+    # snapshots (named rds:<id>-<date>), nothing else, and changes nothing.
+    "backup_db": Grant(
+        environment={"HEARTH_BACKUP_DB_IDENTIFIER": Ref("BackupDbIdentifier")},
+        statements=[
+            allow(
+                ["rds:DescribeDBClusters", "rds:DescribeDBClusterSnapshots"],
+                [
+                    Sub(
+                        "arn:${AWS::Partition}:rds:${AWS::Region}:${AWS::AccountId}:cluster:${BackupDbIdentifier}"
+                    ),
+                    Sub(
+                        "arn:${AWS::Partition}:rds:${AWS::Region}:${AWS::AccountId}"
+                        ":cluster-snapshot:rds:${BackupDbIdentifier}-*"
+                    ),
+                ],
+            ),
+            allow(
+                ["rds:DescribeDBInstances", "rds:DescribeDBSnapshots"],
+                [
+                    Sub(
+                        "arn:${AWS::Partition}:rds:${AWS::Region}:${AWS::AccountId}:db:${BackupDbIdentifier}"
+                    ),
+                    Sub(
+                        "arn:${AWS::Partition}:rds:${AWS::Region}:${AWS::AccountId}"
+                        ":snapshot:rds:${BackupDbIdentifier}-*"
+                    ),
+                ],
+            ),
+        ],
+    ),
 }
 
 

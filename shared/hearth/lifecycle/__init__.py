@@ -1,0 +1,1 @@
+"""The data lifecycle: retention policy and purges, backup checks, exports and account deletion."""
