@@ -149,6 +149,15 @@ RECORDINGS_WRITE = Need(
 RECORDINGS_READ = Need(
     "recordings_read", ("recordings_bucket",), "presigns reads of call recordings in the recordings bucket"
 )
+EXPORT_QUEUE = Need(
+    "export_queue", ("export_queue_url",), "sends requested exports to the export worker's queue"
+)
+EXPORTS_WRITE = Need(
+    "exports_write", ("exports_bucket",), "writes export zips to the SSE-KMS export bucket (exports/ only)"
+)
+EXPORTS_READ = Need(
+    "exports_read", ("exports_bucket",), "presigns downloads of export zips in the export bucket"
+)
 
 PUBLIC_URL = Need(
     "public_url",
@@ -196,6 +205,9 @@ ALL: dict[str, Need] = {
         RECORDINGS_WRITE,
         RECORDINGS_READ,
         COGNITO_USER_POOL,
+        EXPORT_QUEUE,
+        EXPORTS_WRITE,
+        EXPORTS_READ,
     )
 }
 

@@ -144,6 +144,11 @@ _TABLE: dict[str, tuple[Scope | None, Scope | None, Scope | None, Scope | None]]
     # Members' sign-ins, lockouts, MFA changes: admins and owners (each user sees their own at
     # /v1/me/security-events, outside any org).
     "security_events:read": (_A, _A, None, None),
+    # -- data lifecycle --------------------------------------------------------------------------
+    # Exports: owners and admins export the org or a project and see every export; anyone exports
+    # their own data and sees their own exports.
+    "exports:create": (_A, _A, _O, _O),
+    "exports:read": (_A, _A, _O, _O),
 }
 
 _ORDER = (Role.OWNER, Role.ADMIN, Role.MEMBER, Role.VIEWER)

@@ -93,6 +93,10 @@ class Settings(BaseSettings):
     recording_copy_queue_url: str | None = None
     recordings_bucket: str | None = None
     recording_url_seconds: int = Field(default=300, ge=30, le=3600)
+    # Exports: the export worker's queue (fed from export.requested events by the event dispatch
+    # consumer) and the bucket of export zips (SSE-KMS with its own key; kept two days).
+    export_queue_url: str | None = None
+    exports_bucket: str | None = None
     # What a finished run holds of the org's data (instructions, output, records shown) is erased
     # after this many days (the hourly AiRunRetention schedule).
     ai_run_retention_days: int = Field(default=30, ge=1)

@@ -62,3 +62,10 @@ SMS_OPTED_IN = "sms.opted_in"
 CALL_COMPLETED = "call.completed"
 VOICEMAIL_RECEIVED = "voicemail.received"
 CALL_RECORDING_AVAILABLE = "call.recording_available"
+
+# Exports (resource type ``export``): one was asked for (the export worker's queue is fed from
+# it, hearth.outbox.channels), and it ended. ``export.completed`` carries
+# ``{"requested_by": <user id>, "export_id": <export id>}`` (the requester is notified).
+EXPORT_REQUESTED = "export.requested"
+EXPORT_COMPLETED = "export.completed"
+EXPORT_FAILED = "export.failed"

@@ -52,6 +52,7 @@ CHANNELS: dict[str, Channel] = {
     "github.issue.sync_queued": Channel(needs.GITHUB_SYNC_QUEUE, "github_sync_queue_url", "task_id"),
     "sms.queued": Channel(needs.SMS_SEND_QUEUE, "sms_send_queue_url", "message_id"),
     "call.recording_available": Channel(needs.RECORDING_COPY_QUEUE, "recording_copy_queue_url", "call_id"),
+    "export.requested": Channel(needs.EXPORT_QUEUE, "export_queue_url", "export_id"),
 }
 
 #: What a function that routes events needs (the event dispatch consumer declares them).

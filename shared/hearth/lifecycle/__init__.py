@@ -1,0 +1,1 @@
+"""The data lifecycle: retention and purges, exports, and deletion."""
