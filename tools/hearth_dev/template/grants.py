@@ -80,6 +80,14 @@ STACK_PARAMETERS: dict[str, StackParameter] = {
         *_queue("AiRunQueue"),
         *_queue("SmsSendQueue"),
         *_queue("RecordingCopyQueue"),
+        *_queue("ExportQueue"),
+        StackParameter("ExportBucket", Ref("ExportBucket"), description="The export zips' bucket."),
+        StackParameter(
+            "ExportBucketArn", GetAtt("ExportBucket", "Arn"), description="ARN of the export bucket."
+        ),
+        StackParameter(
+            "ExportsKeyArn", GetAtt("ExportsKey", "Arn"), description="The KMS key of the export bucket."
+        ),
         StackParameter(
             "RecordingsBucket", Ref("RecordingsBucket"), description="The call recordings bucket."
         ),
@@ -150,6 +158,8 @@ STACK_PARAMETERS: dict[str, StackParameter] = {
 AUDIT_ANCHOR_PREFIX = "audit-anchors/"
 #: Where in the recordings bucket the call recordings are (``hearth.telephony.calls.recordings.PREFIX``).
 RECORDINGS_PREFIX = "recordings/"
+#: Where in the export bucket the export zips are (``hearth.lifecycle.export_worker.PREFIX``).
+EXPORTS_PREFIX = "exports/"
 
 #: What every function of a nested stack has (its Globals) and the parameters that takes.
 GLOBAL_PARAMETERS = (
@@ -239,6 +249,25 @@ GRANTS: dict[str, Grant] = {
         statements=[
             allow("s3:GetObject", Sub("${RecordingsBucketArn}/" + RECORDINGS_PREFIX + "*")),
             allow("kms:Decrypt", Ref("RecordingsKeyArn")),
+        ],
+    ),
+    "export_queue": _send_to("ExportQueue", "HEARTH_EXPORT_QUEUE_URL"),
+    # Export zips are written (the worker: a multipart upload when large) and presigned for
+    # download (the route) under exports/ only, encrypted with the exports key.
+    "exports_write": Grant(
+        environment={"HEARTH_EXPORTS_BUCKET": Ref("ExportBucket")},
+        statements=[
+            allow(
+                ["s3:PutObject", "s3:AbortMultipartUpload"], Sub("${ExportBucketArn}/" + EXPORTS_PREFIX + "*")
+            ),
+            allow(["kms:GenerateDataKey", "kms:Decrypt"], Ref("ExportsKeyArn")),
+        ],
+    ),
+    "exports_read": Grant(
+        environment={"HEARTH_EXPORTS_BUCKET": Ref("ExportBucket")},
+        statements=[
+            allow("s3:GetObject", Sub("${ExportBucketArn}/" + EXPORTS_PREFIX + "*")),
+            allow("kms:Decrypt", Ref("ExportsKeyArn")),
         ],
     ),
     # Anchors are written (never read, replaced or deleted: Object Lock keeps each one) under the
