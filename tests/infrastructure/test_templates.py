@@ -58,6 +58,7 @@ def test_every_stack_fits_the_resource_budget(transformed):
         "BillingStack",
         "TelephonyStack",
         "IdentityStack",
+        "LifecycleStack",
     }
 
 
@@ -130,6 +131,9 @@ def test_every_function_is_granted_exactly_what_it_declares(template, transforme
 #: under the recordings prefix (keys name orgs and calls): written by one function, read by one.
 ANCHOR_OBJECTS = {"Fn::Sub": "${AuditAnchorBucketArn}/audit-anchors/*"}
 RECORDING_OBJECTS = {"Fn::Sub": "${RecordingsBucketArn}/recordings/*"}
+#: ... and under the exports prefix (keys name orgs and exports): written by the export worker
+#: (a multipart upload may be aborted), read by the export route.
+EXPORT_OBJECTS = {"Fn::Sub": "${ExportBucketArn}/exports/*"}
 
 
 def test_no_statement_grants_a_wildcard(transformed):
@@ -142,6 +146,10 @@ def test_no_statement_grants_a_wildcard(transformed):
                     continue
                 if statement["Resource"] == RECORDING_OBJECTS:
                     assert statement["Action"] in (["s3:PutObject"], ["s3:GetObject"]), (stack, fn, statement)
+                    continue
+                if statement["Resource"] == EXPORT_OBJECTS:
+                    allowed = (["s3:PutObject", "s3:AbortMultipartUpload"], ["s3:GetObject"])
+                    assert statement["Action"] in allowed, (stack, fn, statement)
                     continue
                 assert "*" not in json.dumps(statement["Resource"]), (stack, fn, statement)
                 assert all("*" not in action for action in statement["Action"]), (stack, fn, statement)
@@ -199,6 +207,13 @@ def test_sensitive_grants_go_only_to_functions_that_declare_them():
         == declaring[needs.SMS_SEND_QUEUE]
         == {"EventDispatchFunction"}
     )
+    # Exports: the worker writes the zips, the export route presigns them, nobody deletes them
+    # (the bucket's lifecycle rule does, after two days); the queue is fed by the dispatcher.
+    assert holders("s3:PutObject", "ExportBucketArn") == {"ExportWorkerFunction"}
+    assert holders("s3:GetObject", "ExportBucketArn") == {"ExportsGetFunction"}
+    assert holders("kms:Decrypt", "ExportsKeyArn") == {"ExportsGetFunction", "ExportWorkerFunction"}
+    assert not holders("s3:DeleteObject", "ExportBucketArn")
+    assert holders("sqs:SendMessage", "ExportQueueArn") == {"EventDispatchFunction"}
 
 
 def test_the_audit_anchor_bucket_locks_anchors_for_the_audit_retention(template):
@@ -217,6 +232,22 @@ def test_the_audit_anchor_bucket_locks_anchors_for_the_audit_retention(template)
     assert int(retention["Default"]) >= 90
     assert props["VersioningConfiguration"] == {"Status": "Enabled"}
     assert all(props["PublicAccessBlockConfiguration"].values())
+
+
+def test_the_export_bucket_is_private_encrypted_and_keeps_zips_two_days(template):
+    bucket = template.resources["ExportBucket"]["Properties"]
+    [encryption] = bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert encryption["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "aws:kms"
+    assert encryption["ServerSideEncryptionByDefault"]["KMSMasterKeyID"] == {
+        "Fn::GetAtt": ["ExportsKey", "Arn"]
+    }
+    assert all(bucket["PublicAccessBlockConfiguration"].values())
+    [rule] = bucket["LifecycleConfiguration"]["Rules"]
+    assert (rule["Status"], rule["Prefix"], rule["ExpirationInDays"]) == ("Enabled", "exports/", 2)
+    queue = template.resources["ExportQueue"]["Properties"]
+    assert queue["RedrivePolicy"]["deadLetterTargetArn"] == {"Fn::GetAtt": ["ExportDeadLetterQueue", "Arn"]}
+    alarm = template.resources["ExportDeadLetterAlarm"]["Properties"]
+    assert alarm["Dimensions"][0]["Value"] == {"Fn::GetAtt": ["ExportDeadLetterQueue", "QueueName"]}
 
 
 def test_every_need_has_a_grant_whose_variables_are_its_settings():

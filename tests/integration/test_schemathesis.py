@@ -121,6 +121,7 @@ RULES_THE_SCHEMA_CANNOT_STATE = frozenset(
         "recipient_opted_out",  # the recipient did not send STOP
         "default_required",  # the org keeps a default number
         "member_required",  # only a member's number rings a phone
+        "not_allowed",  # an export's project_id belongs to scope project only
     }
 )
 

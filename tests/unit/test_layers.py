@@ -62,6 +62,8 @@ LAYERS: dict[str, int] = {
     # The GitHub integration links GitHub to the CRM's tasks (their keys): above the areas it uses.
     **dict.fromkeys(("github",), 6),
     **dict.fromkeys(("identity",), 5),
+    # The data lifecycle reads every area's tables (exports) and will remove them (deletion).
+    **dict.fromkeys(("lifecycle",), 6),
 }
 #: Only the development tooling and the tests use these.
 DEVELOPMENT_ONLY = ("hearth_dev", "fastapi", "uvicorn", "moto", "pgserver", "yaml", "samtranslator", "pytest")

@@ -1,0 +1,51 @@
+"""Cross-tenant cases: exports. One org's exports, and its projects as export scopes, are out of
+reach of another: ids are not found, lists hold only the caller's own, and an export the
+intruder builds holds nothing of the victim."""
+
+from __future__ import annotations
+
+import uuid
+
+from hearth.lifecycle import export_worker
+from hearth.lifecycle.export_worker import ExportMessage
+from tests.integration.cross_tenant import assert_hidden, assert_not_leaked, case
+
+EXPORTS = "/v1/exports"
+
+
+def _victim_export(client, victim) -> dict:
+    asked = client.post(EXPORTS, auth=victim.key_auth, json_body={"scope": "org"})
+    assert asked.status == 202, asked.body
+    return asked.json()
+
+
+@case("POST /v1/exports")
+def create_export(client, victim, intruder):
+    project = client.post("/v1/projects", auth=victim.key_auth, json_body={"name": "Victim project"}).json()
+    asked = client.post(
+        EXPORTS, auth=intruder.key_auth, json_body={"scope": "project", "project_id": project["id"]}
+    )
+    assert asked.status == 422, asked.body
+    assert asked.json()["errors"][0]["field"] == "project_id"
+    assert_not_leaked(asked, "Victim project", victim.org_id)
+    # the intruder's own org export is queued in the intruder's org, and built without the victim
+    own = client.post(EXPORTS, auth=intruder.key_auth, json_body={"scope": "org"})
+    assert own.status == 202, own.body
+    assert client.get(EXPORTS, auth=victim.key_auth).json()["data"] == []
+    plan_outcome = export_worker.process(ExportMessage(uuid.UUID(victim.org_id), uuid.UUID(own.json()["id"])))
+    assert plan_outcome == "done"  # the victim's org has no such export: nothing is built for it
+
+
+@case("GET /v1/exports/{export_id}")
+def get_export(client, victim, intruder):
+    export = _victim_export(client, victim)
+    assert_hidden(client.get(f"{EXPORTS}/{export['id']}", auth=intruder.key_auth), victim.org_id)
+
+
+@case("GET /v1/exports")
+def list_exports(client, victim, intruder):
+    export = _victim_export(client, victim)
+    listed = client.get(EXPORTS, auth=intruder.key_auth, query=f"filter[id]={export['id']}")
+    assert listed.status == 200
+    assert listed.json()["data"] == []
+    assert_not_leaked(client.get(EXPORTS, auth=intruder.key_auth), export["id"], victim.org_id)
