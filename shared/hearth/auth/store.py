@@ -13,7 +13,7 @@ _API_KEY_SQL = """
 WITH found AS (
   SELECT k.org_id, k.id, k.role, k.created_by, k.expires_at, k.revoked_at,
          k.expires_at IS NOT NULL AND k.expires_at <= now() AS expired,
-         m.role AS creator_role, o.plan
+         m.role AS creator_role, o.plan, o.deleted_at AS org_deleted_at
   FROM api_keys k
   JOIN orgs o ON o.id = k.org_id
   LEFT JOIN org_members m ON m.org_id = k.org_id AND m.user_id = k.created_by
@@ -42,7 +42,7 @@ WITH inserted AS (
   SELECT id, email, name FROM inserted
   UNION ALL SELECT id, email, name FROM users WHERE idp_subject = %(sub)s
 )
-SELECT f.id AS user_id, f.email, f.name, m.role, o.plan
+SELECT f.id AS user_id, f.email, f.name, m.role, o.plan, o.deleted_at AS org_deleted_at
 FROM found f
 LEFT JOIN org_members m ON m.user_id = f.id AND m.org_id = %(org)s
 LEFT JOIN orgs o ON o.id = m.org_id
