@@ -250,7 +250,7 @@ def test_the_system_role_still_reads_what_its_jobs_need(as_system):
 
 #: Every column the app role may UPDATE, per table: exactly what some route changes (the stores).
 ROUTE_UPDATES = {
-    "orgs": {"name", "timezone", "task_key_prefix"},
+    "orgs": {"name", "timezone", "task_key_prefix", "deleted_at", "deleted_by"},
     "org_members": {"role"},
     "api_keys": {"revoked_at"},
     "rate_limit_counters": {"hits"},

@@ -49,3 +49,34 @@ def list_exports(client, victim, intruder):
     assert listed.status == 200
     assert listed.json()["data"] == []
     assert_not_leaked(client.get(EXPORTS, auth=intruder.key_auth), export["id"], victim.org_id)
+
+
+@case("DELETE /v1/orgs/current")
+def delete_org(client, victim, intruder):
+    victim_org = client.get("/v1/orgs/current", **victim.as_owner)
+    deleting = client.delete(
+        "/v1/orgs/current",
+        auth=intruder.owner.auth,
+        org=victim.org_id,
+        headers={"if-match": victim_org.header("etag")},
+        json_body={"confirm_name": victim_org.json()["name"]},
+    )
+    assert deleting.status == 403, deleting.body
+    assert_not_leaked(deleting, victim_org.json()["name"])
+    assert client.get("/v1/companies", auth=victim.key_auth).status == 200  # the victim's org stands
+
+
+@case("POST /v1/orgs/current/restore")
+def restore_org(client, victim, intruder):
+    victim_org = client.get("/v1/orgs/current", **victim.as_owner)
+    deleted = client.delete(
+        "/v1/orgs/current",
+        **victim.as_owner,
+        headers={"if-match": victim_org.header("etag")},
+        json_body={"confirm_name": victim_org.json()["name"]},
+    )
+    assert deleted.status == 202, deleted.body
+    restoring = client.post("/v1/orgs/current/restore", auth=intruder.owner.auth, org=victim.org_id)
+    assert restoring.status == 403
+    assert client.get("/v1/companies", auth=victim.key_auth).status == 403  # still deleted
+    assert client.post("/v1/orgs/current/restore", **victim.as_owner).status == 200
