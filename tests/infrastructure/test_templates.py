@@ -191,6 +191,7 @@ def test_sensitive_grants_go_only_to_functions_that_declare_them():
         "AiRunRetentionFunction",
         "BillingUsageReportFunction",
         "SessionExpiryFunction",
+        "OrgFinaliserFunction",
     }
     assert holders("cognito-idp:AdminUserGlobalSignOut", "UserPoolArn") == declaring[needs.COGNITO_USER_POOL]
     assert holders("s3:PutObject", "AuditAnchorBucketArn") == {"AuditAnchorFunction"}
