@@ -155,6 +155,11 @@ EXPORT_QUEUE = Need(
 EXPORTS_WRITE = Need(
     "exports_write", ("exports_bucket",), "writes export zips to the SSE-KMS export bucket (exports/ only)"
 )
+COGNITO_USER_DELETE = Need(
+    "cognito_user_delete",
+    ("cognito_user_pool_id", "identity_provider"),
+    "deletes a user from the Cognito user pool (AdminDeleteUser) when their account is deleted",
+)
 EXPORTS_READ = Need(
     "exports_read", ("exports_bucket",), "presigns downloads of export zips in the export bucket"
 )
@@ -208,6 +213,7 @@ ALL: dict[str, Need] = {
         EXPORT_QUEUE,
         EXPORTS_WRITE,
         EXPORTS_READ,
+        COGNITO_USER_DELETE,
     )
 }
 

@@ -120,6 +120,8 @@ def _user_principal(
         refresh_email=claims.email is not None,
         then=session if claims.session_id else None,
     )
+    if row.get("user_deleted_at") is not None:
+        raise Denied("user_deleted")
     if verdict is not None:
         if verdict.refused:
             raise Denied(verdict.refused)

@@ -315,6 +315,13 @@ GRANTS: dict[str, Grant] = {
             allow(["cognito-idp:AdminGetUser", "cognito-idp:AdminUserGlobalSignOut"], Ref("UserPoolArn"))
         ],
     ),
+    "cognito_user_delete": Grant(
+        environment={
+            "HEARTH_IDENTITY_PROVIDER": Ref("IdentityProvider"),
+            "HEARTH_COGNITO_USER_POOL_ID": Ref("UserPoolId"),
+        },
+        statements=[allow(["cognito-idp:AdminGetUser", "cognito-idp:AdminDeleteUser"], Ref("UserPoolArn"))],
+    ),
 }
 
 
