@@ -192,6 +192,7 @@ def test_sensitive_grants_go_only_to_functions_that_declare_them():
         "BillingUsageReportFunction",
         "SessionExpiryFunction",
         "OrgFinaliserFunction",
+        "MeDeleteFunction",
     }
     assert holders("cognito-idp:AdminUserGlobalSignOut", "UserPoolArn") == declaring[needs.COGNITO_USER_POOL]
     assert holders("s3:PutObject", "AuditAnchorBucketArn") == {"AuditAnchorFunction"}

@@ -80,3 +80,19 @@ def restore_org(client, victim, intruder):
     assert restoring.status == 403
     assert client.get("/v1/companies", auth=victim.key_auth).status == 403  # still deleted
     assert client.post("/v1/orgs/current/restore", **victim.as_owner).status == 200
+
+
+@case("DELETE /v1/users/me")
+def delete_user(client, victim, intruder):
+    """Deleting an account acts on the caller alone: an intruder who also belongs to nothing of
+    the victim's leaves the victim's org, members and keys as they were."""
+    leaver = client.new_user("leaver")
+    client.join(intruder, leaver, "member")
+    members_before = client.get("/v1/members", **victim.as_owner).json()["data"]
+    assert client.delete("/v1/users/me", auth=leaver.auth, org=victim.org_id).status == 403  # not theirs
+    deleted = client.delete("/v1/users/me", auth=leaver.auth)
+    assert deleted.status == 200, deleted.body
+    assert deleted.json()["orgs_left"] == [intruder.org_id]
+    assert_not_leaked(deleted, victim.org_id)
+    assert client.get("/v1/members", **victim.as_owner).json()["data"] == members_before
+    assert client.get("/v1/companies", auth=victim.key_auth).status == 200
