@@ -152,6 +152,8 @@ _TABLE: dict[str, tuple[Scope | None, Scope | None, Scope | None, Scope | None]]
     # their own data and sees their own exports.
     "exports:create": (_A, _A, _O, _O),
     "exports:read": (_A, _A, _O, _O),
+    # Purging a deleted project (for good, with its own tasks and notes): admins and owners.
+    "projects:purge": (_A, _A, None, None),
 }
 
 _ORDER = (Role.OWNER, Role.ADMIN, Role.MEMBER, Role.VIEWER)
