@@ -42,6 +42,12 @@ OWNER_READ_POLICIES = {
     ("billing_accounts", "stripe_customer_lookup"): "hearth_org_of_stripe_customer(key)",
     ("phone_numbers", "number_lookup"): "hearth_org_of_phone_number(key)",
 }
+# Restrictive policies for the app role (they only narrow what the tenant policies allow), and why.
+APP_RESTRICTIVE_POLICIES = {
+    ("projects", "app_delete_only_deleted"): "a project is hard-deleted (purged) only once soft-deleted",
+    ("tasks", "app_delete_only_deleted"): "a task is hard-deleted (a project's purge) only once soft-deleted",
+    ("notes", "app_delete_only_deleted"): "a note is hard-deleted (a project's purge) only once soft-deleted",
+}
 
 
 def tenant_tables(conn) -> dict[str, str]:
@@ -101,6 +107,8 @@ def test_every_tenant_table_has_forced_rls_with_fail_closed_policies_for_all_com
         for p in policies:
             if (table, p["polname"]) in OWNER_READ_POLICIES:
                 assert (p["roles"], p["polcmd"]) == (["hearth_owner"], "r"), (table, p["polname"])
+            elif (table, p["polname"]) in APP_RESTRICTIVE_POLICIES:
+                assert (p["roles"], p["polpermissive"]) == (["hearth_app"], False), (table, p["polname"])
             elif p not in tenant:
                 assert p["roles"] == ["hearth_system"], (table, p["polname"], p["roles"])
 

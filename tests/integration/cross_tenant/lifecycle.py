@@ -96,3 +96,14 @@ def delete_user(client, victim, intruder):
     assert_not_leaked(deleted, victim.org_id)
     assert client.get("/v1/members", **victim.as_owner).json()["data"] == members_before
     assert client.get("/v1/companies", auth=victim.key_auth).status == 200
+
+
+@case("POST /v1/projects/{project_id}/purge")
+def purge_project(client, victim, intruder):
+    project = client.post("/v1/projects", auth=victim.key_auth, json_body={"name": "Victim project"}).json()
+    assert client.delete(f"/v1/projects/{project['id']}", auth=victim.key_auth).status == 204
+    assert_hidden(
+        client.post(f"/v1/projects/{project['id']}/purge", auth=intruder.key_auth), "Victim project"
+    )
+    restored = client.post(f"/v1/projects/{project['id']}/restore", auth=victim.key_auth)
+    assert restored.status == 200, restored.body  # still there, only soft-deleted
