@@ -155,6 +155,11 @@ EXPORT_QUEUE = Need(
 EXPORTS_WRITE = Need(
     "exports_write", ("exports_bucket",), "writes export zips to the SSE-KMS export bucket (exports/ only)"
 )
+ORG_OBJECTS_DELETE = Need(
+    "org_objects_delete",
+    ("recordings_bucket", "exports_bucket"),
+    "deletes every version of an org's objects under recordings/<org>/ and exports/<org>/ (the finaliser)",
+)
 COGNITO_USER_DELETE = Need(
     "cognito_user_delete",
     ("cognito_user_pool_id", "identity_provider"),
@@ -214,6 +219,7 @@ ALL: dict[str, Need] = {
         EXPORTS_WRITE,
         EXPORTS_READ,
         COGNITO_USER_DELETE,
+        ORG_OBJECTS_DELETE,
     )
 }
 

@@ -10,7 +10,8 @@ For each such org, oldest first:
    Twilio numbers to release, the GitHub installation to unlink), and ``org_deletions`` records
    that its removal began. Its rows are removed only once that event is published (the relay
    right after, or the outbox sweep within a minute, so at the latest the next run).
-2. Every tenant table, children before parents (foreign-key order read from the catalog), loses
+2. Every version of its objects in the buckets (``recordings/<org>/``, ``exports/<org>/``) is
+   deleted; then every tenant table, children before parents (foreign-key order read from the catalog), loses
    the org's rows in batches of :data:`BATCH` by primary key, each batch its own transaction, so
    a lock is held briefly and a run stopped at any point leaves whole batches done: the next run
    goes on from what is left. The system role reaches those rows only through each table's
@@ -151,8 +152,42 @@ def _announce(org_id: UUID, deleted_at: Any) -> bool:
     return bool(row and row["published_at"] is not None)
 
 
+#: The org's objects in the buckets: (the setting naming the bucket, the key prefix before the org).
+OBJECT_PREFIXES = (("recordings_bucket", "recordings/"), ("exports_bucket", "exports/"))
+
+
+def delete_objects(org_id: UUID) -> int:
+    """Delete every version of the org's objects (call recordings, export zips); how many. The
+    recordings bucket is versioned: deleting a key would only hide it behind a delete marker."""
+    from hearth import aws
+
+    s3 = aws.client("s3", read_timeout=30)
+    deleted = 0
+    for setting, prefix in OBJECT_PREFIXES:
+        bucket = getattr(settings(), setting)
+        if not bucket:
+            continue
+        pages = s3.get_paginator("list_object_versions").paginate(Bucket=bucket, Prefix=f"{prefix}{org_id}/")
+        for page in pages:
+            versions = [
+                {"Key": v["Key"], "VersionId": v["VersionId"]}
+                for v in [*page.get("Versions", []), *page.get("DeleteMarkers", [])]
+            ]
+            for start in range(0, len(versions), 1000):
+                chunk = versions[start : start + 1000]
+                answer = s3.delete_objects(Bucket=bucket, Delete={"Objects": chunk, "Quiet": True})
+                if answer.get("Errors"):
+                    raise RuntimeError(f"{len(answer['Errors'])} objects of the org could not be deleted")
+                deleted += len(chunk)
+    return deleted
+
+
 def finalise_org(org_id: UUID, order: list[tuple[str, tuple[str, ...]]]) -> int:
-    """Remove every row of one org past its grace period; the rows removed by this call."""
+    """Remove the objects and every row of one org past its grace period; the rows removed by
+    this call. Objects go first: a failure leaves the rows, and the next run tries again."""
+    objects = delete_objects(org_id)
+    if objects:
+        logger.info("org objects deleted", extra={"org_id": str(org_id), "objects": objects})
     removed = 0
     for table, pk in order:
         while True:

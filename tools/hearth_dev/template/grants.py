@@ -315,6 +315,32 @@ GRANTS: dict[str, Grant] = {
             allow(["cognito-idp:AdminGetUser", "cognito-idp:AdminUserGlobalSignOut"], Ref("UserPoolArn"))
         ],
     ),
+    # The finaliser lists and deletes every version of a deleted org's objects, under the two
+    # prefixes only (the keys name the org; the policy cannot, so it names the prefixes).
+    "org_objects_delete": Grant(
+        environment={
+            "HEARTH_RECORDINGS_BUCKET": Ref("RecordingsBucket"),
+            "HEARTH_EXPORTS_BUCKET": Ref("ExportBucket"),
+        },
+        statements=[
+            {
+                **allow("s3:ListBucketVersions", Ref("RecordingsBucketArn")),
+                "Condition": {"StringLike": {"s3:prefix": RECORDINGS_PREFIX + "*"}},
+            },
+            {
+                **allow("s3:ListBucketVersions", Ref("ExportBucketArn")),
+                "Condition": {"StringLike": {"s3:prefix": EXPORTS_PREFIX + "*"}},
+            },
+            allow(
+                ["s3:DeleteObject", "s3:DeleteObjectVersion"],
+                Sub("${RecordingsBucketArn}/" + RECORDINGS_PREFIX + "*"),
+            ),
+            allow(
+                ["s3:DeleteObject", "s3:DeleteObjectVersion"],
+                Sub("${ExportBucketArn}/" + EXPORTS_PREFIX + "*"),
+            ),
+        ],
+    ),
     "cognito_user_delete": Grant(
         environment={
             "HEARTH_IDENTITY_PROVIDER": Ref("IdentityProvider"),
