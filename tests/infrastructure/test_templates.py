@@ -144,11 +144,13 @@ def test_no_statement_grants_a_wildcard(transformed):
                 if statement["Resource"] == ANCHOR_OBJECTS:
                     assert statement["Action"] == ["s3:PutObject"], (stack, fn, statement)
                     continue
+                deleting = ["s3:DeleteObject", "s3:DeleteObjectVersion"]  # the org finaliser's
                 if statement["Resource"] == RECORDING_OBJECTS:
-                    assert statement["Action"] in (["s3:PutObject"], ["s3:GetObject"]), (stack, fn, statement)
+                    allowed = (["s3:PutObject"], ["s3:GetObject"], deleting)
+                    assert statement["Action"] in allowed, (stack, fn, statement)
                     continue
                 if statement["Resource"] == EXPORT_OBJECTS:
-                    allowed = (["s3:PutObject", "s3:AbortMultipartUpload"], ["s3:GetObject"])
+                    allowed = (["s3:PutObject", "s3:AbortMultipartUpload"], ["s3:GetObject"], deleting)
                     assert statement["Action"] in allowed, (stack, fn, statement)
                     continue
                 assert "*" not in json.dumps(statement["Resource"]), (stack, fn, statement)
@@ -199,22 +201,23 @@ def test_sensitive_grants_go_only_to_functions_that_declare_them():
     assert holders("s3:ListBucket", "AuditAnchorBucketArn") == {"AuditLogsVerifyFunction"}
     assert not holders("s3:GetObject", "AuditAnchorBucketArn")
     assert not holders("s3:DeleteObject", "AuditAnchorBucketArn")
-    # Call recordings: the copier writes them, the recording route reads them, nobody deletes them.
+    # Call recordings: the copier writes them, the recording route reads them, only the org
+    # finaliser deletes them (a deleted org's).
     assert holders("s3:PutObject", "RecordingsBucketArn") == {"RecordingCopierFunction"}
     assert holders("s3:GetObject", "RecordingsBucketArn") == {"CallsRecordingFunction"}
     assert holders("kms:Decrypt", "RecordingsKeyArn") == {"CallsRecordingFunction"}
-    assert not holders("s3:DeleteObject", "RecordingsBucketArn")
+    assert holders("s3:DeleteObject", "RecordingsBucketArn") == {"OrgFinaliserFunction"}  # a deleted org's
     assert (
         holders("sqs:SendMessage", "SmsSendQueueArn")
         == declaring[needs.SMS_SEND_QUEUE]
         == {"EventDispatchFunction"}
     )
-    # Exports: the worker writes the zips, the export route presigns them, nobody deletes them
-    # (the bucket's lifecycle rule does, after two days); the queue is fed by the dispatcher.
+    # Exports: the worker writes the zips, the export route presigns them; the bucket's lifecycle
+    # rule deletes them after two days (the finaliser, a deleted org's); the dispatcher feeds the queue.
     assert holders("s3:PutObject", "ExportBucketArn") == {"ExportWorkerFunction"}
     assert holders("s3:GetObject", "ExportBucketArn") == {"ExportsGetFunction"}
     assert holders("kms:Decrypt", "ExportsKeyArn") == {"ExportsGetFunction", "ExportWorkerFunction"}
-    assert not holders("s3:DeleteObject", "ExportBucketArn")
+    assert holders("s3:DeleteObject", "ExportBucketArn") == {"OrgFinaliserFunction"}
     assert holders("sqs:SendMessage", "ExportQueueArn") == {"EventDispatchFunction"}
 
 

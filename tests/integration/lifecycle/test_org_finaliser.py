@@ -156,3 +156,47 @@ def test_the_deletion_order_puts_children_first():
     assert order[-1] == "orgs"
     for child, parent in (("task_links", "tasks"), ("tasks", "org_members"), ("people", "companies")):
         assert order.index(child) < order.index(parent), (child, parent)
+
+
+def test_the_orgs_objects_go_with_it_every_version(three, admin_db, monkeypatch):
+    from moto import mock_aws
+
+    from hearth import aws
+    from hearth.settings import settings
+
+    gone, _, live = three
+    _delete(admin_db, gone, 31)
+    with mock_aws():
+        aws.reset("s3")
+        s3 = aws.client("s3", read_timeout=5)
+        s3.create_bucket(Bucket="recordings")
+        s3.put_bucket_versioning(Bucket="recordings", VersioningConfiguration={"Status": "Enabled"})
+        s3.create_bucket(Bucket="exports")
+        monkeypatch.setenv("HEARTH_RECORDINGS_BUCKET", "recordings")
+        monkeypatch.setenv("HEARTH_EXPORTS_BUCKET", "exports")
+        settings.cache_clear()
+        try:
+            for org in (gone.org_id, live.org_id):
+                key = f"recordings/{org}/call/RE1.mp3"
+                s3.put_object(Bucket="recordings", Key=key, Body=b"v1")
+                s3.put_object(Bucket="recordings", Key=key, Body=b"v2")  # two versions
+                s3.put_object(Bucket="exports", Key=f"exports/{org}/e.zip", Body=b"zip")
+            deletion_finaliser.finalise()
+            _publish(admin_db, gone.org_id)
+            deletion_finaliser.finalise()
+
+            def versions(bucket: str, org: str) -> int:
+                prefix = f"{bucket}/{org}/"
+                page = s3.list_object_versions(Bucket=bucket, Prefix=prefix)
+                return len(page.get("Versions", [])) + len(page.get("DeleteMarkers", []))
+
+            assert versions("recordings", gone.org_id) == 0
+            assert versions("exports", gone.org_id) == 0
+            assert versions("recordings", live.org_id) == 2
+            assert versions("exports", live.org_id) == 1
+            assert _rows(admin_db, gone.org_id) == {}
+        finally:
+            aws.reset("s3")
+            monkeypatch.delenv("HEARTH_RECORDINGS_BUCKET")
+            monkeypatch.delenv("HEARTH_EXPORTS_BUCKET")
+            settings.cache_clear()
