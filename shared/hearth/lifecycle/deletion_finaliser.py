@@ -8,8 +8,8 @@ For each such org, oldest first:
 1. ``org.deletion_finalising`` is emitted in the org's own outbox, carrying what the provider
    areas need to let go of it once its rows are gone (the Stripe subscription to cancel, the
    Twilio numbers to release, the GitHub installation to unlink), and ``org_deletions`` records
-   that its removal began. Its rows are removed only once that event is published (the relay
-   right after, or the outbox sweep within a minute, so at the latest the next run).
+   that its removal began. Its rows are removed only once that event has been published for
+   :data:`SETTLE` (the dispatch consumer reads it from the outbox): the next daily run.
 2. Every version of its objects in the buckets (``recordings/<org>/``, ``exports/<org>/``) is
    deleted; then every tenant table, children before parents (foreign-key order read from the catalog), loses
    the org's rows in batches of :data:`BATCH` by primary key, each batch its own transaction, so
@@ -36,6 +36,9 @@ from hearth.settings import settings
 
 BATCH = 5000
 ORG_DELETION_FINALISING = "org.deletion_finalising"
+#: How long the finalising event has been published before the rows go: the dispatch consumer
+#: reads the event from the org's outbox to route it, so the outbox must outlive its dispatch.
+SETTLE = timedelta(hours=1)
 
 
 def deletion_order(conn: Connection) -> list[tuple[str, tuple[str, ...]]]:
@@ -118,7 +121,8 @@ def _announce(org_id: UUID, deleted_at: Any) -> bool:
             (org_id,),
         ).fetchone()
     if found is not None:
-        return found["published_at"] is not None
+        published = found["published_at"]
+        return published is not None and published <= clock.now() - SETTLE
     with db.tenant_transaction(org_id) as conn:
         links = conn.execute(
             """
@@ -147,9 +151,7 @@ def _announce(org_id: UUID, deleted_at: Any) -> bool:
             (org_id, deleted_at, event_id),
         )
     outbox.after_commit(org_id, [event_id])
-    with db.system_transaction() as conn:
-        row = conn.execute("SELECT published_at FROM domain_events WHERE id = %s", (event_id,)).fetchone()
-    return bool(row and row["published_at"] is not None)
+    return False  # the rows go once the event has settled (a later run)
 
 
 #: The org's objects in the buckets: (the setting naming the bucket, the key prefix before the org).

@@ -49,9 +49,9 @@ def _delete(admin_db: Any, tenant: Any, days_ago: int) -> None:
 
 
 def _publish(admin_db: Any, org_id: str) -> None:
-    """What the outbox sweep does with the finalising event."""
+    """What the outbox sweep does with the finalising event (two hours ago: it has settled)."""
     admin_db.execute(
-        "UPDATE domain_events SET published_at = now()"
+        "UPDATE domain_events SET published_at = now() - interval '2 hours'"
         " WHERE org_id = %s AND type = 'org.deletion_finalising'",
         (org_id,),
     )
@@ -89,6 +89,13 @@ def test_an_org_past_its_grace_period_is_removed_and_nothing_else(three, admin_d
         "SELECT 1 FROM domain_events WHERE org_id = %s AND type = 'org.deletion_finalising'", (grace.org_id,)
     ).fetchall()
 
+    admin_db.execute(
+        "UPDATE domain_events SET published_at = now()"
+        " WHERE org_id = %s AND type = 'org.deletion_finalising'",
+        (gone.org_id,),
+    )
+    assert deletion_finaliser.finalise()["waiting"] >= 1  # published a moment ago: not settled
+    assert _rows(admin_db, gone.org_id)["companies"] == 1
     _publish(admin_db, gone.org_id)
     second = deletion_finaliser.finalise()
     assert second["orgs"] >= 1
