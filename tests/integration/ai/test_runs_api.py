@@ -546,9 +546,10 @@ def test_the_channel_table_names_registered_events_and_the_dispatch_consumer_hol
         types.GITHUB_ISSUE_SYNC_QUEUED,
         types.SMS_QUEUED,
         types.CALL_RECORDING_AVAILABLE,
+        types.EXPORT_REQUESTED,
     }
     dispatch = TEMPLATE.functions["EventDispatchFunction"]
-    for queue in ("AI_RUN", "GITHUB_SYNC", "SMS_SEND", "RECORDING_COPY"):
+    for queue in ("AI_RUN", "GITHUB_SYNC", "SMS_SEND", "RECORDING_COPY", "EXPORT"):
         assert f"HEARTH_{queue}_QUEUE_URL" in dispatch.environment, queue
     message = channels.WorkMessage(uuid.uuid4(), "run_id", uuid.uuid4())
     assert AiRunMessage.parse(message.body()) == AiRunMessage(message.org_id, message.resource_id)
