@@ -401,3 +401,18 @@ def test_every_tenant_table_is_in_the_org_export_or_excluded_with_a_reason(tenan
     for table in plan.values():
         assert table.columns, table.name
         assert "org_id" in table.columns or table.name in ("orgs", "users"), table.name
+
+
+def test_the_export_worker_runs_as_deployed(client, tenant, bucket):
+    """The consumer (its sample event's shape, this export's ids) reports no failure and builds it."""
+    from hearth_dev.sam.functions import invoke
+    from hearth_dev.sam.template import load_template
+
+    from tests.conftest import ROOT
+
+    export = ask(client, tenant.org_id, tenant.key_auth, {"scope": "org"}).json()
+    fn = load_template(ROOT).functions["ExportWorkerFunction"]
+    event = json.loads(fn.sample_event.read_text())
+    event["Records"][0]["body"] = json.dumps({"org_id": tenant.org_id, "export_id": export["id"]})
+    assert invoke(fn, event) == {"batchItemFailures": []}
+    assert client.get(f"{EXPORTS}/{export['id']}", auth=tenant.key_auth).json()["status"] == "completed"

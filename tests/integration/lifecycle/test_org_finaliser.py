@@ -207,3 +207,22 @@ def test_the_orgs_objects_go_with_it_every_version(three, admin_db, monkeypatch)
             monkeypatch.delenv("HEARTH_RECORDINGS_BUCKET")
             monkeypatch.delenv("HEARTH_EXPORTS_BUCKET")
             settings.cache_clear()
+
+
+def test_the_daily_schedule_runs_the_finaliser_as_deployed(three, admin_db):
+    import json
+
+    from hearth_dev.sam.functions import invoke
+    from hearth_dev.sam.template import load_template
+
+    from tests.conftest import ROOT
+
+    gone, _, live = three
+    _delete(admin_db, gone, 31)
+    deletion_finaliser.finalise()
+    _publish(admin_db, gone.org_id)
+    fn = load_template(ROOT).functions["OrgFinaliserFunction"]
+    answer = invoke(fn, json.loads(fn.sample_event.read_text()))
+    assert answer["orgs"] >= 1
+    assert _rows(admin_db, gone.org_id) == {}
+    assert _rows(admin_db, live.org_id)
