@@ -149,6 +149,25 @@ RECORDINGS_WRITE = Need(
 RECORDINGS_READ = Need(
     "recordings_read", ("recordings_bucket",), "presigns reads of call recordings in the recordings bucket"
 )
+EXPORT_QUEUE = Need(
+    "export_queue", ("export_queue_url",), "sends requested exports to the export worker's queue"
+)
+EXPORTS_WRITE = Need(
+    "exports_write", ("exports_bucket",), "writes export zips to the SSE-KMS export bucket (exports/ only)"
+)
+ORG_OBJECTS_DELETE = Need(
+    "org_objects_delete",
+    ("recordings_bucket", "exports_bucket"),
+    "deletes every version of an org's objects under recordings/<org>/ and exports/<org>/ (the finaliser)",
+)
+COGNITO_USER_DELETE = Need(
+    "cognito_user_delete",
+    ("cognito_user_pool_id", "identity_provider"),
+    "deletes a user from the Cognito user pool (AdminDeleteUser) when their account is deleted",
+)
+EXPORTS_READ = Need(
+    "exports_read", ("exports_bucket",), "presigns downloads of export zips in the export bucket"
+)
 
 EMAIL_SEND_QUEUE = Need(
     "email_send_queue", ("email_send_queue_url",), "sends queued emails to the email sender's queue"
@@ -272,6 +291,11 @@ ALL: dict[str, Need] = {
         EMAIL_TEMPLATES,
         SYSTEM_EMAIL,
         BACKUP_DB,
+        EXPORT_QUEUE,
+        EXPORTS_WRITE,
+        EXPORTS_READ,
+        COGNITO_USER_DELETE,
+        ORG_OBJECTS_DELETE,
     )
 }
 

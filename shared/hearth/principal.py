@@ -38,6 +38,9 @@ class Principal:
     mfa_missing: bool = False
     #: The user pool sign-in session this request belongs to (``user_sessions.id``), if any.
     session_id: UUID | None = None
+    #: The org is deleted (in its grace period): only an owner, signed in, gets a principal, and
+    #: the route kit serves it the org's restoration and nothing else (``hearth.lifecycle``).
+    org_deleted: bool = False
 
     @property
     def actor(self) -> tuple[Kind, str]:
@@ -68,6 +71,7 @@ class Principal:
             "mfa_enrolled": "" if self.mfa_enrolled is None else str(self.mfa_enrolled).lower(),
             "mfa_missing": "true" if self.mfa_missing else "",
             "session_id": str(self.session_id or ""),
+            "org_deleted": "true" if self.org_deleted else "",
         }
 
     @classmethod
@@ -95,4 +99,5 @@ class Principal:
             mfa_enrolled=None if ctx.get("mfa_enrolled") in (None, "") else ctx["mfa_enrolled"] == "true",
             mfa_missing=ctx.get("mfa_missing") == "true",
             session_id=uuid_or_none("session_id"),
+            org_deleted=ctx.get("org_deleted") == "true",
         )

@@ -43,6 +43,9 @@ _TABLE: dict[str, tuple[Scope | None, Scope | None, Scope | None, Scope | None]]
     # organization and its people
     "orgs:read": (_A, _A, _A, _A),
     "orgs:update": (_A, _A, None, None),
+    # Deleting the org (and restoring it within the grace period): owners, signed in.
+    "orgs:delete": (_A, None, None, None),
+    "orgs:restore": (_A, None, None, None),
     "members:read": (_A, _A, _A, _A),
     "members:update": (_A, _A, None, None),
     "members:delete": (_A, _A, _O, _O),  # anyone may leave; admins remove others
@@ -174,6 +177,12 @@ _TABLE: dict[str, tuple[Scope | None, Scope | None, Scope | None, Scope | None]]
     # is the org's answer to "how long do you keep my data?"); admins and owners keep kinds longer.
     "retention:read": (_A, _A, _A, _A),
     "retention:update": (_A, _A, None, None),
+    # Exports: owners and admins export the org or a project and see every export; anyone exports
+    # their own data and sees their own exports.
+    "exports:create": (_A, _A, _O, _O),
+    "exports:read": (_A, _A, _O, _O),
+    # Purging a deleted project (for good, with its own tasks and notes): admins and owners.
+    "projects:purge": (_A, _A, None, None),
 }
 
 _ORDER = (Role.OWNER, Role.ADMIN, Role.MEMBER, Role.VIEWER)
@@ -182,7 +191,7 @@ _ORDER = (Role.OWNER, Role.ADMIN, Role.MEMBER, Role.VIEWER)
 #: here later, or an action added to one, is covered without a route of its own saying so).
 MEMBERSHIP_RESOURCES = ("members", "invitations")
 #: Other permissions only a signed-in user holds: a key minting keys would outlive its parent.
-_USERS_ONLY = frozenset({"api_keys:create"})
+_USERS_ONLY = frozenset({"api_keys:create", "orgs:delete", "orgs:restore"})
 
 
 def users_only(permission: str) -> bool:

@@ -116,6 +116,13 @@ class Settings(BaseSettings):
     email_inbound_domain: str | None = None
     inbound_email_bucket: str | None = None
     inbound_email_url_seconds: int = Field(default=300, ge=30, le=3600)
+    # Exports: the export worker's queue (fed from export.requested events by the event dispatch
+    # consumer) and the bucket of export zips (SSE-KMS with its own key; kept two days).
+    export_queue_url: str | None = None
+    exports_bucket: str | None = None
+    # A deleted org may be restored by an owner for this many days, then it is removed for good
+    # (never fewer than 30: the finaliser's database policies hold to that floor).
+    org_deletion_grace_days: int = Field(default=30, ge=30, le=365)
     # What a finished run holds of the org's data (instructions, output, records shown) is erased
     # after this many days (the retention policy's ``ai_run_content``, purged hourly).
     ai_run_retention_days: int = Field(default=30, ge=1)

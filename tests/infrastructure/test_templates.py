@@ -146,6 +146,9 @@ SES_IDENTITY_ACTIONS = (
     ["ses:SendEmail"],
     ["ses:CreateEmailIdentity", "ses:GetEmailIdentity", "ses:DeleteEmailIdentity"],
 )
+#: ... and under the exports prefix (keys name orgs and exports): written by the export worker
+#: (a multipart upload may be aborted), read by the export route.
+EXPORT_OBJECTS = {"Fn::Sub": "${ExportBucketArn}/exports/*"}
 
 
 def test_no_statement_grants_a_wildcard(transformed):
@@ -156,8 +159,14 @@ def test_no_statement_grants_a_wildcard(transformed):
                 if statement["Resource"] == ANCHOR_OBJECTS:
                     assert statement["Action"] == ["s3:PutObject"], (stack, fn, statement)
                     continue
+                deleting = ["s3:DeleteObject", "s3:DeleteObjectVersion"]  # the org finaliser's
                 if statement["Resource"] == RECORDING_OBJECTS:
-                    assert statement["Action"] in (["s3:PutObject"], ["s3:GetObject"]), (stack, fn, statement)
+                    allowed = (["s3:PutObject"], ["s3:GetObject"], deleting)
+                    assert statement["Action"] in allowed, (stack, fn, statement)
+                    continue
+                if statement["Resource"] == EXPORT_OBJECTS:
+                    allowed = (["s3:PutObject", "s3:AbortMultipartUpload"], ["s3:GetObject"], deleting)
+                    assert statement["Action"] in allowed, (stack, fn, statement)
                     continue
                 if statement["Resource"] in INBOUND_EMAIL_OBJECTS:
                     assert statement["Action"] in (["s3:PutObject"], ["s3:GetObject"]), (stack, fn, statement)
@@ -217,17 +226,20 @@ def test_sensitive_grants_go_only_to_functions_that_declare_them():
         "PurgeRecordsFunction",
         "PurgeAuditFunction",
         "BackupCheckFunction",
+        "OrgFinaliserFunction",
+        "MeDeleteFunction",
     }
     assert holders("cognito-idp:AdminUserGlobalSignOut", "UserPoolArn") == declaring[needs.COGNITO_USER_POOL]
     assert holders("s3:PutObject", "AuditAnchorBucketArn") == {"AuditAnchorFunction"}
     assert holders("s3:ListBucket", "AuditAnchorBucketArn") == {"AuditLogsVerifyFunction"}
     assert not holders("s3:GetObject", "AuditAnchorBucketArn")
     assert not holders("s3:DeleteObject", "AuditAnchorBucketArn")
-    # Call recordings: the copier writes them, the recording route reads them, nobody deletes them.
+    # Call recordings: the copier writes them, the recording route reads them, only the org
+    # finaliser deletes them (a deleted org's).
     assert holders("s3:PutObject", "RecordingsBucketArn") == {"RecordingCopierFunction"}
     assert holders("s3:GetObject", "RecordingsBucketArn") == {"CallsRecordingFunction"}
     assert holders("kms:Decrypt", "RecordingsKeyArn") == {"CallsRecordingFunction"}
-    assert not holders("s3:DeleteObject", "RecordingsBucketArn")
+    assert holders("s3:DeleteObject", "RecordingsBucketArn") == {"OrgFinaliserFunction"}  # a deleted org's
     # Inbound email: the consumer reads raw messages and writes attachments; the attachment route
     # reads attachments; nobody deletes (the bucket's lifecycle expires raw messages).
     assert holders("s3:PutObject", "InboundEmailBucketArn") == {"InboundEmailFunction"}
@@ -258,6 +270,13 @@ def test_sensitive_grants_go_only_to_functions_that_declare_them():
         == declaring[needs.EMAIL_UNSUBSCRIBE_KEY]
         == {"EmailSenderFunction", "HooksUnsubscribeFunction"}
     )
+    # Exports: the worker writes the zips, the export route presigns them; the bucket's lifecycle
+    # rule deletes them after two days (the finaliser, a deleted org's); the dispatcher feeds the queue.
+    assert holders("s3:PutObject", "ExportBucketArn") == {"ExportWorkerFunction"}
+    assert holders("s3:GetObject", "ExportBucketArn") == {"ExportsGetFunction"}
+    assert holders("kms:Decrypt", "ExportsKeyArn") == {"ExportsGetFunction", "ExportWorkerFunction"}
+    assert holders("s3:DeleteObject", "ExportBucketArn") == {"OrgFinaliserFunction"}
+    assert holders("sqs:SendMessage", "ExportQueueArn") == {"EventDispatchFunction"}
 
 
 def test_the_audit_anchor_bucket_locks_anchors_for_the_audit_retention(template):
@@ -276,6 +295,22 @@ def test_the_audit_anchor_bucket_locks_anchors_for_the_audit_retention(template)
     assert int(retention["Default"]) >= 90
     assert props["VersioningConfiguration"] == {"Status": "Enabled"}
     assert all(props["PublicAccessBlockConfiguration"].values())
+
+
+def test_the_export_bucket_is_private_encrypted_and_keeps_zips_two_days(template):
+    bucket = template.resources["ExportBucket"]["Properties"]
+    [encryption] = bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert encryption["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "aws:kms"
+    assert encryption["ServerSideEncryptionByDefault"]["KMSMasterKeyID"] == {
+        "Fn::GetAtt": ["ExportsKey", "Arn"]
+    }
+    assert all(bucket["PublicAccessBlockConfiguration"].values())
+    [rule] = bucket["LifecycleConfiguration"]["Rules"]
+    assert (rule["Status"], rule["Prefix"], rule["ExpirationInDays"]) == ("Enabled", "exports/", 2)
+    queue = template.resources["ExportQueue"]["Properties"]
+    assert queue["RedrivePolicy"]["deadLetterTargetArn"] == {"Fn::GetAtt": ["ExportDeadLetterQueue", "Arn"]}
+    alarm = template.resources["ExportDeadLetterAlarm"]["Properties"]
+    assert alarm["Dimensions"][0]["Value"] == {"Fn::GetAtt": ["ExportDeadLetterQueue", "QueueName"]}
 
 
 def test_every_need_has_a_grant_whose_variables_are_its_settings():

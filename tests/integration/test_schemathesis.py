@@ -141,6 +141,7 @@ RULES_THE_SCHEMA_CANNOT_STATE = frozenset(
         "not_overridable",  # ... whose period an org may change
         "retention_too_short",  # ... to a period not below the default
         "duplicate",  # ... named once per request
+        "not_allowed",  # an export's project_id belongs to scope project only
     }
 )
 

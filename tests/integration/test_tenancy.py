@@ -65,6 +65,12 @@ OWN_USER = re.compile(
     r"^\(?user_id = \(\s*SELECT \(?NULLIF\(current_setting\('app\.user_id'::text, true\), ''::text\)\)?"
     r"::uuid AS \"?\w+\"?\s*\)\)?$"
 )
+# Restrictive policies for the app role (they only narrow what the tenant policies allow), and why.
+APP_RESTRICTIVE_POLICIES = {
+    ("projects", "app_delete_only_deleted"): "a project is hard-deleted (purged) only once soft-deleted",
+    ("tasks", "app_delete_only_deleted"): "a task is hard-deleted (a project's purge) only once soft-deleted",
+    ("notes", "app_delete_only_deleted"): "a note is hard-deleted (a project's purge) only once soft-deleted",
+}
 
 
 def tenant_tables(conn) -> dict[str, str]:
@@ -128,6 +134,8 @@ def test_every_tenant_table_has_forced_rls_with_fail_closed_policies_for_all_com
                 assert p["roles"] == ["hearth_app"], (table, p["polname"], p["roles"])
                 for expr in (p["using_expr"], p["check_expr"]):
                     assert expr is None or OWN_USER.match(" ".join(expr.split())), (table, p["polname"], expr)
+            elif (table, p["polname"]) in APP_RESTRICTIVE_POLICIES:
+                assert (p["roles"], p["polpermissive"]) == (["hearth_app"], False), (table, p["polname"])
             elif p not in tenant:
                 assert p["roles"] == ["hearth_system"], (table, p["polname"], p["roles"])
 

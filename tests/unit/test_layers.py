@@ -66,8 +66,9 @@ LAYERS: dict[str, int] = {
     # Notifications read the events of the areas below (tasks, deals, notes, invitations) and hand
     # emails to the email sender.
     **dict.fromkeys(("notifications",), 6),
-    # The data lifecycle: the retention policy, the purges and the backup check (an area).
-    **dict.fromkeys(("lifecycle",), 5),
+    # The data lifecycle: the retention policy, the purges, the backup check (an area), and
+    # exports and deletion, which read every area's tables and remove them.
+    **dict.fromkeys(("lifecycle",), 6),
 }
 #: Only the development tooling and the tests use these.
 DEVELOPMENT_ONLY = ("hearth_dev", "fastapi", "uvicorn", "moto", "pgserver", "yaml", "samtranslator", "pytest")

@@ -69,6 +69,8 @@ def _api_key_principal(secret: str, requested_org: str) -> Principal:
         raise Denied("api_key_creator_not_a_member")
     if requested_org and requested_org != str(row["org_id"]):
         raise Denied("api_key_wrong_org")
+    if row["org_deleted_at"] is not None:
+        raise Denied("org_deleted")
     return Principal(
         kind="api_key",
         user_id=row["created_by"],
@@ -118,6 +120,8 @@ def _user_principal(
         refresh_email=claims.email is not None,
         then=session if claims.session_id else None,
     )
+    if row.get("user_deleted_at") is not None:
+        raise Denied("user_deleted")
     if verdict is not None:
         if verdict.refused:
             raise Denied(verdict.refused)
@@ -125,6 +129,10 @@ def _user_principal(
             verdict = _refresh_profile(claims, org, row["user_id"], verdict)
     if org and row["role"] is None:
         raise Denied("not_a_member")
+    # A deleted org (in its grace period) is reached by its owners only, to restore it.
+    org_deleted = bool(org and row["org_deleted_at"] is not None)
+    if org_deleted and row["role"] != rbac.Role.OWNER:
+        raise Denied("org_deleted")
     return Principal(
         kind="user",
         user_id=row["user_id"],
@@ -138,6 +146,7 @@ def _user_principal(
         mfa_enrolled=verdict.mfa_enrolled if verdict else None,
         mfa_missing=bool(org and verdict and verdict.mfa_required and not verdict.mfa_enrolled),
         session_id=verdict.session if verdict else None,
+        org_deleted=org_deleted,
     )
 
 

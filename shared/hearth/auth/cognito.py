@@ -76,3 +76,14 @@ def sign_out_everywhere(username: str) -> None:
         client.admin_user_global_sign_out(UserPoolId=pool_id(), Username=name)
     except (UserNotFound, client.exceptions.UserNotFoundException):
         return  # nothing left to sign out
+
+
+def delete_user(username: str) -> None:
+    """Delete ``username`` from the user pool (AdminDeleteUser): the account's deletion. Raises
+    :class:`UserNotFound` when the pool has no such user."""
+    client = _client()
+    state = user_state(username)
+    try:
+        client.admin_delete_user(UserPoolId=pool_id(), Username=state.email or username)
+    except client.exceptions.UserNotFoundException as exc:
+        raise UserNotFound(username) from exc

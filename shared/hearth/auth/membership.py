@@ -2,6 +2,7 @@
 tenant transaction (row-level security shows the org's own members only)::
 
     role_in(org_id, user_id)   # Role.ADMIN, or None when the user is not a member
+    standing_in(org_id, user_id)   # (Role.ADMIN, False): the role, and whether the org is deleted
 """
 
 from __future__ import annotations
@@ -24,3 +25,16 @@ def role_in(org_id: UUID | str, user_id: UUID | None) -> Role | None:
     """The role of ``user_id`` in ``org_id`` (its own short tenant transaction)."""
     with db.tenant_transaction(org_id, user_id=user_id) as conn:
         return role_of(conn, user_id)
+
+
+def standing_in(org_id: UUID | str, user_id: UUID | None) -> tuple[Role | None, bool]:
+    """The role of ``user_id`` in ``org_id`` and whether the org is deleted (one short tenant
+    transaction)."""
+    with db.tenant_transaction(org_id, user_id=user_id) as conn:
+        row = conn.execute(
+            "SELECT (SELECT role FROM org_members WHERE user_id = %s) AS role,"
+            " (SELECT deleted_at IS NOT NULL FROM orgs) AS deleted",
+            (user_id,),
+        ).fetchone()
+    role = Role(row["role"]) if row and row["role"] else None
+    return role, bool(row and row["deleted"])

@@ -31,7 +31,8 @@ SELECT (SELECT role FROM org_members WHERE user_id = %(user)s::uuid) AS member_r
        (SELECT role FROM api_keys
         WHERE id = %(key)s::uuid AND revoked_at IS NULL
           AND (expires_at IS NULL OR expires_at > now())) AS key_role,
-       (SELECT past_due_since FROM billing_accounts WHERE status IN ('past_due', 'unpaid')) AS past_due_since
+       (SELECT past_due_since FROM billing_accounts WHERE status IN ('past_due', 'unpaid')) AS past_due_since,
+       (SELECT deleted_at FROM orgs) AS org_deleted_at
 """
 
 

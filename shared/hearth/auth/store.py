@@ -13,7 +13,7 @@ _API_KEY_SQL = """
 WITH found AS (
   SELECT k.org_id, k.id, k.role, k.created_by, k.expires_at, k.revoked_at,
          k.expires_at IS NOT NULL AND k.expires_at <= now() AS expired,
-         m.role AS creator_role, o.plan
+         m.role AS creator_role, o.plan, o.deleted_at AS org_deleted_at
   FROM api_keys k
   JOIN orgs o ON o.id = k.org_id
   LEFT JOIN org_members m ON m.org_id = k.org_id AND m.user_id = k.created_by
@@ -37,12 +37,13 @@ WITH inserted AS (
   INSERT INTO users (idp_subject, email, email_verified_at, name)
   VALUES (%(sub)s, %(email)s, CASE WHEN %(email)s::text IS NULL THEN NULL ELSE now() END, %(name)s)
   ON CONFLICT DO NOTHING
-  RETURNING id, email, name
+  RETURNING id, email, name, deleted_at
 ), found AS (
-  SELECT id, email, name FROM inserted
-  UNION ALL SELECT id, email, name FROM users WHERE idp_subject = %(sub)s
+  SELECT id, email, name, deleted_at FROM inserted
+  UNION ALL SELECT id, email, name, deleted_at FROM users WHERE idp_subject = %(sub)s
 )
-SELECT f.id AS user_id, f.email, f.name, m.role, o.plan
+SELECT f.id AS user_id, f.email, f.name, f.deleted_at AS user_deleted_at, m.role, o.plan,
+       o.deleted_at AS org_deleted_at
 FROM found f
 LEFT JOIN org_members m ON m.user_id = f.id AND m.org_id = %(org)s
 LEFT JOIN orgs o ON o.id = m.org_id
@@ -102,6 +103,8 @@ def sign_in(
         conn.execute(_CLAIM_EMAIL_SQL, params)
         conn.execute(_RELEASE_EMAIL_SQL, params)
         return conn.execute(_USER_SQL, params).fetchone()
+    if row["user_deleted_at"] is not None:
+        return row  # a deleted account: nothing is stored again (the authorizer refuses it)
     wanted_email = email if refresh_email else row["email"]
     wanted_name = name if name is not None else row["name"]
     if wanted_email == row["email"] and wanted_name == row["name"]:

@@ -83,3 +83,8 @@ EMAIL_BOUNCED = "email.bounced"
 EMAIL_COMPLAINED = "email.complained"
 EMAIL_FAILED = "email.failed"
 EMAIL_SUPPRESSED = "email.suppressed"
+# Exports (resource type ``export``): one was asked for (the export worker's queue is fed from
+# it, hearth.outbox.channels), and it ended. ``export.completed`` carries
+# ``{"requested_by": <user id>, "export_id": <export id>}`` (the requester is notified).
+EXPORT_REQUESTED = "export.requested"
+EXPORT_FAILED = "export.failed"

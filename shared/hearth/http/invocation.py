@@ -219,7 +219,9 @@ def _standing_headers(invocation: _Invocation | None, refused: ratelimit.RateSta
 def _authorize(spec: RouteSpec, event: dict[str, Any], request: RequestInfo) -> _Invocation:
     """Who is calling, in which org, with which scope of the route's permission (401/400/403)."""
     principal = _principal(event)
-    org_id, role = _select_org(principal, request) if spec.tenant else (principal.org_id, principal.role)
+    org_id, role, deleted = (
+        _select_org(principal, request) if spec.tenant else (principal.org_id, principal.role, False)
+    )
     if spec.tenant and (org_id is None or role is None):
         raise BadRequest(
             "org_required", "Name the org with the X-Hearth-Org header or an org_id token claim."
@@ -228,6 +230,8 @@ def _authorize(spec: RouteSpec, event: dict[str, Any], request: RequestInfo) -> 
         logger.append_keys(org_id=str(org_id))
     if spec.tenant:
         mfa.refuse_without_mfa(principal, org_id)
+        if deleted:
+            _refuse_deleted_org(spec, principal)
     scope: rbac.Scope | None = None
     if spec.permission is not None:
         scope = rbac.scope(role, spec.permission, credential=principal.kind)
@@ -300,6 +304,8 @@ def _check_standing(spec: RouteSpec, invocation: _Invocation, row: dict[str, Any
     """401/403 when the credential lost what the (cached) principal says it holds."""
     principal = invocation.principal
     role = standing.current_role(principal, row)
+    if row is not None and row.get("org_deleted_at") is not None:
+        _refuse_deleted_org(spec, principal, role)
     if not spec.path.startswith(_BILLING_ROUTES):
         invocation.payment_warning = standing.payment_standing(row)
     if spec.permission is None:
@@ -388,8 +394,8 @@ def _principal(event: dict[str, Any]) -> Principal:
         ) from exc
 
 
-def _select_org(principal: Principal, request: RequestInfo) -> tuple[UUID | None, rbac.Role | None]:
-    """The org and role of this request.
+def _select_org(principal: Principal, request: RequestInfo) -> tuple[UUID | None, rbac.Role | None, bool]:
+    """The org and role of this request, and whether the org is deleted.
 
     The gateway caches authorizer results by the Authorization header alone, so a cached
     principal may have been resolved for another ``X-Hearth-Org`` than this request names. When
@@ -402,18 +408,39 @@ def _select_org(principal: Principal, request: RequestInfo) -> tuple[UUID | None
     if principal.kind == "api_key":
         if header and header != str(principal.org_id):
             raise Forbidden("wrong_org", "This API key belongs to another org.")
-        return principal.org_id, principal.role
+        return principal.org_id, principal.role, principal.org_deleted
     if principal.org_claim and header and header != principal.org_claim:
         raise Forbidden("wrong_org", "The token is scoped to another org.")
     if header == principal.requested_org:
-        return principal.org_id, principal.role
+        return principal.org_id, principal.role, principal.org_deleted
     if not header:
         # A cached result for a request that named an org; this one names none.
-        return (principal.org_id, principal.role) if principal.org_claim else (None, None)
-    role = membership.role_in(header, principal.user_id)
+        if principal.org_claim:
+            return principal.org_id, principal.role, principal.org_deleted
+        return None, None, False
+    role, deleted = membership.standing_in(header, principal.user_id)
     if role is None:
         raise Forbidden("not_a_member", "You are not a member of this org.")
-    return UUID(header), role
+    return UUID(header), role, deleted
+
+
+#: What a deleted org (in its grace period) still serves, to its owners signed in.
+_DELETED_ORG_ROUTES = frozenset({"POST /v1/orgs/current/restore"})
+
+
+def _refuse_deleted_org(spec: RouteSpec, principal: Principal, role: str | None = None) -> None:
+    """A deleted org serves its owners' signed-in sessions its restoration and nothing else: 401
+    ``org_deleted`` for an API key, 403 for a user (the authorizer refuses them first; this
+    judges a cached principal, and the standing re-read of a write)."""
+    if principal.kind == "api_key":
+        raise Unauthorized("org_deleted", "This API key's org was deleted.")
+    owner = (role or (principal.role.value if principal.role else None)) == rbac.Role.OWNER
+    if not owner or spec.route_key not in _DELETED_ORG_ROUTES:
+        raise Forbidden(
+            "org_deleted",
+            "This org was deleted. Its owners may restore it (POST /v1/orgs/current/restore) during"
+            " its grace period; nothing else is served.",
+        )
 
 
 def bind(fn: Callable[..., Any], spec: RouteSpec, resolver: APIGatewayHttpResolver) -> Callable[..., Any]:

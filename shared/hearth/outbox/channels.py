@@ -85,6 +85,7 @@ CHANNELS: dict[str, Channel] = {
     "invitation.created": _NOTIFY,
     "export.completed": _NOTIFY,
     "email.queued": Channel(needs.EMAIL_SEND_QUEUE, "email_send_queue_url", "email_id"),
+    "export.requested": Channel(needs.EXPORT_QUEUE, "export_queue_url", "export_id"),
 }
 
 #: What a function that routes events needs (the event dispatch consumer declares them).

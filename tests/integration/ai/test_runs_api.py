@@ -555,9 +555,18 @@ def test_the_channel_table_names_registered_events_and_the_dispatch_consumer_hol
         types.INVITATION_CREATED,
         types.EXPORT_COMPLETED,
         types.EMAIL_QUEUED,
+        types.EXPORT_REQUESTED,
     }
     dispatch = TEMPLATE.functions["EventDispatchFunction"]
-    for queue in ("AI_RUN", "GITHUB_SYNC", "SMS_SEND", "RECORDING_COPY", "NOTIFICATION", "EMAIL_SEND"):
+    for queue in (
+        "AI_RUN",
+        "GITHUB_SYNC",
+        "SMS_SEND",
+        "RECORDING_COPY",
+        "NOTIFICATION",
+        "EMAIL_SEND",
+        "EXPORT",
+    ):
         assert f"HEARTH_{queue}_QUEUE_URL" in dispatch.environment, queue
     message = channels.WorkMessage(uuid.uuid4(), "run_id", uuid.uuid4())
     assert AiRunMessage.parse(message.body()) == AiRunMessage(message.org_id, message.resource_id)

@@ -81,6 +81,14 @@ STACK_PARAMETERS: dict[str, StackParameter] = {
         *_queue("SmsSendQueue"),
         *_queue("RecordingCopyQueue"),
         *_queue("NotificationQueue"),
+        *_queue("ExportQueue"),
+        StackParameter("ExportBucket", Ref("ExportBucket"), description="The export zips' bucket."),
+        StackParameter(
+            "ExportBucketArn", GetAtt("ExportBucket", "Arn"), description="ARN of the export bucket."
+        ),
+        StackParameter(
+            "ExportsKeyArn", GetAtt("ExportsKey", "Arn"), description="The KMS key of the export bucket."
+        ),
         StackParameter(
             "RecordingsBucket", Ref("RecordingsBucket"), description="The call recordings bucket."
         ),
@@ -192,6 +200,8 @@ INBOUND_EMAIL_ATTACHMENTS_PREFIX = "attachments/"
 #: SES email identities of the account: org domains are added at run time, so no name is known
 #: when the template is written (the sender and the domain routes only; see hearth.email).
 SES_IDENTITIES = Sub("arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/*")
+#: Where in the export bucket the export zips are (``hearth.lifecycle.export_worker.PREFIX``).
+EXPORTS_PREFIX = "exports/"
 
 #: What every function of a nested stack has (its Globals) and the parameters that takes.
 GLOBAL_PARAMETERS = (
@@ -282,6 +292,25 @@ GRANTS: dict[str, Grant] = {
         statements=[
             allow("s3:GetObject", Sub("${RecordingsBucketArn}/" + RECORDINGS_PREFIX + "*")),
             allow("kms:Decrypt", Ref("RecordingsKeyArn")),
+        ],
+    ),
+    "export_queue": _send_to("ExportQueue", "HEARTH_EXPORT_QUEUE_URL"),
+    # Export zips are written (the worker: a multipart upload when large) and presigned for
+    # download (the route) under exports/ only, encrypted with the exports key.
+    "exports_write": Grant(
+        environment={"HEARTH_EXPORTS_BUCKET": Ref("ExportBucket")},
+        statements=[
+            allow(
+                ["s3:PutObject", "s3:AbortMultipartUpload"], Sub("${ExportBucketArn}/" + EXPORTS_PREFIX + "*")
+            ),
+            allow(["kms:GenerateDataKey", "kms:Decrypt"], Ref("ExportsKeyArn")),
+        ],
+    ),
+    "exports_read": Grant(
+        environment={"HEARTH_EXPORTS_BUCKET": Ref("ExportBucket")},
+        statements=[
+            allow("s3:GetObject", Sub("${ExportBucketArn}/" + EXPORTS_PREFIX + "*")),
+            allow("kms:Decrypt", Ref("ExportsKeyArn")),
         ],
     ),
     # Anchors are written (never read, replaced or deleted: Object Lock keeps each one) under the
@@ -411,6 +440,39 @@ GRANTS: dict[str, Grant] = {
                 ],
             ),
         ],
+    ),
+    # The finaliser lists and deletes every version of a deleted org's objects, under the two
+    # prefixes only (the keys name the org; the policy cannot, so it names the prefixes).
+    "org_objects_delete": Grant(
+        environment={
+            "HEARTH_RECORDINGS_BUCKET": Ref("RecordingsBucket"),
+            "HEARTH_EXPORTS_BUCKET": Ref("ExportBucket"),
+        },
+        statements=[
+            {
+                **allow("s3:ListBucketVersions", Ref("RecordingsBucketArn")),
+                "Condition": {"StringLike": {"s3:prefix": RECORDINGS_PREFIX + "*"}},
+            },
+            {
+                **allow("s3:ListBucketVersions", Ref("ExportBucketArn")),
+                "Condition": {"StringLike": {"s3:prefix": EXPORTS_PREFIX + "*"}},
+            },
+            allow(
+                ["s3:DeleteObject", "s3:DeleteObjectVersion"],
+                Sub("${RecordingsBucketArn}/" + RECORDINGS_PREFIX + "*"),
+            ),
+            allow(
+                ["s3:DeleteObject", "s3:DeleteObjectVersion"],
+                Sub("${ExportBucketArn}/" + EXPORTS_PREFIX + "*"),
+            ),
+        ],
+    ),
+    "cognito_user_delete": Grant(
+        environment={
+            "HEARTH_IDENTITY_PROVIDER": Ref("IdentityProvider"),
+            "HEARTH_COGNITO_USER_POOL_ID": Ref("UserPoolId"),
+        },
+        statements=[allow(["cognito-idp:AdminGetUser", "cognito-idp:AdminDeleteUser"], Ref("UserPoolArn"))],
     ),
 }
 
