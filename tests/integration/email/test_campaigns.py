@@ -65,7 +65,7 @@ def test_a_campaign_is_stored_then_expanded_in_chunks_and_sent_as_marketing(clie
     template = _template(client, tenant)
     tagged = [_person(client, tenant, f"P{n}", tags=["newsletter"]) for n in range(5)]
     named = _person(client, tenant, "Named")
-    no_email = _person(client, tenant, "Nobody", email=None, tags=["newsletter"])
+    _person(client, tenant, "Nobody", email=None, tags=["newsletter"])
     blocked = _person(client, tenant, "Blocked", tags=["newsletter"])
     gone = _person(client, tenant, "Gone", tags=["newsletter"])
     _person(client, tenant, "Other", tags=["other"])
@@ -142,7 +142,7 @@ def test_a_campaign_is_stored_then_expanded_in_chunks_and_sent_as_marketing(clie
     assert (counts["queued"], counts["sending"]) == (0, 6)
 
 
-def test_expansion_resumes_and_never_makes_an_email_twice(client, tenant, ses, admin_db):
+def test_expansion_resumes_and_never_makes_an_email_twice(client, tenant, ses, admin_db, monkeypatch):
     sending_domain(client, tenant, ses)
     template = _template(client, tenant, text="Hi {{ person.first_name }}")
     people = [_person(client, tenant, f"R{n}", tags=["r"]) for n in range(5)]
@@ -160,16 +160,10 @@ def test_expansion_resumes_and_never_makes_an_email_twice(client, tenant, ses, a
     # A budget used up queues the rest again rather than running on.
     again = _create(client, tenant, {"name": "R2", "template_id": template, "tag": "r"}).json()
     sent: list[Any] = []
-    original = channels.route
-    try:
-        channels.route = lambda *a, **k: sent.append(a) or True  # type: ignore[assignment]
-        worker.channels.route = channels.route  # type: ignore[attr-defined]
-        outcome = worker.process(
-            CampaignMessage(uuid.UUID(tenant.org_id), uuid.UUID(again["id"])), budget=0, chunk=2
-        )
-    finally:
-        channels.route = original  # type: ignore[assignment]
-        worker.channels.route = original  # type: ignore[attr-defined]
+    monkeypatch.setattr(worker.channels, "route", lambda *a, **k: sent.append(a) or True)
+    outcome = worker.process(
+        CampaignMessage(uuid.UUID(tenant.org_id), uuid.UUID(again["id"])), budget=0, chunk=2
+    )
     assert outcome == "continues"
     assert sent == [(uuid.UUID(tenant.org_id), "email_campaign.queued", uuid.UUID(again["id"]))]
     assert len(_emails(admin_db, again["id"])) == 2
