@@ -17,6 +17,8 @@ COLUMNS = (
     " planned, cursor, recipients, suppressed, no_address, error_code, created_by, created_at,"
     " expanded_at, updated_at, version"
 )
+
+
 def _dumps(value: Any) -> str:
     return json.dumps(value, default=str)
 
