@@ -246,3 +246,22 @@ def test_bad_input_is_a_problem_and_changes_nothing(client, tenant, ses, admin_d
             assert code in (problem["code"], *(e["code"] for e in problem.get("errors", []))), problem
     assert count(admin_db, "SELECT count(*) AS n FROM email_campaigns WHERE org_id = %s", tenant.org_id) == 0
     assert client.get(f"{CAMPAIGNS}/{uuid.uuid4()}", auth=tenant.key_auth).status == 404
+
+
+def test_a_template_that_fails_for_a_later_person_ends_the_campaign_failed(client, tenant, ses, admin_db):
+    """The POST renders for the first person only; a person the template cannot render for
+    ends the campaign failed (template_render_failed) and the emails already made stay."""
+    sending_domain(client, tenant, ses)
+    template = _template(client, tenant, text="Dear {{ person.job_title.upper() }}")
+    people = sorted((_person(client, tenant, f"F{n}", tags=["f"]) for n in range(3)), key=lambda p: p["id"])
+    admin_db.execute("UPDATE people SET job_title = 'ceo' WHERE id = %s", (people[0]["id"],))
+    made = _create(client, tenant, {"name": "F", "template_id": template, "tag": "f"})
+    assert made.status == 202, made.body
+    message = CampaignMessage(uuid.UUID(tenant.org_id), uuid.UUID(made.json()["id"]))
+    assert worker.expand_chunk(message, chunk=1) == "more"
+    assert worker.process(message, chunk=1) == "failed"
+    shown = client.get(f"{CAMPAIGNS}/{made.json()['id']}", auth=tenant.key_auth).json()
+    assert (shown["status"], shown["error_code"]) == ("failed", "template_render_failed")
+    emails = _emails(admin_db, made.json()["id"])
+    assert [(str(e["person_id"]), e["text_body"]) for e in emails] == [(people[0]["id"], "Dear CEO")]
+    assert worker.process(message, chunk=1) == "done"

@@ -90,15 +90,15 @@ def expand_chunk(message: CampaignMessage, chunk: int = CHUNK) -> str:
         held = email_store.suppressed(conn, addresses, campaign["category"])
         rows: list[dict[str, Any]] = []
         suppressed = no_address = 0
+        assert template is not None  # a template with campaigns cannot be deleted (RESTRICT)
         for person in people:
-            if not person["email"]:
+            address = str(person["email"] or "").lower()
+            if not address:
                 no_address += 1
                 continue
-            address = str(person["email"]).lower()
             if address in held:
                 suppressed += 1
                 continue
-            assert template is not None  # a template with campaigns cannot be deleted
             try:
                 out = render(
                     subject=template["subject"],
@@ -108,8 +108,8 @@ def expand_chunk(message: CampaignMessage, chunk: int = CHUNK) -> str:
                 )
             except RenderError as exc:
                 logger.warning("campaign template did not render", extra={"part": exc.part})
-                failed = True
-                break
+                store.fail(conn, campaign["id"], "template_render_failed")
+                return "failed"
             rows.append(
                 {
                     "campaign_id": campaign["id"],
@@ -126,11 +126,6 @@ def expand_chunk(message: CampaignMessage, chunk: int = CHUNK) -> str:
                     "sent_by": campaign["created_by"],
                 }
             )
-        else:
-            failed = False
-        if failed:
-            store.fail(conn, campaign["id"], "template_render_failed")
-            return "failed"
         made = store.insert_emails(conn, rows)
         for email_id in made:
             events.append(
