@@ -17,8 +17,11 @@ from collections.abc import Callable, Sequence
 from typing import Any, Protocol, TypeVar
 from uuid import UUID
 
+from psycopg import sql
+
 from hearth import queues
 from hearth.batch import thread_pool
+from hearth.db import Connection
 from hearth.observability import logger
 
 #: Backoff after a temporary failure: doubling from this, at most the cap (SQS: 12 hours max).
@@ -115,3 +118,34 @@ def postpone(record: Any, wait: float, what: str) -> None:
         )
     except Exception:  # the queue's own visibility timeout applies instead
         logger.warning(f"could not postpone the {what} message", exc_info=True)
+
+
+# -- the queued rows a sender claims ---------------------------------------------------------------
+
+
+def claim_queued(
+    conn: Connection, table: str, columns: str, ids: list[UUID], lease_seconds: float
+) -> list[dict[str, Any]]:
+    """Count an attempt at each of these queued rows of ``table`` (``sms_messages``, ``emails``)
+    that no other attempt holds (none, or one older than the lease: its sender was stopped);
+    the ones claimed, as ``columns`` (a select list over ``r``)."""
+    query = sql.SQL(
+        """
+        WITH r AS (
+          UPDATE {table} SET attempts = attempts + 1, claimed_at = now()
+          WHERE id = ANY(%s) AND status = 'queued'
+            AND (claimed_at IS NULL OR claimed_at < now() - make_interval(secs => %s))
+          RETURNING *
+        )
+        SELECT {columns} FROM r
+        """
+    ).format(table=sql.Identifier(table), columns=sql.SQL(columns))
+    return conn.execute(query, (ids, lease_seconds)).fetchall()
+
+
+def still_queued(conn: Connection, table: str, ids: list[UUID]) -> set[UUID]:
+    """Which of these rows are still queued (held by another attempt)."""
+    query = sql.SQL("SELECT id FROM {table} WHERE id = ANY(%s) AND status = 'queued'").format(
+        table=sql.Identifier(table)
+    )
+    return {row["id"] for row in conn.execute(query, (ids,)).fetchall()}
