@@ -54,6 +54,7 @@ ENV = {
     "HEARTH_RECORDINGS_BUCKET": "hearth-recordings-123456789012",
     "HEARTH_EXPORT_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/exports",
     "HEARTH_EXPORTS_BUCKET": "hearth-exports-123456789012",
+    "HEARTH_BACKUP_DB_IDENTIFIER": "hearth",
     "HEARTH_IDENTITY_PROVIDER": "cognito",
     "HEARTH_COGNITO_USER_POOL_ID": "us-east-1_Example",
     "HEARTH_INBOUND_EMAIL_BUCKET": "hearth-inbound-email-123456789012",

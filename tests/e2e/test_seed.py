@@ -49,7 +49,8 @@ def test_seed_is_idempotent_and_shows_progress(fresh_database: str, tmp_path: Pa
     assert count(fresh_database, members) == 704
     audit = f"SELECT count(*) FROM audit_logs WHERE org_id = '{demo.DEMO_ORG_ID}'"
     audit_rows = count(fresh_database, audit)
-    assert audit_rows == 1 + 1 + 1 + 703  # org.create, api_key.create, integration.put, member.add each
+    # org.create, api_key.create, integration.put, email_domain.create, member.add each
+    assert audit_rows == 1 + 1 + 1 + 1 + 703
 
     again = hearth(
         "seed", "--members", "700", database_url=fresh_database, state=tmp_path, pepper="pepper-one"

@@ -123,6 +123,7 @@ RULES_THE_SCHEMA_CANNOT_STATE = frozenset(
         "member_required",  # only a member's number rings a phone
         "reserved_slug",  # an inbound email address is not one mail systems reserve (postmaster...)
         "duplicate_type",  # notification preferences name each type once
+        "unsupported_subject",  # an AI task is about the record types it reads (draft_reply: a person)
         # Email: the org's SES set-up, its suppression list and its templates' variables.
         "domain_not_verified",  # the sender is on a domain of the org SES verified
         "no_sender_address",  # the org has a default sender, or the send names one

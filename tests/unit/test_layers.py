@@ -39,6 +39,8 @@ LAYERS: dict[str, int] = {
         ("aws", "db", "crypto", "queues", "batch", "audit", "deployment", "gateway", "platform_secrets"), 1
     ),
     **dict.fromkeys(("outbox", "auth"), 2),
+    # What the provider senders share (claim, send concurrently, record; retries by SQS).
+    **dict.fromkeys(("sending",), 2),
     # integrations sits with the kits: the inbound webhook kit finds a provider account's signing
     # keys in it (hearth.integrations.signing), and its routes' logic uses the route kit.
     **dict.fromkeys(("http", "hooks", "integrations"), 3),

@@ -25,24 +25,21 @@ the email is sent again (at least once: SES has no idempotency key for SendEmail
 from __future__ import annotations
 
 import json
-import random
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from hearth import db, outbox, queues
+from hearth import db, outbox, sending
 from hearth.email import mime, provider, store, unsubscribe
 from hearth.events.types import EMAIL_FAILED
 from hearth.observability import logger
+from hearth.sending import TryAgain, backoff
 from hearth.settings import settings
 
 #: The receives SQS allows a message before the dead-letter queue (the template's maxReceiveCount).
 MAX_ATTEMPTS = 5
 #: An attempt holds an email this long (the sender's timeout is 30 s).
 LEASE_SECONDS = 90.0
-#: Backoff after a temporary failure: doubling from this, at most the cap.
-BACKOFF_BASE_SECONDS = 5
-BACKOFF_CAP_SECONDS = 900
 SYSTEM: tuple[str, str | None] = ("system", "email_sender")
 #: Threads a batch is sent with (a batch is at most ten messages).
 BATCH_THREADS = 10
@@ -64,20 +61,6 @@ class EmailSendMessage:
     def parse(cls, body: str) -> EmailSendMessage:
         data = json.loads(body)
         return cls(org_id=UUID(data["org_id"]), email_id=UUID(data["email_id"]))
-
-
-class TryAgain(Exception):
-    """The email is not sent yet; SQS delivers it again after ``wait`` seconds."""
-
-    def __init__(self, reason: str, wait: float | None = None) -> None:
-        super().__init__(reason)
-        self.wait = wait
-
-
-def backoff(attempt: int, rng: random.Random | None = None) -> int:
-    """Seconds before attempt ``attempt + 1``: 5, 10, 20… (±20 %), at most the cap."""
-    doubling = min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2 ** max(0, attempt - 1))
-    return max(1, round(float(doubling) * (rng or random).uniform(0.8, 1.2)))
 
 
 @dataclass
@@ -261,47 +244,12 @@ def process_batch(records: list[Any]) -> list[object | Exception]:
     """The consumer's whole-batch handler: the batch claimed with one transaction per org, sent
     concurrently, recorded with one statement per org; a record whose email is not sent yet is
     that record's exception (a temporary refusal after moving its visibility to the backoff)."""
-    from hearth.batch import thread_pool
-
-    attempts: list[_Attempt | Exception] = []
-    for r in records:
-        try:
-            attempts.append(_Attempt(EmailSendMessage.parse(r.body)))
-        except (ValueError, KeyError) as exc:
-            attempts.append(exc)
-    by_org: dict[UUID, list[_Attempt]] = {}
-    for a in attempts:
-        if isinstance(a, _Attempt):
-            by_org.setdefault(a.message.org_id, []).append(a)
-    for org_id, mine in by_org.items():
-        try:
-            claim(org_id, mine)
-        except Exception as exc:
-            logger.exception("email claim failed")
-            for a in mine:
-                a.outcome = exc
-    claimed = [a for a in attempts if isinstance(a, _Attempt) and a.row is not None]
-    if len(claimed) > 1:
-        list(thread_pool(BATCH_THREADS).map(send, claimed))
-    elif claimed:
-        send(claimed[0])
-    for org_id, mine in by_org.items():
-        record(org_id, mine)
-    results: list[object | Exception] = []
-    for r, a in zip(records, attempts, strict=True):
-        outcome = a if isinstance(a, Exception) else a.outcome
-        if isinstance(outcome, TryAgain) and outcome.wait is not None:
-            _postpone(r, outcome.wait)
-        results.append(outcome)
-    return results
-
-
-def _postpone(record: Any, wait: float) -> None:
-    """Make the record's message visible again in ``wait`` seconds (SQS's backoff)."""
-    try:
-        queue_url = queues.url_of(record.event_source_arn)
-        queues.client().change_message_visibility(
-            QueueUrl=queue_url, ReceiptHandle=record.receipt_handle, VisibilityTimeout=int(wait)
-        )
-    except Exception:  # the queue's own visibility timeout applies instead
-        logger.warning("could not postpone the email message", exc_info=True)
+    return sending.send_batch(
+        records,
+        attempt=lambda body: _Attempt(EmailSendMessage.parse(body)),
+        claim=claim,
+        send=send,
+        record=record,
+        threads=BATCH_THREADS,
+        what="email",
+    )

@@ -10,6 +10,7 @@ from uuid import UUID
 import psycopg
 from psycopg.types.json import Jsonb
 
+from hearth import sending
 from hearth.db import Connection
 from hearth.listing import Field, Listing
 from hearth.problems import Conflict
@@ -230,28 +231,14 @@ def get_email(conn: Connection, email_id: UUID) -> dict[str, Any] | None:
     return conn.execute(f"SELECT {EMAIL_COLUMNS} FROM emails r WHERE r.id = %s", (email_id,)).fetchone()
 
 
-def claim_many(conn: Connection, email_ids: list[UUID], lease_seconds: float) -> list[dict[str, Any]]:
-    """Count an attempt at each of these queued emails that no other attempt holds (none, or one
-    older than the lease: its sender was stopped); the ones claimed."""
-    return conn.execute(
-        f"""
-        WITH r AS (
-          UPDATE emails SET attempts = attempts + 1, claimed_at = now()
-          WHERE id = ANY(%s) AND status = 'queued'
-            AND (claimed_at IS NULL OR claimed_at < now() - make_interval(secs => %s))
-          RETURNING *
-        )
-        SELECT {EMAIL_COLUMNS} FROM r
-        """,
-        (email_ids, lease_seconds),
-    ).fetchall()
+def claim_many(conn: Connection, ids: list[UUID], lease_seconds: float) -> list[dict[str, Any]]:
+    """Claim these queued rows for an attempt (``hearth.sending.claim_queued``)."""
+    return sending.claim_queued(conn, "emails", EMAIL_COLUMNS, ids, lease_seconds)
 
 
-def still_queued(conn: Connection, email_ids: list[UUID]) -> set[UUID]:
-    rows = conn.execute(
-        "SELECT id FROM emails WHERE id = ANY(%s) AND status = 'queued'", (email_ids,)
-    ).fetchall()
-    return {row["id"] for row in rows}
+def still_queued(conn: Connection, ids: list[UUID]) -> set[UUID]:
+    """Which of these rows are still queued (held by another attempt)."""
+    return sending.still_queued(conn, "emails", ids)
 
 
 def release(conn: Connection, email_id: UUID) -> None:

@@ -23,15 +23,15 @@ and the message is sent again (at least once: Twilio has no idempotency key for 
 from __future__ import annotations
 
 import json
-import random
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from hearth import db, outbox, queues
+from hearth import db, outbox, sending
 from hearth.events.types import SMS_FAILED, SMS_OPTED_OUT
 from hearth.integrations.credentials import credentials
 from hearth.observability import logger
+from hearth.sending import TryAgain, backoff
 from hearth.settings import settings
 from hearth.telephony import provider, store
 
@@ -39,9 +39,6 @@ from hearth.telephony import provider, store
 MAX_ATTEMPTS = 5
 #: An attempt holds a message this long (the sender's timeout is 30 s).
 LEASE_SECONDS = 90.0
-#: Backoff after a temporary failure: doubling from this, at most the cap (SQS: 12 hours max).
-BACKOFF_BASE_SECONDS = 5
-BACKOFF_CAP_SECONDS = 900
 #: Twilio's code for a recipient that replied STOP to the sending number.
 UNSUBSCRIBED = "21610"
 SYSTEM: tuple[str, str | None] = ("system", "sms_sender")
@@ -65,26 +62,9 @@ class SmsSendMessage:
         return cls(org_id=UUID(data["org_id"]), message_id=UUID(data["message_id"]))
 
 
-class TryAgain(Exception):
-    """The message is not sent yet; SQS delivers it again after ``wait`` seconds."""
-
-    def __init__(self, reason: str, wait: float | None = None) -> None:
-        super().__init__(reason)
-        self.wait = wait
-
-
 def status_callback(message_id: UUID) -> str | None:
     base = (settings().public_base_url or "").rstrip("/")
     return f"{base}/webhooks/twilio/sms-status?message_id={message_id}" if base else None
-
-
-def backoff(attempt: int, retry_after: float | None = None, rng: random.Random | None = None) -> int:
-    """Seconds before attempt ``attempt + 1``: 5, 10, 20… (±20 %), at least Twilio's Retry-After."""
-    doubling = min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2 ** max(0, attempt - 1))
-    wait = float(doubling) * (rng or random).uniform(0.8, 1.2)
-    if retry_after is not None:
-        wait = max(wait, min(retry_after, float(BACKOFF_CAP_SECONDS)))
-    return max(1, round(wait))
 
 
 @dataclass
@@ -239,47 +219,12 @@ def process_batch(records: list[Any]) -> list[object | Exception]:
     """The consumer's whole-batch handler: the batch claimed with one transaction per org, sent
     concurrently, recorded with one statement per org; a record whose message is not sent yet
     is that record's exception (a temporary refusal after moving its visibility to the backoff)."""
-    from hearth.batch import thread_pool
-
-    attempts: list[_Attempt | Exception] = []
-    for r in records:
-        try:
-            attempts.append(_Attempt(SmsSendMessage.parse(r.body)))
-        except (ValueError, KeyError) as exc:
-            attempts.append(exc)
-    by_org: dict[UUID, list[_Attempt]] = {}
-    for a in attempts:
-        if isinstance(a, _Attempt):
-            by_org.setdefault(a.message.org_id, []).append(a)
-    for org_id, mine in by_org.items():
-        try:
-            claim(org_id, mine)
-        except Exception as exc:
-            logger.exception("SMS claim failed")
-            for a in mine:
-                a.outcome = exc
-    claimed = [a for a in attempts if isinstance(a, _Attempt) and a.row is not None]
-    if len(claimed) > 1:
-        list(thread_pool(BATCH_THREADS).map(send, claimed))
-    elif claimed:
-        send(claimed[0])
-    for org_id, mine in by_org.items():
-        record(org_id, mine)
-    results: list[object | Exception] = []
-    for r, a in zip(records, attempts, strict=True):
-        outcome = a if isinstance(a, Exception) else a.outcome
-        if isinstance(outcome, TryAgain) and outcome.wait is not None:
-            _postpone(r, outcome.wait)
-        results.append(outcome)
-    return results
-
-
-def _postpone(record: Any, wait: float) -> None:
-    """Make the record's message visible again in ``wait`` seconds (SQS's backoff)."""
-    try:
-        queue_url = queues.url_of(record.event_source_arn)
-        queues.client().change_message_visibility(
-            QueueUrl=queue_url, ReceiptHandle=record.receipt_handle, VisibilityTimeout=int(wait)
-        )
-    except Exception:  # the queue's own visibility timeout applies instead
-        logger.warning("could not postpone the SMS message", exc_info=True)
+    return sending.send_batch(
+        records,
+        attempt=lambda body: _Attempt(SmsSendMessage.parse(body)),
+        claim=claim,
+        send=send,
+        record=record,
+        threads=BATCH_THREADS,
+        what="SMS",
+    )

@@ -10,6 +10,7 @@ from uuid import UUID
 import psycopg
 from psycopg.types.json import Jsonb
 
+from hearth import sending
 from hearth.db import Connection
 from hearth.listing import Field, Listing
 from hearth.problems import Conflict
@@ -251,29 +252,14 @@ def message_by_sid(conn: Connection, provider_sid: str) -> dict[str, Any] | None
     ).fetchone()
 
 
-def claim_many(conn: Connection, message_ids: list[UUID], lease_seconds: float) -> list[dict[str, Any]]:
-    """Count an attempt at each of these queued messages that no other attempt holds (none, or one
-    older than the lease: its sender was stopped); the ones claimed."""
-    return conn.execute(
-        f"""
-        WITH r AS (
-          UPDATE sms_messages SET attempts = attempts + 1, claimed_at = now()
-          WHERE id = ANY(%s) AND status = 'queued'
-            AND (claimed_at IS NULL OR claimed_at < now() - make_interval(secs => %s))
-          RETURNING *
-        )
-        SELECT {SMS_COLUMNS} FROM r
-        """,
-        (message_ids, lease_seconds),
-    ).fetchall()
+def claim_many(conn: Connection, ids: list[UUID], lease_seconds: float) -> list[dict[str, Any]]:
+    """Claim these queued rows for an attempt (``hearth.sending.claim_queued``)."""
+    return sending.claim_queued(conn, "sms_messages", SMS_COLUMNS, ids, lease_seconds)
 
 
-def still_queued(conn: Connection, message_ids: list[UUID]) -> set[UUID]:
-    """Which of these messages are still queued (held by another attempt)."""
-    rows = conn.execute(
-        "SELECT id FROM sms_messages WHERE id = ANY(%s) AND status = 'queued'", (message_ids,)
-    ).fetchall()
-    return {row["id"] for row in rows}
+def still_queued(conn: Connection, ids: list[UUID]) -> set[UUID]:
+    """Which of these rows are still queued (held by another attempt)."""
+    return sending.still_queued(conn, "sms_messages", ids)
 
 
 def accepted_many(conn: Connection, accepted: list[tuple[UUID, str]]) -> None:

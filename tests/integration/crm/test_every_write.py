@@ -27,7 +27,7 @@ WRITES = sorted(
     for key in load_template(ROOT).routes()
     if key.split(" ")[0] in ("POST", "PUT", "PATCH")
     and key.split(" ")[1].startswith(CRM_PREFIXES)
-    and not key.endswith("/restore")
+    and not key.endswith(("/restore", "/purge"))  # they take no body
 )
 TABLES = (
     "companies",

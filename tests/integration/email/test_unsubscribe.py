@@ -6,6 +6,7 @@ nothing."""
 from __future__ import annotations
 
 import email as email_lib
+import os
 import uuid
 from email import policy
 from urllib.parse import urlsplit
@@ -64,7 +65,7 @@ def test_marketing_email_carries_one_click_unsubscribe_that_suppresses_marketing
     )
 
 
-def test_a_tampered_token_or_another_key_changes_nothing(client, tenant, ses, monkeypatch, admin_db):
+def test_a_tampered_token_or_another_key_changes_nothing(client, tenant, ses, admin_db):
     to = new_address()
     token = unsubscribe.sign(uuid.UUID(tenant.org_id), to)
     body, _, mac = token.partition(".")
@@ -78,12 +79,19 @@ def test_a_tampered_token_or_another_key_changes_nothing(client, tenant, ses, mo
             body=ONE_CLICK,
         )
         assert refused.status == 403, (query, refused.body)
-    monkeypatch.setenv("HEARTH_EMAIL_UNSUBSCRIBE_KEY", "another-key-" + "z" * 40)
     from hearth.settings import settings
 
+    # Set and put back here, not with monkeypatch: monkeypatch outlives the ses fixture, and would
+    # restore the fixture's key after the fixture took it out of the environment.
+    own_key = os.environ["HEARTH_EMAIL_UNSUBSCRIBE_KEY"]
+    os.environ["HEARTH_EMAIL_UNSUBSCRIBE_KEY"] = "another-key-" + "z" * 40
     settings.cache_clear()
-    with pytest.raises(SignatureInvalid):
-        unsubscribe.verify(token)
+    try:
+        with pytest.raises(SignatureInvalid):
+            unsubscribe.verify(token)
+    finally:
+        os.environ["HEARTH_EMAIL_UNSUBSCRIBE_KEY"] = own_key
+        settings.cache_clear()
     assert (
         count(admin_db, "SELECT count(*) AS n FROM email_suppressions WHERE org_id = %s", tenant.org_id) == 0
     )

@@ -37,9 +37,11 @@ def test_every_events_queue_has_a_dead_letter_queue_and_an_alarm():
     }
     assert len(queues) == 3
     alarmed = {
-        alarm["Properties"]["Dimensions"][0]["Value"]["Fn::GetAtt"][0]
+        dimension["Value"]["Fn::GetAtt"][0]
         for alarm in resources.values()
         if alarm["Type"] == "AWS::CloudWatch::Alarm"
+        for dimension in alarm["Properties"].get("Dimensions", [])
+        if isinstance(dimension["Value"], dict) and "Fn::GetAtt" in dimension["Value"]
     }
     for name, queue in queues.items():
         dlq = queue["Properties"]["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]

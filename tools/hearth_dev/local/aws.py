@@ -316,7 +316,12 @@ class LocalAws:
         args: dict[str, Any] = {"Name": name, "SecretString": str(value)}
         if props.get("KmsKeyId"):
             args["KmsKeyId"] = str(props["KmsKeyId"])
-        arn = self._client("secretsmanager").create_secret(**args)["ARN"]
+        secrets = self._client("secretsmanager")
+        try:
+            arn = secrets.create_secret(**args)["ARN"]
+        except secrets.exceptions.ResourceExistsException:
+            # Provisioned again on the same server: the secret keeps its value, as a stack update would.
+            arn = secrets.describe_secret(SecretId=name)["ARN"]
         return Created(arn, {"Id": arn})
 
     def _ssm_parameter(self, logical_id: str, props: dict[str, Any]) -> Created:
