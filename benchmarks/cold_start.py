@@ -61,6 +61,7 @@ ENV = {
     "HEARTH_EMAIL_INBOUND_DOMAIN": "inbound.example.com",
     "HEARTH_NOTIFICATION_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/notifications",
     "HEARTH_EMAIL_SEND_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/email",
+    "HEARTH_EMAIL_CAMPAIGN_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/campaigns",
     "HEARTH_EMAIL_CONFIGURATION_SET": "hearth-prod-email",
     "HEARTH_EMAIL_SYSTEM_FROM": "notifications@hearth.example.com",
     "HEARTH_EMAIL_UNSUBSCRIBE_KEY_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:unsub",

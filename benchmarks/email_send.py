@@ -6,10 +6,15 @@ in batches of ten (claim, MIME, SES, outcome and timeline, as deployed), next to
 its batch size (ten emails per SES latency: 200/s at 50 ms). Goal: ratio >= 0.8. Same-run
 baseline: the same SES calls from ten threads with no database ("send only").
 
-    .venv/bin/python benchmarks/email_send.py [--emails 300] [--latency 0.05]
+A campaign of ``--campaign`` people (default 10,000; 1 % of them suppressed): the real
+``POST /v1/email/campaigns`` handler (``EmailCampaignsCreateFunction``, an API Gateway event
+with the authorizer's principal) and then the real campaign worker (``EmailCampaignFunction``)
+until every person has a queued email: time to accept, time to enqueue every email, and the
+longest transaction PostgreSQL saw open meanwhile (``pg_stat_activity.xact_start`` of the
+bench database's app connections, sampled every 10 ms from another connection). Goal: no
+transaction over 1 s.
 
-A 10,000-recipient campaign is not measured: Hearth has no bulk send route yet (each email is a
-POST /v1/emails), so there is nothing that enqueues a campaign to time.
+    .venv/bin/python benchmarks/email_send.py [--emails 300] [--latency 0.05] [--campaign 10000]
 
 PostgreSQL: ``HEARTH_TEST_DATABASE_URL`` or ``DATABASE_URL`` (an administrative user), else the
 server on 127.0.0.1:5432, else an embedded one under ``.hearth/test-pg``.
@@ -41,6 +46,8 @@ os.environ.update(
     HEARTH_PUBLIC_BASE_URL="https://hearth.example.com",
     HEARTH_EMAIL_CONFIGURATION_SET="hearth-bench-email",
     HEARTH_EMAIL_UNSUBSCRIBE_KEY="bench-unsubscribe-" + "k" * 40,
+    # the campaign is larger than the free plan's month of email
+    HEARTH_PLANS='{"free": {"limits": {"emails_per_month": 1000000}}}',
     POWERTOOLS_SERVICE_NAME="hearth",
     POWERTOOLS_LOG_LEVEL="WARNING",
     POWERTOOLS_METRICS_DISABLED="true",
@@ -166,7 +173,146 @@ def bench_sender(org_id: uuid.UUID, ids: list[uuid.UUID], latency: float) -> Non
     print(f"  send only:  {baseline:.1f}/s (same run: the same SES calls, ten threads, no database)")
     print(f"  ratio to it: {rate / baseline:.2f}")
     print(f"  per batch:  {1000 * elapsed / len(measured):.1f} ms")
-    print("campaign: not measured (no bulk send route: each email is one POST /v1/emails)")
+
+
+class LongestTransaction:
+    """The longest age of an open transaction of the app role in database ``name``, as
+    PostgreSQL reports it, sampled every ``every`` seconds on a thread of its own."""
+
+    def __init__(self, admin_url: str, name: str, every: float = 0.01) -> None:
+        import threading
+
+        self.admin_url, self.name, self.every = admin_url, name, every
+        self.longest = 0.0
+        self.samples = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        import psycopg
+
+        with psycopg.connect(self.admin_url, autocommit=True) as conn:
+            while not self._stop.is_set():
+                row = conn.execute(
+                    "SELECT coalesce(max(extract(epoch FROM clock_timestamp() - xact_start)), 0)"
+                    " FROM pg_stat_activity WHERE datname = %s AND usename = %s AND xact_start IS NOT NULL",
+                    (self.name, self.app_role),
+                ).fetchone()
+                assert row is not None
+                self.longest = max(self.longest, float(row[0]))
+                self.samples += 1
+                time.sleep(self.every)
+
+    def __enter__(self) -> LongestTransaction:
+        from hearth_dev.local import postgres
+
+        self.app_role = postgres.APP_ROLE
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def bench_campaign(admin_url: str, name: str, org_id: uuid.UUID, people: int) -> None:
+    """A campaign to ``people`` tagged people: accepted by the route, expanded by the worker."""
+    import json
+
+    import psycopg
+    from hearth_dev.sam import events
+    from hearth_dev.sam.functions import LambdaContext, handler_of, invoke
+    from hearth_dev.sam.template import load_template
+
+    from hearth import db, rbac
+    from hearth.email import store
+    from hearth.principal import Principal
+
+    user = uuid.uuid4()
+    with psycopg.connect(admin_url, autocommit=True) as admin:
+        admin.execute("INSERT INTO users (id, idp_subject) VALUES (%s, 'bench')", (user,))
+        admin.execute(
+            "INSERT INTO org_members (org_id, user_id, role) VALUES (%s, %s, 'owner')", (org_id, user)
+        )
+        with admin.cursor().copy("COPY people (org_id, first_name, email, tags) FROM STDIN") as copy:
+            for i in range(people):
+                copy.write_row((org_id, f"Person {i}", f"person-{i}@example.org", ["newsletter"]))
+        admin.execute(
+            "INSERT INTO email_suppressions (org_id, address, reason, created_by)"
+            " SELECT %s, 'person-' || n || '@example.org', 'bounce', 'bench'"
+            " FROM generate_series(0, %s, 100) n",
+            (org_id, people - 1),
+        )
+        admin.execute("ANALYZE people")
+    with db.tenant_transaction(org_id) as conn:
+        store.put_settings(
+            conn, {"from_address": f"hello@{DOMAIN}", "from_name": "Bench", "reply_to": None}, "bench"
+        )
+        template = store.insert_template(
+            conn,
+            {
+                "name": "Newsletter",
+                "subject": "News for {{ person.first_name }}",
+                "text_body": "Hello {{ person.first_name }}, {{ offer }}.",
+                "html_body": "<p>Hello {{ person.first_name }}, {{ offer }}.</p>",
+            },
+            "bench",
+        )
+    functions = load_template(ROOT).functions
+    route = functions["EmailCampaignsCreateFunction"]
+    principal = Principal(
+        kind="user", user_id=user, api_key_id=None, org_id=org_id, role=rbac.Role.OWNER, rate_limit=10**9
+    )
+    body = {
+        "name": "Bench",
+        "template_id": str(template["id"]),
+        "tag": "newsletter",
+        "variables": {"offer": "10 % off"},
+    }
+    event = events.http_event(
+        "POST",
+        "/v1/email/campaigns",
+        route_key="POST /v1/email/campaigns",
+        headers={
+            "authorization": "Bearer hk_bench",
+            "content-type": "application/json",
+            "user-agent": "bench",
+        },
+        body=json.dumps(body).encode(),
+        authorizer=dict(principal.to_context()),
+    )
+    worker = functions["EmailCampaignFunction"]
+    with LongestTransaction(admin_url, name) as longest:
+        started = time.perf_counter()
+        answer = handler_of(route)(event, LambdaContext(route))
+        accepted = time.perf_counter() - started
+        assert answer["statusCode"] == 202, answer
+        campaign = json.loads(answer["body"])
+        sample = json.loads((ROOT / "events" / "EmailCampaignFunction.json").read_text())
+        sample["Records"][0]["body"] = json.dumps({"org_id": str(org_id), "campaign_id": campaign["id"]})
+        assert invoke(worker, sample) == {"batchItemFailures": []}
+        enqueued = time.perf_counter() - started
+    with db.tenant_transaction(org_id) as conn:
+        row = conn.execute(
+            "SELECT status, recipients, suppressed, (SELECT count(*) FROM emails WHERE campaign_id = c.id"
+            " AND status = 'queued') AS emails FROM email_campaigns c WHERE id = %s",
+            (campaign["id"],),
+        ).fetchone()
+    assert row is not None
+    assert row["status"] == "expanded", row
+    suppressed = len(range(0, people, 100))
+    assert (row["recipients"], row["suppressed"], row["emails"]) == (
+        people - suppressed,
+        suppressed,
+        people - suppressed,
+    ), row
+    print(f"campaign: {people} people tagged, {suppressed} suppressed, template rendered per person")
+    print(f"  accepted (POST, one transaction): {accepted * 1000:.0f} ms")
+    print(f"  every email queued (worker):      {enqueued:.2f} s ({row['emails'] / enqueued:.0f} emails/s)")
+    print(
+        f"  longest transaction:              {longest.longest * 1000:.0f} ms"
+        f" (goal <= 1000; {longest.samples} samples of pg_stat_activity)"
+    )
 
 
 def send_only(batches: int, latency: float) -> float:
@@ -204,6 +350,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--emails", type=int, default=300)
     parser.add_argument("--latency", type=float, default=0.05)
+    parser.add_argument("--campaign", type=int, default=10_000, help="people in the campaign (0: none)")
     args = parser.parse_args()
 
     from hearth_dev.local import postgres
@@ -224,6 +371,8 @@ def main() -> None:
         os.environ["AWS_ENDPOINT_URL"] = ready_end.recv()
         org_id, ids = prepare(admin, args.emails + BATCH * 2)
         bench_sender(org_id, ids, args.latency)
+        if args.campaign:
+            bench_campaign(admin, name, org_id, args.campaign)
         load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
         print(f"machine: {os.cpu_count()} cores, load average {load:.1f}")
     finally:

@@ -169,6 +169,11 @@ EXPORTS_READ = Need(
     "exports_read", ("exports_bucket",), "presigns downloads of export zips in the export bucket"
 )
 
+EMAIL_CAMPAIGN_QUEUE = Need(
+    "email_campaign_queue",
+    ("email_campaign_queue_url",),
+    "sends accepted campaigns to the campaign worker's queue",
+)
 EMAIL_SEND_QUEUE = Need(
     "email_send_queue", ("email_send_queue_url",), "sends queued emails to the email sender's queue"
 )
@@ -296,6 +301,7 @@ ALL: dict[str, Need] = {
         EXPORTS_READ,
         COGNITO_USER_DELETE,
         ORG_OBJECTS_DELETE,
+        EMAIL_CAMPAIGN_QUEUE,
     )
 }
 

@@ -95,6 +95,7 @@ class Settings(BaseSettings):
     # system emails, how long a call to SES may take, and the key that signs one-click
     # unsubscribe links (on AWS a Secrets Manager secret; locally the value itself).
     email_send_queue_url: str | None = None
+    email_campaign_queue_url: str | None = None
     email_configuration_set: str | None = None
     email_system_from: str | None = None
     ses_timeout_seconds: float = Field(default=10.0, gt=0, le=30)

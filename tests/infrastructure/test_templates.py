@@ -241,15 +241,18 @@ def test_sensitive_grants_go_only_to_functions_that_declare_them():
     assert holders("kms:Decrypt", "RecordingsKeyArn") == {"CallsRecordingFunction"}
     assert holders("s3:DeleteObject", "RecordingsBucketArn") == {"OrgFinaliserFunction"}  # a deleted org's
     # Inbound email: the consumer reads raw messages and writes attachments; the attachment route
-    # reads attachments; nobody deletes (the bucket's lifecycle expires raw messages).
+    # reads attachments, and so does the email sender (attachments by reference); nobody deletes
+    # (the bucket's lifecycle expires raw messages).
     assert holders("s3:PutObject", "InboundEmailBucketArn") == {"InboundEmailFunction"}
     assert holders("s3:GetObject", "InboundEmailBucketArn}/inbound/") == {"InboundEmailFunction"}
     assert holders("s3:GetObject", "InboundEmailBucketArn}/attachments/") == {
-        "InboundEmailsAttachmentFunction"
+        "InboundEmailsAttachmentFunction",
+        "EmailSenderFunction",
     }
     assert holders("kms:Decrypt", "InboundEmailKeyArn") == {
         "InboundEmailFunction",
         "InboundEmailsAttachmentFunction",
+        "EmailSenderFunction",
     }
     assert not holders("s3:DeleteObject", "InboundEmailBucketArn")
     assert (
@@ -277,6 +280,13 @@ def test_sensitive_grants_go_only_to_functions_that_declare_them():
     assert holders("kms:Decrypt", "ExportsKeyArn") == {"ExportsGetFunction", "ExportWorkerFunction"}
     assert holders("s3:DeleteObject", "ExportBucketArn") == {"OrgFinaliserFunction"}
     assert holders("sqs:SendMessage", "ExportQueueArn") == {"EventDispatchFunction"}
+    # Campaigns: the dispatcher feeds the campaign queue, and the worker queues a campaign that
+    # outlasts its budget again.
+    assert (
+        holders("sqs:SendMessage", "EmailCampaignQueueArn")
+        == declaring[needs.EMAIL_CAMPAIGN_QUEUE]
+        == {"EventDispatchFunction", "EmailCampaignFunction"}
+    )
 
 
 def test_the_audit_anchor_bucket_locks_anchors_for_the_audit_retention(template):
@@ -587,3 +597,20 @@ def test_the_recordings_bucket_is_private_and_encrypted_with_its_own_key(templat
     assert rule["BucketKeyEnabled"] is True
     assert all(props["PublicAccessBlockConfiguration"].values())
     assert template.resources["RecordingsKey"]["Properties"]["EnableKeyRotation"] is True
+
+
+def test_the_user_pool_trigger_may_send_only_the_account_email(template):
+    """The trigger sends account_locked: SendEmail on the account's identities with the
+    deployment's configuration set, the system address in its environment, nothing else of SES."""
+    fn = template.resources["CognitoTriggersFunction"]["Properties"]
+    environment = fn["Environment"]["Variables"]
+    assert environment["HEARTH_EMAIL_SYSTEM_FROM"] == {"Ref": "EmailSystemFrom"}
+    assert environment["HEARTH_EMAIL_CONFIGURATION_SET"] == {"Ref": "EmailConfigurationSet"}
+    statements = [
+        s for p in fn["Policies"] if isinstance(p, dict) and "Statement" in p for s in p["Statement"]
+    ]
+    ses = [s for s in statements if any(a.startswith("ses:") for a in s["Action"])]
+    assert [s["Action"] for s in ses] == [["ses:SendEmail"], ["ses:SendEmail"]]
+    resources = json.dumps([s["Resource"] for s in ses])
+    assert ":identity/*" in resources
+    assert ":configuration-set/${EmailConfigurationSet}" in resources

@@ -26,7 +26,7 @@ SMOKE: dict[str, tuple[list[str], str]] = {
     "webhook_throughput": (["--deliveries", "30"], "ratio:"),
     "stripe_webhook": (["--samples", "10"], "floor:"),
     "sms": (["--inbound", "10", "--messages", "30", "--latency", "0.02"], "ratio to it:"),
-    "email_send": (["--emails", "30", "--latency", "0.02"], "ratio to it:"),
+    "email_send": (["--emails", "30", "--latency", "0.02", "--campaign", "300"], "longest transaction:"),
     "export": (["--records", "500"], "vs baseline"),
     "local_stack": (
         [

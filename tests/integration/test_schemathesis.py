@@ -143,6 +143,10 @@ RULES_THE_SCHEMA_CANNOT_STATE = frozenset(
         "retention_too_short",  # ... to a period not below the default
         "duplicate",  # ... named once per request
         "not_allowed",  # an export's project_id belongs to scope project only
+        # Campaigns and attachments: what the org holds.
+        "audience_required",  # a campaign names person_ids and/or a tag
+        "empty_audience",  # ... that reach a person of the org
+        "attachments_too_large",  # an email's attachments come to 10 MB at most (their stored sizes)
     }
 )
 

@@ -158,3 +158,35 @@ def test_emails_error_is_shown_not_raised() -> None:
             document = http.get("/_local/requests.json").json()
     assert document["emails"] == []
     assert "could not be read" in document["emails_error"]
+
+
+def test_received_emails_from_the_local_inbound_bucket(
+    page: tuple[TestClient, StandIns], moto: MotoServer
+) -> None:
+    """What ``hearth simulate ses inbound`` put in the local bucket is shown beside the sent."""
+    from email.message import EmailMessage
+
+    from hearth_dev.simulate.ses_inbound import LOCAL_BUCKET
+
+    http, _ = page
+    s3 = client("s3", moto.endpoint)
+    s3.create_bucket(Bucket=LOCAL_BUCKET)
+    message = EmailMessage()
+    message["From"] = "maria@example.org"
+    message["To"] = "acme-1a2b3c@inbound.hearth.localhost"
+    message["Subject"] = "Quote, please"
+    message.set_content("Could you send a quote?")
+    message.add_attachment(b"%PDF-1.4", maintype="application", subtype="pdf", filename="rfq.pdf")
+    s3.put_object(Bucket=LOCAL_BUCKET, Key="inbound/abc123", Body=message.as_bytes())
+    s3.put_object(Bucket=LOCAL_BUCKET, Key="attachments/x/abc123/0", Body=b"not a message")
+    document = http.get("/_local/requests.json").json()
+    (received,) = document["received"]
+    assert (received["id"], received["from"], received["subject"]) == (
+        "abc123",
+        "maria@example.org",
+        "Quote, please",
+    )
+    assert received["to"] == "acme-1a2b3c@inbound.hearth.localhost"
+    assert received["body"].strip() == "Could you send a quote?"
+    assert received["attachments"] == ["rfq.pdf"]
+    assert "received-list" in http.get("/_local/").text

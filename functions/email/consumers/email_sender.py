@@ -9,7 +9,14 @@ from hearth.email import sender
 consumer = Consumer(
     queue="EmailSendQueue",
     description="Sends queued emails through SES; retries what SES says is temporary.",
-    needs=[needs.APP_DB, needs.EVENTS, needs.SES_SEND, needs.EMAIL_UNSUBSCRIBE_KEY, needs.PUBLIC_URL],
+    needs=[
+        needs.APP_DB,
+        needs.EVENTS,
+        needs.SES_SEND,
+        needs.EMAIL_UNSUBSCRIBE_KEY,
+        needs.PUBLIC_URL,
+        needs.INBOUND_EMAIL_READ,
+    ],
     batch_size=10,
     window_seconds=1,
     timeout=30,

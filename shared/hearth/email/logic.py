@@ -20,6 +20,7 @@ from uuid import UUID
 from hearth.billing import usage
 from hearth.email import provider, store
 from hearth.email.models import (
+    MAX_ATTACHMENT_BYTES,
     DnsRecord,
     Email,
     EmailDomain,
@@ -347,6 +348,36 @@ def _recipient(ctx: RequestContext, body: EmailSend) -> tuple[str, UUID | None]:
     return address, (found["id"] if found else None)
 
 
+def attachments(ctx: RequestContext, body: EmailSend) -> list[dict[str, Any]]:
+    """The attachments ``body`` names, as stored with the email: each an attachment of one of
+    the org's inbound emails (422 ``reference_not_found``), at most 10 MB in all (422
+    ``attachments_too_large``). Only their metadata is read here; the sender reads the bytes."""
+    from hearth.email.inbound import store as inbound_store
+
+    found: list[dict[str, Any]] = []
+    for n, ref in enumerate(body.attachments):
+        ctx.require("inbound_emails:read")
+        row = inbound_store.get(ctx.db, ref.inbound_email_id)
+        meta = next((a for a in (row or {}).get("attachments", []) if a.get("index") == ref.index), None)
+        if meta is None or not meta.get("key"):
+            raise invalid(
+                f"attachments[{n}]", "No attachment of the org's inbound emails here.", "reference_not_found"
+            )
+        found.append(
+            {
+                "inbound_email_id": str(ref.inbound_email_id),
+                "index": ref.index,
+                "key": meta["key"],
+                "filename": meta.get("filename"),
+                "content_type": meta.get("content_type") or "application/octet-stream",
+                "size": int(meta.get("size") or 0),
+            }
+        )
+    if sum(a["size"] for a in found) > MAX_ATTACHMENT_BYTES:
+        raise invalid("attachments", "The attachments come to more than 10 MB.", "attachments_too_large")
+    return found
+
+
 def send(ctx: RequestContext, body: EmailSend) -> Email:
     """Accept an email for sending (see the module docstring)."""
     to, person_id = _recipient(ctx, body)
@@ -385,6 +416,7 @@ def send(ctx: RequestContext, body: EmailSend) -> Email:
         record_variables(ctx, links)  # the links must be the org's records
         assert body.subject is not None
         content = Rendered(subject=body.subject, text_body=body.text, html_body=body.html)
+    attached = attachments(ctx, body)
     usage.check(ctx.db, "email")
     row = store.insert_email(
         ctx.db,
@@ -403,6 +435,7 @@ def send(ctx: RequestContext, body: EmailSend) -> Email:
             "company_id": body.company_id,
             "deal_id": body.deal_id,
             "sent_by": _creator(ctx),
+            "attachments": attached,
         },
     )
     assert row is not None

@@ -9,6 +9,7 @@ unsubscribe headers; SES assigns the
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import formataddr
@@ -20,9 +21,14 @@ def sender(address: str, name: str | None) -> str:
 
 
 def message(
-    row: dict[str, Any], *, from_name: str | None = None, unsubscribe_url: str | None = None
+    row: dict[str, Any],
+    *,
+    from_name: str | None = None,
+    unsubscribe_url: str | None = None,
+    attachments: Sequence[tuple[str | None, str, bytes]] = (),
 ) -> bytes:
-    """The email row (``hearth.email.store.EMAIL_COLUMNS``) as a MIME message."""
+    """The email row (``hearth.email.store.EMAIL_COLUMNS``) as a MIME message, with
+    ``attachments`` (filename, content type, bytes) after the body (``multipart/mixed``)."""
     msg = EmailMessage(policy=SMTP)
     msg["From"] = sender(row["from_address"], from_name)
     msg["To"] = ", ".join(row["to_addresses"])
@@ -41,4 +47,9 @@ def message(
             msg.add_alternative(html, subtype="html", charset="utf-8")
     else:
         msg.set_content(html or "", subtype="html", charset="utf-8")
+    for filename, content_type, data in attachments:
+        maintype, _, subtype = content_type.partition("/")
+        if not subtype or maintype in {"multipart", "message"}:
+            maintype, subtype = "application", "octet-stream"
+        msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename or "attachment")
     return msg.as_bytes()

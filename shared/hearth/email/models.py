@@ -212,6 +212,30 @@ class Rendered(BaseModel):
 # -- emails --------------------------------------------------------------------------------------
 
 
+#: Attachments an email may carry: how many, and their bytes in all.
+MAX_ATTACHMENTS = 10
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+
+
+class AttachmentReference(BaseModel):
+    """An attachment the org received: the inbound email's id and the attachment's index."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    inbound_email_id: UUID
+    index: int = Field(ge=0, le=49)
+
+
+class EmailAttachment(BaseModel):
+    """An attachment of an email (its bytes stay in S3 until the sender reads them)."""
+
+    inbound_email_id: UUID
+    index: int
+    filename: str | None
+    content_type: str
+    size: int = Field(description="Bytes.")
+
+
 class EmailSend(LinkedRecords):
     """Send an email: ``to`` is a person's id (their email) or an address; the content is
     ``subject`` with ``text`` and/or ``html``, or ``template_id`` with ``variables``. ``from``
@@ -243,6 +267,11 @@ class EmailSend(LinkedRecords):
     template_id: UUID | None = None
     variables: Variables = Field(default_factory=dict)
     category: Category = "transactional"
+    attachments: list[AttachmentReference] = Field(
+        default_factory=list,
+        max_length=MAX_ATTACHMENTS,
+        description="Attachments the org received (inbound emails'), at most 10 MB in all.",
+    )
 
     @model_validator(mode="after")
     def _content(self) -> EmailSend:
@@ -294,6 +323,7 @@ class Email(BaseModel):
     click_count: int
     first_clicked_at: datetime | None
     sent_by: str | None
+    attachments: list[EmailAttachment] = Field(default_factory=list)
     created_at: datetime
     updated_at: datetime
     version: int

@@ -15,7 +15,7 @@ give is an error, not an empty string. Every failure is a :class:`RenderError` (
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 #: The longest a rendered part may be (characters): a template cannot blow up a message.
@@ -49,13 +49,18 @@ def _environments() -> tuple[Any, Any]:
     return plain, html
 
 
+@lru_cache(maxsize=64)
+def _compiled(source: str, html: bool) -> Any:
+    """The template ``source`` compiled once (a campaign renders one template for each person)."""
+    return _environments()[1 if html else 0].from_string(source)
+
+
 def _one(part: str, source: str, variables: dict[str, Any], *, html: bool) -> str:
     from jinja2 import TemplateError
     from jinja2.exceptions import SecurityError
 
-    env = _environments()[1 if html else 0]
     try:
-        out = str(env.from_string(source).render(variables))
+        out = str(_compiled(source, html).render(variables))
     except SecurityError as exc:
         raise RenderError(part, f"not allowed in a template ({exc})") from None
     except TemplateError as exc:

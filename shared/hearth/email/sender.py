@@ -122,7 +122,11 @@ def send(attempt: _Attempt) -> None:
             if row["category"] == "marketing"
             else None
         )
-        raw = mime.message(row, from_name=attempt.from_name, unsubscribe_url=link)
+        files = _attachments(message, row)
+        if files is None:
+            attempt.outcome = "failed"
+            return
+        raw = mime.message(row, from_name=attempt.from_name, unsubscribe_url=link, attachments=files)
         try:
             attempt.message_id = provider.send_raw(
                 raw,
@@ -136,6 +140,38 @@ def send(attempt: _Attempt) -> None:
             attempt.outcome = _refused(message, row, exc)
     except Exception as exc:  # the record is retried; the others are not held back
         attempt.outcome = exc
+
+
+def _attachments(
+    message: EmailSendMessage, row: dict[str, Any]
+) -> list[tuple[str | None, str, bytes]] | None:
+    """The email's attachments read from the inbound email bucket (the org's own prefix only);
+    None when one is gone (the email ends ``failed``, ``attachment_unavailable``). Any other
+    error is raised: the record is retried."""
+    if not row.get("attachments"):
+        return []
+    from botocore.exceptions import ClientError
+
+    from hearth.email.inbound import bucket
+
+    files: list[tuple[str | None, str, bytes]] = []
+    own = f"{bucket.ATTACHMENTS_PREFIX}{message.org_id}/"
+    for attachment in row["attachments"]:
+        key = str(attachment["key"])
+        try:
+            if not key.startswith(own):
+                raise LookupError(key)
+            data = bucket.read(key)
+        except (ClientError, LookupError) as exc:
+            code = exc.response.get("Error", {}).get("Code") if isinstance(exc, ClientError) else "foreign"
+            if isinstance(exc, ClientError) and code not in ("NoSuchKey", "404", "AccessDenied"):
+                raise
+            _fail(
+                message, "attachment_unavailable", f"Attachment {attachment.get('index')} is gone ({code})."
+            )
+            return None
+        files.append((attachment.get("filename"), str(attachment.get("content_type")), data))
+    return files
 
 
 def record(org_id: UUID, attempts: list[_Attempt]) -> None:

@@ -159,7 +159,7 @@ EMAIL_COLUMNS = (
     " r.bcc_addresses, r.reply_to, r.subject, r.text_body, r.html_body, r.template_id, r.person_id,"
     " r.company_id, r.deal_id, r.provider_message_id, r.error_code, r.error_message, r.attempts,"
     " r.sent_at, r.delivered_at, r.open_count, r.first_opened_at, r.click_count, r.first_clicked_at,"
-    " r.sent_by, r.created_at, r.updated_at, r.version,"
+    " r.sent_by, r.attachments, r.created_at, r.updated_at, r.version,"
     ' r.from_address AS "from", r.to_addresses AS "to", r.cc_addresses AS cc, r.bcc_addresses AS bcc,'
     " r.text_body AS text, r.html_body AS html,"
     " CASE WHEN r.error_code IS NULL THEN NULL"
@@ -210,6 +210,7 @@ def insert_email(conn: Connection, values: dict[str, Any]) -> dict[str, Any] | N
         "company_id",
         "deal_id",
         "sent_by",
+        "attachments",
     )
     return conn.execute(
         f"""
@@ -221,7 +222,8 @@ def insert_email(conn: Connection, values: dict[str, Any]) -> dict[str, Any] | N
         )
         SELECT {EMAIL_COLUMNS} FROM r
         """,
-        {c: values.get(c) for c in columns} | {"system": bool(values.get("system"))},
+        {c: values.get(c) for c in columns}
+        | {"system": bool(values.get("system")), "attachments": Jsonb(values.get("attachments") or [])},
     ).fetchone()
 
 

@@ -16,6 +16,10 @@ None and queues nothing when the member has no verified email, the address is su
 the org has an email with ``dedupe_key`` already (at most one per key per org). System emails do
 not count against the plan's email allowance.
 
+An account's own security emails (:data:`ACCOUNT_TEMPLATES`, e.g. ``account_locked``) belong to
+no org: :func:`send_account_email` hands them to SES at once, with no ``emails`` row (see
+its docstring).
+
 The ``email.queued`` event is relayed by the outbox sweep; a caller that wants the email on its
 way at once routes it after committing: ``hearth.outbox.channels.route(org_id, "email.queued",
 email_id)`` (the sender claims each email once, so a second message changes nothing).
@@ -31,6 +35,7 @@ from hearth import outbox
 from hearth.db import Connection
 from hearth.email import store
 from hearth.events.types import EMAIL_QUEUED
+from hearth.observability import logger
 from hearth.settings import ConfigurationError, settings
 
 ACTOR: tuple[str, str | None] = ("system", "system_email")
@@ -128,3 +133,66 @@ def send_system_email(
         data={"object": {"id": str(email_id), "status": "queued", "system": True, "template": template}},
     )
     return email_id
+
+
+@dataclass(frozen=True, slots=True)
+class AccountTemplate:
+    """An account email: fixed text with the platform's own values (``str.format``), no Jinja2
+    (the user pool's trigger, which sends them, has no template layer) and nothing a user wrote."""
+
+    subject: str
+    text: str
+
+
+#: Emails to an account, not to a member of an org, by name.
+ACCOUNT_TEMPLATES: dict[str, AccountTemplate] = {
+    "account_locked": AccountTemplate(
+        subject="Your Hearth account is locked for {minutes} minutes",
+        text=(
+            "There were {failures} failed sign-ins to your Hearth account, so it is locked for"
+            " {minutes} minutes (until {until} UTC).\n\n"
+            "If this was you, wait and sign in again. If it was not, someone may know your email"
+            " address and be guessing your password: reset your password when the lock ends and"
+            " turn on multi-factor authentication.\n\n-- Hearth\n"
+        ),
+    ),
+}
+#: The SES tag an account email carries (it names no org, so the delivery events pass it by).
+ACCOUNT_TAG = "hearth_account_email"
+
+
+def send_account_email(address: str, template: str, variables: dict[str, Any]) -> str | None:
+    """Send an account email to ``address`` (a verified address of the account) through SES now;
+    SES's message id, or None when it was not sent (email not set up, no system address, SES
+    refused or did not answer: logged without the address, never raised, at most once).
+
+    No org holds it, so there is no ``emails`` row, no org suppression list and no plan; the
+    caller decides when it is due (once per lock)."""
+    from hearth.email import mime, provider
+
+    chosen = ACCOUNT_TEMPLATES[template]
+    sender = settings().email_system_from
+    if not sender:
+        logger.warning("account email not sent: no system address", extra={"template": template})
+        return None
+    row = {
+        "from_address": sender.lower(),
+        "to_addresses": [address],
+        "cc_addresses": [],
+        "bcc_addresses": [],
+        "reply_to": None,
+        "subject": chosen.subject.format(**variables),
+        "text_body": chosen.text.format(**variables),
+        "html_body": None,
+    }
+    try:
+        return provider.send_raw(
+            mime.message(row),
+            from_=sender.lower(),
+            destinations=[address],
+            tags={ACCOUNT_TAG: template},
+            configuration_set=settings().email_configuration_set,
+        )
+    except provider.ProviderError as exc:
+        logger.warning("account email not sent", extra={"template": template, "code": exc.code})
+        return None

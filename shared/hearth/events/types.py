@@ -83,6 +83,9 @@ EMAIL_BOUNCED = "email.bounced"
 EMAIL_COMPLAINED = "email.complained"
 EMAIL_FAILED = "email.failed"
 EMAIL_SUPPRESSED = "email.suppressed"
+# A campaign was accepted (resource type ``email_campaign``): the campaign worker's queue is fed
+# from it (hearth.outbox.channels) and makes the campaign's emails.
+EMAIL_CAMPAIGN_QUEUED = "email_campaign.queued"
 # Exports (resource type ``export``): one was asked for (the export worker's queue is fed from
 # it, hearth.outbox.channels), and it ended. ``export.completed`` carries
 # ``{"requested_by": <user id>, "export_id": <export id>}`` (the requester is notified).

@@ -5,6 +5,8 @@ expects; raising refuses the sign-in, and Cognito shows the message to the user.
 - PreAuthentication: attempts before this one that no post-authentication followed were failed
   sign-ins (``sign_in_failed``); ``lockout_failures`` of them within ``lockout_minutes`` lock
   the account: refused (``sign_in_locked``) until the window has passed since the last failure.
+  When a lock begins (its ``sign_in_locked`` is recorded), the account's verified email gets
+  the ``account_locked`` email (``hearth.email.system.send_account_email``), after the commit.
 - PostAuthentication: the attempt succeeded; ``sign_in``, or ``new_device_sign_in`` when
   Cognito says the device is new.
 - PostConfirmation (sign-up confirmed): the Hearth user is created with the verified email
@@ -87,6 +89,7 @@ def _pre_authentication(event: dict[str, Any], source: str) -> None:
             (user_id, now - window),
         ).fetchone() or {"n": 0, "last": None}
         locked = recent["n"] >= settings().lockout_failures
+        newly_locked = False
         if locked:
             already = conn.execute(
                 "SELECT 1 FROM security_events"
@@ -97,11 +100,32 @@ def _pre_authentication(event: dict[str, Any], source: str) -> None:
                 security_events.record(
                     conn, user_id, "sign_in_locked", detail={"failures": recent["n"]}, at=now
                 )
+                newly_locked = True
         else:
             conn.execute("INSERT INTO sign_in_attempts (user_id, started_at) VALUES (%s, %s)", (user_id, now))
+    if newly_locked:
+        _tell_locked(event, failures=recent["n"], until=recent["last"] + window)
     if locked:
         logger.info("sign-in refused: locked", extra={"user_id": str(user_id)})
         raise LockedOut(_LOCKED_MESSAGE.format(minutes=settings().lockout_minutes))
+
+
+def _tell_locked(event: dict[str, Any], *, failures: int, until: Any) -> None:
+    """The ``account_locked`` email to the account's verified address (none: nothing sent)."""
+    from hearth.email.system import send_account_email
+
+    attributes = _attributes(event)
+    if str(attributes.get("email_verified", "")).lower() != "true" or not attributes.get("email"):
+        return
+    send_account_email(
+        attributes["email"],
+        "account_locked",
+        {
+            "failures": failures,
+            "minutes": settings().lockout_minutes,
+            "until": until.strftime("%Y-%m-%d %H:%M"),
+        },
+    )
 
 
 def _post_authentication(event: dict[str, Any], source: str) -> None:

@@ -86,6 +86,7 @@ CHANNELS: dict[str, Channel] = {
     "export.completed": _NOTIFY,
     "email.queued": Channel(needs.EMAIL_SEND_QUEUE, "email_send_queue_url", "email_id"),
     "export.requested": Channel(needs.EXPORT_QUEUE, "export_queue_url", "export_id"),
+    "email_campaign.queued": Channel(needs.EMAIL_CAMPAIGN_QUEUE, "email_campaign_queue_url", "campaign_id"),
 }
 
 #: What a function that routes events needs (the event dispatch consumer declares them).

@@ -270,3 +270,60 @@ def unsubscribe_hook(client, victim, intruder, ses):
     assert forged.status == 403
     listed = client.get(SUPPRESSIONS, auth=victim.key_auth).json()["data"]
     assert [s["address"] for s in listed] == [v["suppressed"]]
+
+
+def _victim_campaign(client: Any, victim: Any, v: dict[str, Any]) -> dict[str, Any]:
+    """A person of the victim's tagged `victim-tag` and a campaign to them."""
+    person = client.post(
+        "/v1/people",
+        auth=victim.key_auth,
+        json_body={
+            "first_name": "Victim",
+            "email": f"vp-{uuid.uuid4().hex[:8]}@example.org",
+            "tags": ["victim-tag"],
+        },
+    ).json()
+    made = client.post(
+        "/v1/email/campaigns",
+        auth=victim.key_auth,
+        json_body={
+            "name": "Victim secret campaign",
+            "template_id": v["template"]["id"],
+            "tag": "victim-tag",
+            "variables": {"x": "1"},
+        },
+    )
+    assert made.status == 202, made.body
+    return {"person": person, "campaign": made.json()}
+
+
+@case("POST /v1/email/campaigns")
+@_with_ses
+def create_campaign(client, victim, intruder, ses):
+    v = _victim(client, victim, ses)
+    c = _victim_campaign(client, victim, v)
+    sending_domain(client, intruder, ses)
+    own = client.post(
+        TEMPLATES, auth=intruder.key_auth, json_body={"name": "Mine", "subject": "Mine", "text_body": "Mine"}
+    ).json()
+    # The victim's template, people and tag are not the intruder's: refused, nothing made.
+    for body, code in (
+        ({"name": "x", "template_id": v["template"]["id"], "tag": "victim-tag"}, "reference_not_found"),
+        ({"name": "x", "template_id": own["id"], "person_ids": [c["person"]["id"]]}, "empty_audience"),
+        ({"name": "x", "template_id": own["id"], "tag": "victim-tag"}, "empty_audience"),
+    ):
+        refused = client.post("/v1/email/campaigns", auth=intruder.key_auth, json_body=body)
+        assert refused.status == 422, (body, refused.body)
+        assert refused.json()["errors"][0]["code"] == code
+        assert_not_leaked(refused, c["person"]["email"], "Victim secret campaign")
+
+
+@case("GET /v1/email/campaigns/{campaign_id}")
+@_with_ses
+def get_campaign(client, victim, intruder, ses):
+    v = _victim(client, victim, ses)
+    c = _victim_campaign(client, victim, v)
+    assert_hidden(
+        client.get(f"/v1/email/campaigns/{c['campaign']['id']}", auth=intruder.key_auth),
+        "Victim secret campaign",
+    )

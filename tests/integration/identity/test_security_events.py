@@ -166,3 +166,60 @@ def test_the_trigger_function_answers_cognito_with_the_event_or_refuses(admin_db
         with pytest.raises(triggers.LockedOut):
             invoke(fn, copy.deepcopy(event))
     assert _kinds(admin_db, sub)[-1] == "sign_in_locked"
+
+
+def _lock(sub: str, email: str, fake, *, verified: bool = True) -> None:
+    for _ in range(settings().lockout_failures):
+        event = _event("PreAuthentication_Authentication", sub, email)
+        event["request"]["userAttributes"]["email_verified"] = "true" if verified else "false"
+        triggers.handle(event)
+        fake.advance(seconds=5)
+    for _ in range(2):  # the lock begins, then holds
+        event = _event("PreAuthentication_Authentication", sub, email)
+        event["request"]["userAttributes"]["email_verified"] = "true" if verified else "false"
+        with pytest.raises(triggers.LockedOut):
+            triggers.handle(event)
+
+
+def test_a_lock_emails_the_account_once_from_the_platform(admin_db):
+    """The account_locked email goes to the verified address when the lock begins, once per
+    lock, from the system address through SES, tagged with no org (no emails row anywhere)."""
+    from tests.integration.email.moto_ses import SYSTEM_FROM, moto_ses
+
+    sub, email = str(uuid.uuid4()), f"lk-{uuid.uuid4().hex[:6]}@example.com"
+    with moto_ses() as ses, clock.frozen(datetime.now(UTC)) as fake:
+        _lock(sub, email, fake)
+        sent = [m for m in ses.sent() if email in m.destinations]
+        assert len(sent) == 1
+        raw = sent[0].raw_data
+        assert f"From: {SYSTEM_FROM}" in raw
+        assert "Subject: Your Hearth account is locked for 15 minutes" in raw
+        assert f"There were {settings().lockout_failures} failed sign-ins" in raw
+        # The lock passes; a second lock is told again.
+        fake.advance(minutes=16)
+        _lock(sub, email, fake)
+        assert len([m for m in ses.sent() if email in m.destinations]) == 2
+    assert (
+        admin_db.execute(
+            "SELECT count(*) AS n FROM emails WHERE %s = ANY(to_addresses)", (email,)
+        ).fetchone()["n"]
+        == 0
+    )
+
+
+def test_an_unverified_address_is_not_emailed_and_a_failed_send_still_locks(admin_db, monkeypatch):
+    from hearth.email import provider
+    from tests.integration.email.moto_ses import moto_ses
+
+    sub, email = str(uuid.uuid4()), f"lu-{uuid.uuid4().hex[:6]}@example.com"
+    with moto_ses() as ses, clock.frozen(datetime.now(UTC)) as fake:
+        _lock(sub, email, fake, verified=False)
+        assert [m for m in ses.sent() if email in m.destinations] == []
+
+        def refused(*args, **kwargs):
+            raise provider.ProviderError("Throttling", "slow down", True)
+
+        monkeypatch.setattr(provider, "send_raw", refused)
+        other, address = str(uuid.uuid4()), f"lf-{uuid.uuid4().hex[:6]}@example.com"
+        _lock(other, address, fake)  # SES refusing changes nothing: still locked, recorded once
+    assert _kinds(admin_db, other).count("sign_in_locked") == 1

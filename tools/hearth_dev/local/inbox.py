@@ -3,13 +3,16 @@ on one page of the local stack (never part of a deployed template)::
 
     GET  /_local/                the page (self-contained: no CDN)
     GET  /_local/requests.json   per provider, newest first: requests, the webhooks that came
-                                 back, faults waiting; and the emails sent through SES
+                                 back, faults waiting; the emails sent through SES; and the
+                                 emails SES received (the local inbound email bucket)
     POST /_local/faults          {"provider": "twilio", "status": 429, "times": 1, "delay": 0,
                                   "paths": "/", "retry_after": 1}: make a stand-in fail
     DELETE /_local/faults?provider=twilio   clear its faults
 
 Emails are read from moto's own model data (``GET <moto>/moto-api/data.json``: SES keeps what
-was sent, with no time, oldest first).
+was sent, with no time, oldest first). Received emails are the raw messages under ``inbound/``
+in the local inbound email bucket (where ``hearth simulate ses inbound`` puts them, as SES's
+receipt rule does), the newest :data:`RECEIVED_SHOWN`.
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from hearth_dev.standins.providers import StandIns
 
 FAULT_FIELDS = ("status", "times", "delay", "paths", "retry_after", "message")
+#: Received emails the page shows (the newest).
+RECEIVED_SHOWN = 50
 
 
 def sent_emails(aws_endpoint: str | None, timeout: float = 5.0) -> list[dict[str, Any]]:
@@ -74,6 +79,39 @@ def sent_emails(aws_endpoint: str | None, timeout: float = 5.0) -> list[dict[str
     return found
 
 
+def received_emails(aws_endpoint: str | None, bucket: str | None = None) -> list[dict[str, Any]]:
+    """The messages in the local inbound email bucket, newest first (at most RECEIVED_SHOWN)."""
+    from hearth_dev.local.aws import client
+    from hearth_dev.simulate.ses_inbound import LOCAL_BUCKET, RAW_PREFIX
+
+    if not aws_endpoint:
+        return []
+    s3 = client("s3", aws_endpoint)
+    name = bucket or LOCAL_BUCKET
+    try:
+        listed = s3.list_objects_v2(Bucket=name, Prefix=RAW_PREFIX).get("Contents") or []
+    except s3.exceptions.NoSuchBucket:
+        return []
+    listed.sort(key=lambda o: o["LastModified"], reverse=True)
+    found: list[dict[str, Any]] = []
+    for item in listed[:RECEIVED_SHOWN]:
+        raw = s3.get_object(Bucket=name, Key=item["Key"])["Body"].read()
+        parsed = email.message_from_bytes(raw, policy=email.policy.default)
+        part = parsed.get_body(preferencelist=("plain", "html"))
+        found.append(
+            {
+                "id": item["Key"][len(RAW_PREFIX) :],
+                "time": item["LastModified"].isoformat(),
+                "from": str(parsed.get("From") or ""),
+                "to": ", ".join(str(parsed.get(h)) for h in ("To", "Cc") if parsed.get(h)),
+                "subject": str(parsed.get("Subject") or ""),
+                "body": part.get_content() if part is not None else "",
+                "attachments": [a.get_filename() or a.get_content_type() for a in parsed.iter_attachments()],
+            }
+        )
+    return found
+
+
 def _addresses(destinations: Any) -> str:
     if isinstance(destinations, dict):
         return ", ".join(a for values in destinations.values() for a in values or [])
@@ -83,11 +121,15 @@ def _addresses(destinations: Any) -> str:
 
 
 def requests_document(standins: StandIns, aws_endpoint: str | None) -> dict[str, Any]:
-    document: dict[str, Any] = {"providers": [s.snapshot() for s in standins], "emails": []}
+    document: dict[str, Any] = {"providers": [s.snapshot() for s in standins], "emails": [], "received": []}
     try:
         document["emails"] = sent_emails(aws_endpoint)
     except (OSError, ValueError) as exc:
         document["emails_error"] = f"moto's SES could not be read: {exc}"
+    try:
+        document["received"] = received_emails(aws_endpoint)
+    except Exception as exc:  # botocore's errors, a stopped moto: shown, never raised
+        document["received_error"] = f"the inbound email bucket could not be read: {exc}"
     return document
 
 
@@ -184,6 +226,8 @@ PAGE = """<!doctype html>
 </section>
 <div id="providers"></div>
 <section id="emails"><h2>Emails (SES)</h2><div id="email-list" class="muted">loading</div></section>
+<section id="received"><h2>Received emails (SES inbound)</h2>
+  <div id="received-list" class="muted">loading</div></section>
 </main>
 <script>
 "use strict";
@@ -266,6 +310,15 @@ function render(doc) {
   for (const m of doc.emails) {
     list.append(el("div", {class: "email"}, detail("e" + m.id, m.to + ": " + m.subject,
       [["from", m.from], ["body", m.body]])));
+  }
+  const received = document.getElementById("received-list");
+  received.replaceChildren();
+  if (doc.received_error) received.append(el("div", {class: "bad"}, doc.received_error));
+  if (!(doc.received || []).length) received.append(el("div", {class: "muted"}, "none"));
+  for (const m of doc.received || []) {
+    received.append(el("div", {class: "received"}, detail("in" + m.id,
+      m.time.slice(11, 19) + "  " + m.from + " to " + m.to + ": " + m.subject,
+      [["attachments", m.attachments.join(", ")], ["body", m.body]])));
   }
   document.getElementById("updated").textContent = "updated " + new Date().toLocaleTimeString();
 }

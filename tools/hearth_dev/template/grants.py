@@ -171,6 +171,7 @@ STACK_PARAMETERS: dict[str, StackParameter] = {
         ),
         *_queue("EmailSendQueue"),
         *_queue("EmailEventsQueue"),
+        *_queue("EmailCampaignQueue"),
         StackParameter(
             "EmailConfigurationSet",
             Ref("EmailConfigurationSet"),
@@ -380,6 +381,7 @@ GRANTS: dict[str, Grant] = {
     ),
     "email_inbound_domain": Grant(environment={"HEARTH_EMAIL_INBOUND_DOMAIN": Ref("InboundEmailDomain")}),
     "email_send_queue": _send_to("EmailSendQueue", "HEARTH_EMAIL_SEND_QUEUE_URL"),
+    "email_campaign_queue": _send_to("EmailCampaignQueue", "HEARTH_EMAIL_CAMPAIGN_QUEUE_URL"),
     # SES: sending from any identity of the account (an org's verified domain, the platform's
     # system address) only with the deployment's configuration set; identities managed by name.
     "ses_send": Grant(
