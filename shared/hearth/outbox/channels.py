@@ -86,6 +86,9 @@ CHANNELS: dict[str, Channel] = {
     "export.completed": _NOTIFY,
     "email.queued": Channel(needs.EMAIL_SEND_QUEUE, "email_send_queue_url", "email_id"),
     "export.requested": Channel(needs.EXPORT_QUEUE, "export_queue_url", "export_id"),
+    "org.deletion_finalising": Channel(
+        needs.ORG_DELETION_QUEUE, "org_deletion_queue_url", "event_id", by_event=True
+    ),
 }
 
 #: What a function that routes events needs (the event dispatch consumer declares them).
