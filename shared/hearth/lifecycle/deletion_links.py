@@ -75,18 +75,22 @@ def _mark(org_id: UUID, column: str, number_sid: str | None = None) -> None:
         conn.execute(statements[column], params)
 
 
-def _read(org_id: UUID, event_id: UUID) -> tuple[dict[str, Any], list[str], dict[str, str] | None] | None:
-    """The event's data, the numbers of it Hearth bought, and the org's Twilio credentials (when
-    there are numbers to release), read in the org's own transaction; ``None`` without the event."""
+def _read(
+    org_id: UUID, event_id: UUID, released: list[str]
+) -> tuple[dict[str, Any], list[str], dict[str, str] | None] | None:
+    """The event's data, the numbers of it Hearth bought and not yet ``released``, and the org's
+    Twilio credentials (when there are such numbers), read in the org's own transaction; ``None``
+    without the event."""
     from hearth.integrations.credentials import credentials
 
     with db.tenant_transaction(org_id) as conn:
         event = conn.execute(
-            "SELECT data FROM domain_events WHERE id = %s AND type = %s", (event_id, ORG_DELETION_FINALISING)
+            "SELECT payload FROM domain_events WHERE id = %s AND type = %s",
+            (event_id, ORG_DELETION_FINALISING),
         ).fetchone()
         if event is None:
             return None
-        data = dict(event["data"] or {})
+        data = dict(event["payload"] or {})
         sids = [str(s) for s in data.get("twilio_number_sids") or []]
         bought = [
             row["provider_sid"]
@@ -95,6 +99,7 @@ def _read(org_id: UUID, event_id: UUID) -> tuple[dict[str, Any], list[str], dict
                 " ORDER BY provider_sid",
                 (sids,),
             ).fetchall()
+            if row["provider_sid"] not in released
         ]
         twilio = credentials(conn, org_id, "twilio") if bought else None
     return data, bought, twilio
@@ -106,12 +111,9 @@ def _cancel_stripe(subscription_id: str) -> str:
     return "canceled" if stripe_api.cancel_subscription(subscription_id) else "already gone"
 
 
-def _release_twilio(org_id: UUID, sids: list[str], done: list[str], found: dict[str, str] | None) -> str:
+def _release_twilio(org_id: UUID, left: list[str], found: dict[str, str] | None) -> str:
     from hearth.telephony import provider
 
-    left = [s for s in sids if s not in done]
-    if not left:
-        return "nothing left"
     if not found or not found.get("account_sid") or not found.get("auth_token"):
         # Without the org's credentials no call can release them: retrying will not help.
         logger.warning("twilio numbers left: the org has no twilio credentials", extra={"numbers": len(left)})
@@ -136,7 +138,7 @@ def process(org_id: UUID, event_id: UUID) -> dict[str, str]:
     if progress is None:
         logger.info("no org removal under way: nothing to let go of", extra={"event_id": str(event_id)})
         return {}
-    read = _read(org_id, event_id)
+    read = _read(org_id, event_id, list(progress["twilio_released"]))
     if read is None:
         logger.info("no such deletion event of the org", extra={"event_id": str(event_id)})
         return {}
@@ -147,9 +149,7 @@ def process(org_id: UUID, event_id: UUID) -> dict[str, str]:
     if subscription and progress["stripe_canceled_at"] is None:
         steps.append(("stripe", lambda: _cancel_stripe(str(subscription))))
     if bought:
-        steps.append(
-            ("twilio", lambda: _release_twilio(org_id, bought, list(progress["twilio_released"]), twilio))
-        )
+        steps.append(("twilio", lambda: _release_twilio(org_id, bought, twilio)))
     installation = data.get("github_installation_id")
     if installation and progress["github_unlinked_at"] is None:
         steps.append(("github", lambda: _unlink_github(int(installation))))
