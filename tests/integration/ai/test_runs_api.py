@@ -556,6 +556,7 @@ def test_the_channel_table_names_registered_events_and_the_dispatch_consumer_hol
         types.EXPORT_COMPLETED,
         types.EMAIL_QUEUED,
         types.EXPORT_REQUESTED,
+        "org.deletion_finalising",
     }
     dispatch = TEMPLATE.functions["EventDispatchFunction"]
     for queue in (
@@ -566,6 +567,7 @@ def test_the_channel_table_names_registered_events_and_the_dispatch_consumer_hol
         "NOTIFICATION",
         "EMAIL_SEND",
         "EXPORT",
+        "ORG_DELETION",
     ):
         assert f"HEARTH_{queue}_QUEUE_URL" in dispatch.environment, queue
     message = channels.WorkMessage(uuid.uuid4(), "run_id", uuid.uuid4())
