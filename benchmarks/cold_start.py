@@ -53,6 +53,7 @@ ENV = {
     "HEARTH_RECORDING_COPY_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/recordings",
     "HEARTH_RECORDINGS_BUCKET": "hearth-recordings-123456789012",
     "HEARTH_EXPORT_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/exports",
+    "HEARTH_ORG_DELETION_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/org-deletion",
     "HEARTH_EXPORTS_BUCKET": "hearth-exports-123456789012",
     "HEARTH_BACKUP_DB_IDENTIFIER": "hearth",
     "HEARTH_IDENTITY_PROVIDER": "cognito",

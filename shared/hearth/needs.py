@@ -152,6 +152,11 @@ RECORDINGS_READ = Need(
 EXPORT_QUEUE = Need(
     "export_queue", ("export_queue_url",), "sends requested exports to the export worker's queue"
 )
+ORG_DELETION_QUEUE = Need(
+    "org_deletion_queue",
+    ("org_deletion_queue_url",),
+    "sends org.deletion_finalising events to the queue that lets go of a removed org's provider links",
+)
 EXPORTS_WRITE = Need(
     "exports_write", ("exports_bucket",), "writes export zips to the SSE-KMS export bucket (exports/ only)"
 )
@@ -302,6 +307,7 @@ ALL: dict[str, Need] = {
         COGNITO_USER_DELETE,
         ORG_OBJECTS_DELETE,
         EMAIL_CAMPAIGN_QUEUE,
+        ORG_DELETION_QUEUE,
     )
 }
 

@@ -121,6 +121,8 @@ class Settings(BaseSettings):
     # consumer) and the bucket of export zips (SSE-KMS with its own key; kept two days).
     export_queue_url: str | None = None
     exports_bucket: str | None = None
+    # The queue of org.deletion_finalising events: a removed org's provider links are let go.
+    org_deletion_queue_url: str | None = None
     # A deleted org may be restored by an owner for this many days, then it is removed for good
     # (never fewer than 30: the finaliser's database policies hold to that floor).
     org_deletion_grace_days: int = Field(default=30, ge=30, le=365)

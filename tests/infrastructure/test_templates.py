@@ -228,6 +228,7 @@ def test_sensitive_grants_go_only_to_functions_that_declare_them():
         "BackupCheckFunction",
         "OrgFinaliserFunction",
         "MeDeleteFunction",
+        "OrgDeletionLinksFunction",
     }
     assert holders("cognito-idp:AdminUserGlobalSignOut", "UserPoolArn") == declaring[needs.COGNITO_USER_POOL]
     assert holders("s3:PutObject", "AuditAnchorBucketArn") == {"AuditAnchorFunction"}
@@ -287,6 +288,7 @@ def test_sensitive_grants_go_only_to_functions_that_declare_them():
         == declaring[needs.EMAIL_CAMPAIGN_QUEUE]
         == {"EventDispatchFunction", "EmailCampaignFunction"}
     )
+    assert holders("sqs:SendMessage", "OrgDeletionQueueArn") == {"EventDispatchFunction"}
 
 
 def test_the_audit_anchor_bucket_locks_anchors_for_the_audit_retention(template):
@@ -321,6 +323,15 @@ def test_the_export_bucket_is_private_encrypted_and_keeps_zips_two_days(template
     assert queue["RedrivePolicy"]["deadLetterTargetArn"] == {"Fn::GetAtt": ["ExportDeadLetterQueue", "Arn"]}
     alarm = template.resources["ExportDeadLetterAlarm"]["Properties"]
     assert alarm["Dimensions"][0]["Value"] == {"Fn::GetAtt": ["ExportDeadLetterQueue", "QueueName"]}
+
+
+def test_the_org_deletion_queue_has_a_dead_letter_queue_and_its_alarm(template):
+    queue = template.resources["OrgDeletionQueue"]["Properties"]
+    assert queue["RedrivePolicy"]["deadLetterTargetArn"] == {
+        "Fn::GetAtt": ["OrgDeletionDeadLetterQueue", "Arn"]
+    }
+    alarm = template.resources["OrgDeletionDeadLetterAlarm"]["Properties"]
+    assert alarm["Dimensions"][0]["Value"] == {"Fn::GetAtt": ["OrgDeletionDeadLetterQueue", "QueueName"]}
 
 
 def test_every_need_has_a_grant_whose_variables_are_its_settings():

@@ -127,6 +127,21 @@ def subscription(subscription_id: str) -> dict[str, Any]:
     return _call("subscriptions.retrieve", client().v1.subscriptions.retrieve, subscription_id)
 
 
+def cancel_subscription(subscription_id: str) -> bool:
+    """Cancel the subscription now (``DELETE /v1/subscriptions/{id}``); ``False`` when Stripe knows
+    no such subscription (already gone: nothing left to cancel). Other failures raise
+    :class:`StripeUnavailable`."""
+    import stripe
+
+    try:
+        _call("subscriptions.cancel", client().v1.subscriptions.cancel, subscription_id, own_invalid=True)
+    except stripe.InvalidRequestError as exc:
+        if exc.http_status == 404 or exc.code == "resource_missing":
+            return False
+        raise StripeUnavailable(detail="Stripe did not answer as expected; try again in a minute.") from None
+    return True
+
+
 def invoices(customer_id: str, *, limit: int, starting_after: str | None) -> dict[str, Any]:
     """A page of the customer's invoices; 422 ``invalid_cursor`` when Stripe knows no invoice
     ``starting_after`` in this customer's list."""

@@ -131,6 +131,19 @@ class GitHubApp:
         )
         return answer
 
+    def uninstall(self, installation: int) -> bool:
+        """``DELETE /app/installations/{id}`` (as the app): the installation is removed from the
+        account it was on; ``False`` when GitHub knows no such installation (already gone)."""
+        try:
+            self._send("DELETE", f"/app/installations/{installation}", f"Bearer {self.jwt()}")
+        except GitHubError as exc:
+            if exc.status != 404:
+                raise
+            return False
+        finally:
+            self.forget(installation)
+        return True
+
     def call(self, method: str, path: str, *, installation: int, body: dict[str, Any] | None = None) -> Any:
         """A REST call on the installation's behalf; a token GitHub no longer takes (401) is
         replaced once."""

@@ -188,6 +188,15 @@ def _policy() -> tuple[Kind, ...]:
             erase="body = '', media_urls = '{}', content_erased_at = now()",
         ),
         Kind(
+            "read_notifications",
+            "notifications",
+            _days(90),
+            DELETE,
+            age="read_at",
+            schedule="expired",
+            description="Notifications, 90 days after they were read; unread ones stay.",
+        ),
+        Kind(
             "sessions",
             "user_sessions",
             _days(30),

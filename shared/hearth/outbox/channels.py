@@ -87,6 +87,9 @@ CHANNELS: dict[str, Channel] = {
     "email.queued": Channel(needs.EMAIL_SEND_QUEUE, "email_send_queue_url", "email_id"),
     "export.requested": Channel(needs.EXPORT_QUEUE, "export_queue_url", "export_id"),
     "email_campaign.queued": Channel(needs.EMAIL_CAMPAIGN_QUEUE, "email_campaign_queue_url", "campaign_id"),
+    "org.deletion_finalising": Channel(
+        needs.ORG_DELETION_QUEUE, "org_deletion_queue_url", "event_id", by_event=True
+    ),
 }
 
 #: What a function that routes events needs (the event dispatch consumer declares them).

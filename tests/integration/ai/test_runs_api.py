@@ -557,6 +557,7 @@ def test_the_channel_table_names_registered_events_and_the_dispatch_consumer_hol
         types.EMAIL_QUEUED,
         types.EXPORT_REQUESTED,
         types.EMAIL_CAMPAIGN_QUEUED,
+        "org.deletion_finalising",
     }
     dispatch = TEMPLATE.functions["EventDispatchFunction"]
     for queue in (
@@ -568,6 +569,7 @@ def test_the_channel_table_names_registered_events_and_the_dispatch_consumer_hol
         "EMAIL_SEND",
         "EXPORT",
         "EMAIL_CAMPAIGN",
+        "ORG_DELETION",
     ):
         assert f"HEARTH_{queue}_QUEUE_URL" in dispatch.environment, queue
     message = channels.WorkMessage(uuid.uuid4(), "run_id", uuid.uuid4())

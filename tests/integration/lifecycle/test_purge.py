@@ -473,3 +473,29 @@ def test_sms_content_is_erased_after_a_year_and_old_usage_rows_go(tenant, other_
     )}  # fmt: skip
     assert left == {"young"}
     assert purge.run("expired").purged["sms_content"] == 0
+
+
+def test_notifications_read_over_90_days_ago_go_unread_and_recent_ones_stay(tenant, other_tenant, admin_db):
+    rows = {}
+    for org, name, read in (
+        (tenant.org_id, "old_read", clock.now() - 91 * DAY),
+        (tenant.org_id, "recent_read", clock.now() - 89 * DAY),
+        (tenant.org_id, "unread", None),
+        (other_tenant.org_id, "other_old_read", clock.now() - 91 * DAY),
+    ):
+        owner = tenant.owner.user_id if org == tenant.org_id else other_tenant.owner.user_id
+        rows[name] = admin_db.execute(
+            "INSERT INTO notifications (org_id, id, user_id, type, resource_type, resource_id, title,"
+            " created_at, read_at) VALUES (%s, gen_random_uuid(), %s, 'mention', 'note',"
+            " gen_random_uuid(), 't', %s, %s) RETURNING id",
+            (org, owner, clock.now() - 200 * DAY, read),
+        ).fetchone()["id"]
+
+    report = purge.run("expired")
+
+    assert report.purged["read_notifications"] >= 2
+    left = {r["id"] for r in admin_db.execute(
+        "SELECT id FROM notifications WHERE id = ANY(%s)", (list(rows.values()),)
+    )}  # fmt: skip
+    assert left == {rows["recent_read"], rows["unread"]}
+    assert purge.run("expired").purged["read_notifications"] == 0

@@ -74,6 +74,7 @@ class GitHubStandIn(StandIn):
         self.slug = "hearth-local"
         self.route("GET", r"/app", self.fetch_app)
         self.route("GET", r"/app/installations/(?P<installation_id>\d+)", self.fetch_installation)
+        self.route("DELETE", r"/app/installations/(?P<installation_id>\d+)", self.delete_installation)
         self.route(
             "POST", r"/app/installations/(?P<installation_id>\d+)/access_tokens", self.create_access_token
         )
@@ -195,6 +196,18 @@ class GitHubStandIn(StandIn):
         if int(installation_id) not in self.installations:
             return self.error(404, "Not Found")
         return Answer.json(200, self._installation(int(installation_id)))
+
+    def delete_installation(self, request: Request, installation_id: str) -> Answer:
+        """GitHub's ``DELETE /app/installations/{id}`` (app JWT): the app is uninstalled from the
+        account; 204, and 404 for an installation it does not know."""
+        refused = self._refused(request)
+        if refused:
+            return refused
+        if int(installation_id) not in self.installations:
+            return self.error(404, "Not Found")
+        del self.installations[int(installation_id)]
+        self.repositories.pop(int(installation_id), None)
+        return Answer(204)
 
     def create_access_token(self, request: Request, installation_id: str) -> Answer:
         refused = self._refused(request)

@@ -38,6 +38,7 @@ class StripeBilling:
         self.invoices: dict[str, dict[str, Any]] = {}
         self.meter_events: dict[str, dict[str, Any]] = {}
         self.route("GET", r"/v1/subscriptions/(?P<subscription_id>[^/]+)", self.fetch_subscription)  # type: ignore[attr-defined]
+        self.route("DELETE", r"/v1/subscriptions/(?P<subscription_id>[^/]+)", self.delete_subscription)  # type: ignore[attr-defined]
         self.route("GET", r"/v1/invoices", self.list_invoices)  # type: ignore[attr-defined]
         self.route("POST", r"/v1/billing/meter_events", self.create_meter_event)  # type: ignore[attr-defined]
         self.route("GET", r"/checkout/pay/(?P<session_id>[^/]+)", self.checkout_page)  # type: ignore[attr-defined]
@@ -52,6 +53,19 @@ class StripeBilling:
                 404, f"No such subscription: '{subscription_id}'", code="resource_missing", param="id"
             )
         return Answer.json(200, found)
+
+    def delete_subscription(self, request: Request, subscription_id: str) -> Answer:
+        """Cancel a subscription now (Stripe's ``DELETE /v1/subscriptions/{id}``): the subscription,
+        ``status`` ``canceled``, and ``customer.subscription.deleted`` sent; one already canceled
+        is answered as it is."""
+        found = self.subscriptions.get(subscription_id)
+        if found is None:
+            return self.error(  # type: ignore[attr-defined,no-any-return]
+                404, f"No such subscription: '{subscription_id}'", code="resource_missing", param="id"
+            )
+        if found["status"] != "canceled":
+            self.cancel_subscription(subscription_id)
+        return Answer.json(200, self.subscriptions[subscription_id])
 
     def list_invoices(self, request: Request) -> Answer:
         query = {k: v[-1] for k, v in request.query.items()}

@@ -82,6 +82,7 @@ STACK_PARAMETERS: dict[str, StackParameter] = {
         *_queue("RecordingCopyQueue"),
         *_queue("NotificationQueue"),
         *_queue("ExportQueue"),
+        *_queue("OrgDeletionQueue"),
         StackParameter("ExportBucket", Ref("ExportBucket"), description="The export zips' bucket."),
         StackParameter(
             "ExportBucketArn", GetAtt("ExportBucket", "Arn"), description="ARN of the export bucket."
@@ -296,6 +297,7 @@ GRANTS: dict[str, Grant] = {
         ],
     ),
     "export_queue": _send_to("ExportQueue", "HEARTH_EXPORT_QUEUE_URL"),
+    "org_deletion_queue": _send_to("OrgDeletionQueue", "HEARTH_ORG_DELETION_QUEUE_URL"),
     # Export zips are written (the worker: a multipart upload when large) and presigned for
     # download (the route) under exports/ only, encrypted with the exports key.
     "exports_write": Grant(
