@@ -8,6 +8,7 @@ A new benchmark needs its smoke arguments here (the test of the folder fails wit
 from __future__ import annotations
 
 import os
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -66,11 +67,17 @@ def test_every_benchmark_has_smoke_arguments() -> None:
 def test_benchmark_runs(name: str) -> None:
     arguments, promised = SMOKE[name]
     server = postgres.server_for_tests(ROOT)
+    # A benchmark that is handed a database migrates it: a fresh one each run, never the server's own.
+    dbname = f"hearth_bench_smoke_{secrets.token_hex(4)}"
+    database = postgres.create_database(server, dbname, exist_ok=False)
     command = [sys.executable, str(ROOT / "benchmarks" / f"{name}.py")]
-    command += [a.format(server=server) for a in arguments]
+    command += [a.format(server=database) for a in arguments]
     env = {**os.environ, "HEARTH_TEST_DATABASE_URL": server}
-    done = subprocess.run(
-        command, check=False, capture_output=True, text=True, env=env, timeout=600, cwd=ROOT
-    )
+    try:
+        done = subprocess.run(
+            command, check=False, capture_output=True, text=True, env=env, timeout=600, cwd=ROOT
+        )
+    finally:
+        postgres.drop_database(server, dbname)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert promised in done.stdout, done.stdout[-3000:]
