@@ -146,18 +146,6 @@ def record(org_id: UUID, attempts: list[_Attempt]) -> None:
                 attempt.outcome = exc
 
 
-def send_one(message: SmsSendMessage) -> object:
-    """One message through the same steps (claim, send, record); its outcome."""
-    attempt = _Attempt(message)
-    claim(message.org_id, [attempt])
-    if attempt.row is not None:
-        send(attempt)
-        record(message.org_id, [attempt])
-    if isinstance(attempt.outcome, Exception):
-        raise attempt.outcome
-    return attempt.outcome
-
-
 def _refused(message: SmsSendMessage, row: dict[str, Any], exc: provider.ProviderError) -> object:
     attempt = int(row["attempts"])
     if exc.temporary:
