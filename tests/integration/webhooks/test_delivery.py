@@ -78,6 +78,38 @@ def test_an_org_never_receives_another_orgs_events(client, tenant, other_tenant,
     assert theirs.requests == []
 
 
+def test_a_delivery_message_naming_another_org_claims_and_records_nothing(
+    client, tenant, other_tenant, aws, receivers
+):
+    """The claim and the record run under the message's org: row-level security hides another
+    org's delivery from both, so a forged message sends nothing and changes nothing."""
+    import json
+
+    from hearth import clock, db
+    from hearth.webhooks.store import deliveries
+
+    receiver = receivers()
+    create_endpoint(client, tenant, receiver.url())
+    emit(tenant.org_id, "company.created")
+    aws.pump("dispatch")
+    [message] = aws.receive("delivery")
+    body = json.loads(message["Body"])
+    forged = {**message, "Body": json.dumps({**body, "org_id": other_tenant.org_id})}
+    assert aws.pump("delivery", [forged])["batchItemFailures"] == []
+    assert receiver.requests == []
+    now = clock.now()
+    claimed = deliveries.claim(
+        other_tenant.org_id, [(body["delivery_id"], 0, "main")], now=now, due_by=now, lease_until=now
+    )
+    assert claimed == {}
+    with db.tenant_transaction(tenant.org_id) as conn:
+        row = conn.execute("SELECT status, attempts, lease_until FROM webhook_deliveries").fetchone()
+    assert row == {"status": "pending", "attempts": 0, "lease_until": None}
+
+    assert aws.pump("delivery", [message])["batchItemFailures"] == []  # the true one still goes
+    assert len(receiver.requests) == 1
+
+
 def test_a_batch_to_a_slow_receiver_takes_about_one_latency(client, tenant, aws, receivers):
     from tests.integration.webhooks.conftest import Reply
 

@@ -166,37 +166,13 @@ def mark_enqueued(conn: Connection, delivery_ids: Sequence[UUID], now: datetime,
 
 # -- the sender (app role, the message's org) --------------------------------------------------------
 
-_CLAIM = """
-UPDATE webhook_deliveries d
-SET lease_until = %(lease)s, enqueued_at = NULL
-FROM unnest(%(ids)s::uuid[], %(priors)s::int[], %(lanes)s::text[]) AS m(id, prior, lane),
-     webhook_endpoints e, domain_events ev
-WHERE d.id = m.id AND d.status = 'pending' AND d.attempts = m.prior
-  AND (d.lease_until IS NULL OR d.lease_until < %(now)s)
-  AND d.next_attempt_at <= %(due_by)s
-  AND e.org_id = d.org_id AND e.id = d.endpoint_id AND e.enabled AND e.deleted_at IS NULL
-  AND NOT (m.lane = 'main' AND d.pending_trigger = 'automatic' AND e.degraded_at IS NOT NULL)
-  AND ev.org_id = d.org_id AND ev.id = d.event_id
-RETURNING d.id, d.org_id, d.endpoint_id, d.event_id, d.attempts, d.pending_trigger, d.lease_until,
-  e.url, e.secret_ciphertext, e.previous_secret_ciphertext, e.previous_secret_expires_at,
-  e.degraded_at, e.failing_since, ev.type AS event_type, ev.occurred_at, ev.payload, ev.actor_type,
-  ev.actor_id, ev.resource_type, ev.resource_id
-"""
-
-
-_CLAIM_ALONE = f"""
-WITH claimed AS ({_CLAIM})
-SELECT coalesce(jsonb_agg(jsonb_build_object(
-  'id', id, 'org_id', org_id, 'endpoint_id', endpoint_id, 'event_id', event_id, 'attempts', attempts,
-  'pending_trigger', pending_trigger, 'lease_until', lease_until, 'url', url,
-  'secret_ciphertext', encode(secret_ciphertext, 'base64'),
-  'previous_secret_ciphertext', encode(previous_secret_ciphertext, 'base64'),
-  'previous_secret_expires_at', previous_secret_expires_at, 'degraded_at', degraded_at,
-  'failing_since', failing_since, 'event_type', event_type, 'occurred_at', occurred_at,
-  'payload', payload, 'actor_type', actor_type, 'actor_id', actor_id, 'resource_type', resource_type,
-  'resource_id', resource_id)), '[]'::jsonb) AS rows
-FROM claimed
-"""
+# The claim and the record are functions (migrations/0147): their plans are kept by the server
+# for the session, where statements sent by the driver would be planned on every batch.
+_CLAIM = (
+    "SELECT hearth_webhook_claim(%(ids)s::uuid[], %(priors)s::int[], %(lanes)s::text[], %(now)s,"
+    " %(due_by)s, %(lease)s) AS rows"
+)
+_RECORD = "SELECT hearth_webhook_record(%(rows)s) AS statuses"
 _UUIDS = ("id", "org_id", "endpoint_id", "event_id")
 _TIMES = ("lease_until", "previous_secret_expires_at", "degraded_at", "failing_since", "occurred_at")
 _BYTES = ("secret_ciphertext", "previous_secret_ciphertext")
@@ -230,7 +206,7 @@ def claim(
     while this one sends, and losing it in a database crash costs at most a second send of the
     same delivery (``webhook-id`` lets receivers drop it), never a lost one."""
     found = db.database("app").run_once(
-        _CLAIM_ALONE,
+        _CLAIM,
         {
             "ids": [w[0] for w in wanted],
             "priors": [w[1] for w in wanted],
@@ -287,34 +263,6 @@ def cancel_pending_of_endpoint(conn: Connection, endpoint_id: UUID, error: str) 
     ).rowcount
 
 
-_RECORD_STEPS = """
-WITH given AS (
-  SELECT * FROM jsonb_to_recordset(%(rows)s) AS r(
-    id uuid, prior int, lease timestamptz, status text, next timestamptz, enqueued timestamptz,
-    lane text, at timestamptz, trigger text, url text, code int, body text, ms int, error text)
-), moved AS (
-  UPDATE webhook_deliveries d
-  SET attempts = d.attempts + 1,
-      status = CASE WHEN d.status = 'pending' THEN g.status ELSE d.status END,
-      next_attempt_at = CASE WHEN d.status = 'pending' THEN g.next END,
-      enqueued_at = CASE WHEN d.status = 'pending' THEN g.enqueued END,
-      lane = g.lane, pending_trigger = 'automatic', lease_until = NULL, last_attempt_at = g.at,
-      last_status_code = g.code, last_error = g.error, updated_at = now()
-  FROM given g
-  WHERE d.id = g.id AND d.attempts = g.prior AND d.lease_until = g.lease
-  RETURNING d.org_id, d.id, d.status, g.prior, g.trigger, g.url, g.code, g.body, g.ms, g.error, g.next, g.at
-), logged AS (
-  INSERT INTO webhook_delivery_attempts
-    (org_id, delivery_id, attempt, trigger, url, status_code, response_body, duration_ms, error,
-     next_attempt_at, attempted_at)
-  SELECT org_id, id, prior + 1, trigger, url, code, body, ms, error,
-         CASE WHEN status = 'pending' THEN next END, at
-  FROM moved
-)
-"""
-_RECORD = _RECORD_STEPS + "SELECT id, status FROM moved"
-
-
 def _iso(value: datetime | None) -> str | None:
     return None if value is None else value.isoformat()
 
@@ -357,11 +305,6 @@ class AttemptRecord:
         }
 
 
-_RECORD_ALONE = (
-    _RECORD_STEPS + "SELECT coalesce(jsonb_object_agg(id, status), '{}'::jsonb) AS statuses FROM moved"
-)
-
-
 def record_alone(org_id: UUID, attempts: Sequence[AttemptRecord]) -> dict[UUID, str]:
     """:func:`record` as a transaction of its own, sent in one round trip (the common case:
     successful attempts that change nothing else).
@@ -374,7 +317,7 @@ def record_alone(org_id: UUID, attempts: Sequence[AttemptRecord]) -> dict[UUID, 
     if not attempts:
         return {}
     found = db.database("app").run_once(
-        _RECORD_ALONE, {"rows": Jsonb([a.as_json() for a in attempts])}, org_id=str(org_id), durable=False
+        _RECORD, {"rows": Jsonb([a.as_json() for a in attempts])}, org_id=str(org_id), durable=False
     )
     return {UUID(k): v for k, v in (found["statuses"] if found else {}).items()}
 
@@ -386,8 +329,8 @@ def record(conn: Connection, attempts: Sequence[AttemptRecord]) -> dict[UUID, st
     endpoint disabled) stays ended."""
     if not attempts:
         return {}
-    rows = conn.execute(_RECORD, {"rows": Jsonb([a.as_json() for a in attempts])}).fetchall()
-    return {row["id"]: row["status"] for row in rows}
+    found = conn.execute(_RECORD, {"rows": Jsonb([a.as_json() for a in attempts])}).fetchone()
+    return {UUID(k): v for k, v in (found["statuses"] if found else {}).items()}
 
 
 def clear_enqueued(conn: Connection, delivery_id: UUID) -> None:
