@@ -21,23 +21,9 @@ from hearth import db
 from hearth.problems import TooManyRequests
 
 # Either count is skipped when its key is null (a request that names no org counts per user
-# only). Both windows are the same minute, so one reset serves both.
-_HIT_SQL = """
-WITH per_credential AS (
-  INSERT INTO rate_limit_counters AS c (org_id, subject, window_start, hits)
-  SELECT %(org)s::uuid, %(subject)s, date_trunc('minute', now()), 1 WHERE %(org)s::uuid IS NOT NULL
-  ON CONFLICT (org_id, subject, window_start) DO UPDATE SET hits = c.hits + 1
-  RETURNING c.hits
-), per_user AS (
-  INSERT INTO user_rate_counters AS u (user_id, subject, window_start, hits)
-  SELECT %(user)s::uuid, 'requests', date_trunc('minute', now()), 1 WHERE %(user)s::uuid IS NOT NULL
-  ON CONFLICT (user_id, subject, window_start) DO UPDATE SET hits = u.hits + 1
-  RETURNING u.hits
-)
-SELECT (SELECT hits FROM per_credential) AS hits, (SELECT hits FROM per_user) AS user_hits,
-       GREATEST(1, ceil(extract(epoch FROM date_trunc('minute', now()) + interval '1 minute' - now())))::int
-         AS reset_seconds
-"""
+# only). Both windows are the same minute, so one reset serves both. A function (migrations/0148),
+# so that the server plans its statements once per session, not on every request.
+_HIT_SQL = "SELECT * FROM hearth_count_request(%(org)s::uuid, %(subject)s, %(user)s::uuid)"
 
 
 @dataclass(frozen=True, slots=True)
