@@ -7,7 +7,11 @@ environment: principal, rate-limit count, tenant setting, the SELECT and the com
 pipelined round trip), the ETag, response shaping, the log line and the EMF metrics (written to
 /dev/null here). The raw side is ``conn.execute(<the same SELECT>).fetchone()`` on an open
 connection with the tenant already set. Prints p50 of both, the ratio (goal: <= 2.5) and the
-round trips per request of each side, counted from libpq's protocol trace::
+round trips per request of each side, counted from libpq's protocol trace.
+
+A third, same-run figure tells the database's share from the kit's Python: the kit's own
+statements (tenant setting, the SELECT, the request count) sent from psycopg in one pipeline,
+with no kit around them ("statements alone")::
 
     .venv/bin/python benchmarks/crm_get_invoke.py [--samples 3000]
 """
@@ -108,9 +112,26 @@ def main() -> int:  # noqa: PLR0915
             os.environ["HEARTH_DATABASE_URL"], autocommit=True, row_factory=dict_row, prepare_threshold=None
         )
         raw.execute("SELECT set_config('app.org_id', %s, false)", (str(org),))
+        alone = psycopg.connect(
+            os.environ["HEARTH_DATABASE_URL"], autocommit=True, row_factory=dict_row, prepare_threshold=None
+        )
+        from hearth.db.transactions import _ASYNC_COMMIT, _OPEN_SQL
+        from hearth.http import ratelimit
+
+        opening = {"org": str(org), "user": str(user), "audit": "", "timeout": "5000"}
+        count = ratelimit.prelude(org, user, principal.credential)
+
+        def statements_alone() -> dict[str, object] | None:
+            """What the kit sends for this read, in the order it sends it, from psycopg."""
+            with alone.pipeline():
+                alone.execute(_OPEN_SQL + _ASYNC_COMMIT, opening)
+                found = alone.execute(select, (company,))
+                alone.execute(count.sql, count.params)
+            return found.fetchone()
 
         invoke_ms: list[float] = []
         raw_ms: list[float] = []
+        alone_ms: list[float] = []
         invoke_cpu_ms = raw_cpu_ms = 0.0  # this process's CPU (Python and syscalls), not the server's
         warmup = args.samples // 10
         from hearth.observability import logger
@@ -126,9 +147,13 @@ def main() -> int:  # noqa: PLR0915
                 row = raw.execute(select, (company,)).fetchone()
                 direct, direct_cpu = time.perf_counter() - t, time.process_time() - c
                 assert row is not None
+                t = time.perf_counter()
+                assert statements_alone() is not None
+                by_statements = time.perf_counter() - t
                 if i >= warmup:
                     invoke_ms.append(invoked * 1000)
                     raw_ms.append(direct * 1000)
+                    alone_ms.append(by_statements * 1000)
                     invoke_cpu_ms += invoked_cpu * 1000
                     raw_cpu_ms += direct_cpu * 1000
             # Round trips, counted apart from the timed samples (tracing costs time).
@@ -152,6 +177,7 @@ def main() -> int:  # noqa: PLR0915
             pstats.Stats(profiler).sort_stats("tottime").print_stats(40)
             pstats.Stats(profiler).sort_stats("cumulative").print_stats(60)
         raw.close()
+        alone.close()
         db.reset()
         p50_invoke, p50_raw = statistics.median(invoke_ms), statistics.median(raw_ms)
         print(f"GET /v1/companies/{{id}}, {args.samples} warm samples each, interleaved")
@@ -159,6 +185,11 @@ def main() -> int:  # noqa: PLR0915
         print(f"  kit invoke (in process)   p50 {p50_invoke:7.3f} ms   p95 {p95_invoke:7.3f} ms")
         print(f"  raw psycopg SELECT        p50 {p50_raw:7.3f} ms   p95 {percentile(raw_ms, 0.95):7.3f} ms")
         print(f"  ratio kit / raw           p50 {p50_invoke / p50_raw:7.3f}   (goal <= 2.5)")
+        p50_alone = statistics.median(alone_ms)
+        print(
+            f"  kit's statements alone    p50 {p50_alone:7.3f} ms   ratio to raw {p50_alone / p50_raw:.3f}"
+            " (the database's share; the rest is the kit's Python)"
+        )
         n = len(invoke_ms)
         print(f"  client CPU per request    kit {invoke_cpu_ms / n:6.3f} ms   raw {raw_cpu_ms / n:6.3f} ms")
         kit_rt, raw_rt = kit_trips.trips / traced, raw_trips.trips / traced
