@@ -325,6 +325,26 @@ def test_the_export_bucket_is_private_encrypted_and_keeps_zips_two_days(template
     assert alarm["Dimensions"][0]["Value"] == {"Fn::GetAtt": ["ExportDeadLetterQueue", "QueueName"]}
 
 
+def test_received_attachments_expire_when_the_retention_policy_erases_their_message(template):
+    """The inbound email bucket deletes attachments/ after the days the inbound_email_content
+    kind erases the message's content (which, for that reason, takes no longer period)."""
+    from hearth.lifecycle.retention import INBOUND_ATTACHMENT_DAYS, policy
+
+    rules = {
+        r["Id"]: r
+        for r in template.resources["InboundEmailBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
+    }
+    rule = rules["AttachmentsExpire"]
+    assert (rule["Status"], rule["Prefix"], rule["ExpirationInDays"]) == (
+        "Enabled",
+        "attachments/",
+        INBOUND_ATTACHMENT_DAYS,
+    )
+    kind = policy()["inbound_email_content"]
+    assert kind.period.days == INBOUND_ATTACHMENT_DAYS
+    assert not kind.overridable
+
+
 def test_the_org_deletion_queue_has_a_dead_letter_queue_and_its_alarm(template):
     queue = template.resources["OrgDeletionQueue"]["Properties"]
     assert queue["RedrivePolicy"]["deadLetterTargetArn"] == {

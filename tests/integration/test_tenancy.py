@@ -27,7 +27,7 @@ NON_TENANT_LEADING_INDEXES = {
             *("idempotency_keys", "rate_limit_counters", "inbound_webhook_receipts", "domain_events"),
             *("webhook_delivery_attempts", "interactions", "notes", "time_entries", "tasks", "deals"),
             *("projects", "people", "companies", "billing_usage", "sms_messages"),
-            "notifications",
+            *("notifications", "emails", "inbound_emails", "exports"),
         )
     },
 }

@@ -61,6 +61,10 @@ def _days(n: float) -> timedelta:
     return timedelta(days=n)
 
 
+#: Days a received email's attachments are kept: the inbound email bucket's lifecycle rule for
+#: ``attachments/`` (template.yaml) deletes them then, and the message's content is erased with them.
+INBOUND_ATTACHMENT_DAYS = 365
+
 #: The soft-deleted records purged 30 days after their deletion, children before parents
 #: (what references them goes by the foreign keys' own actions: links and timeline rows cascade,
 #: live rows' references are set to NULL).
@@ -186,6 +190,53 @@ def _policy() -> tuple[Kind, ...]:
             description="What an SMS said (body, media links) is erased after a year; the message"
             " stays in the log.",
             erase="body = '', media_urls = '{}', content_erased_at = now()",
+        ),
+        Kind(
+            "email_content",
+            "emails",
+            _days(365),
+            ERASE,
+            age="created_at",
+            where="content_erased_at IS NULL",
+            schedule="expired",
+            description="What a sent email said (bodies, the attachments it named) is erased after a"
+            " year; the email stays in the log.",
+            erase="text_body = '', html_body = NULL, attachments = '[]', content_erased_at = now()",
+        ),
+        Kind(
+            "inbound_email_content",
+            "inbound_emails",
+            _days(INBOUND_ATTACHMENT_DAYS),
+            ERASE,
+            age="received_at",
+            where="content_erased_at IS NULL",
+            schedule="expired",
+            description="What a received email said (bodies, the attachments' list) is erased after a"
+            " year, when its attachments expire from the bucket; the message stays in the log.",
+            erase="text_body = '', html_body = NULL, attachments = '[]', content_erased_at = now()",
+            overridable=False,
+        ),
+        Kind(
+            "exports",
+            "exports",
+            _days(90),
+            DELETE,
+            age="created_at",
+            schedule="expired",
+            description="Export requests (who asked for what, the counts), 90 days after they were made;"
+            " the zip itself is deleted after two days.",
+        ),
+        Kind(
+            "backup_checks",
+            "backup_checks",
+            _days(400),
+            DELETE,
+            age="checked_at",
+            schedule="expired",
+            description="Results of the daily backup checks, after 400 days.",
+            per_org=False,
+            overridable=False,
+            key=("id",),
         ),
         Kind(
             "read_notifications",

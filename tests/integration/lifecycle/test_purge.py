@@ -499,3 +499,135 @@ def test_notifications_read_over_90_days_ago_go_unread_and_recent_ones_stay(tena
     )}  # fmt: skip
     assert left == {rows["recent_read"], rows["unread"]}
     assert purge.run("expired").purged["read_notifications"] == 0
+
+
+def _email(admin_db, org_id: str, ago: timedelta) -> str:
+    return str(
+        admin_db.execute(
+            "INSERT INTO emails (org_id, status, category, from_address, to_addresses, subject, text_body,"
+            " html_body, attachments, provider_message_id, sent_at, created_at) VALUES (%s, 'delivered',"
+            " 'transactional', 'hello@acme.example', ARRAY['ada@example.com'], 'Your quote', 'Dear Ada',"
+            " '<p>Dear Ada</p>', %s, %s, %s, %s) RETURNING id",
+            (
+                org_id,
+                Jsonb([{"inbound_email_id": str(uuid.uuid4()), "index": 0, "filename": "q.pdf"}]),
+                "ses-" + uuid.uuid4().hex,
+                clock.now() - ago,
+                clock.now() - ago,
+            ),
+        ).fetchone()["id"]
+    )
+
+
+def _inbound(admin_db, org_id: str, ago: timedelta) -> str:
+    ses_id = uuid.uuid4().hex
+    return str(
+        admin_db.execute(
+            "INSERT INTO inbound_emails (org_id, direction, recipient, ses_message_id, from_address, subject,"
+            " text_body, html_body, attachments, raw_key, received_at) VALUES (%s, 'inbound',"
+            " 'sales@in.acme.example', %s, 'ada@example.com', 'Re: quote', 'Looks good', '<p>Looks good</p>',"
+            " %s, %s, %s) RETURNING id",
+            (
+                org_id,
+                ses_id,
+                Jsonb([{"index": 0, "filename": "signed.pdf", "key": f"attachments/{org_id}/{ses_id}/0"}]),
+                f"inbound/{ses_id}",
+                clock.now() - ago,
+            ),
+        ).fetchone()["id"]
+    )
+
+
+def test_email_content_sent_and_received_is_erased_after_a_year_and_the_log_stays(
+    tenant, other_tenant, admin_db
+):
+    sent = {
+        "old": _email(admin_db, tenant.org_id, 366 * DAY),
+        "theirs": _email(admin_db, other_tenant.org_id, 400 * DAY),
+        "young": _email(admin_db, tenant.org_id, 364 * DAY),
+    }
+    received = {
+        "old": _inbound(admin_db, tenant.org_id, 366 * DAY),
+        "theirs": _inbound(admin_db, other_tenant.org_id, 400 * DAY),
+        "young": _inbound(admin_db, tenant.org_id, 364 * DAY),
+    }
+    # An org's longer period keeps its sent emails' content; received content goes when the
+    # bucket deletes the attachments, whatever the org asked for.
+    admin_db.execute(
+        "INSERT INTO retention_overrides (org_id, kind, seconds) VALUES (%s, 'email_content', %s)",
+        (other_tenant.org_id, 500 * 86400),
+    )
+
+    report = purge.run("expired")
+
+    assert report.purged["email_content"] >= 1
+    assert report.purged["inbound_email_content"] >= 2
+    emails = {
+        str(r["id"]): r
+        for r in admin_db.execute(
+            "SELECT id, subject, text_body, html_body, attachments, status, provider_message_id,"
+            " content_erased_at FROM emails WHERE id = ANY(%s)",
+            (list(sent.values()),),
+        )
+    }
+    old = emails[sent["old"]]
+    assert (old["text_body"], old["html_body"], old["attachments"]) == ("", None, [])
+    assert old["content_erased_at"] is not None
+    assert (old["subject"], old["status"]) == ("Your quote", "delivered")  # the log stays
+    assert old["provider_message_id"].startswith("ses-")
+    for kept in ("theirs", "young"):
+        assert emails[sent[kept]]["text_body"] == "Dear Ada"
+        assert emails[sent[kept]]["content_erased_at"] is None
+    inbound = {
+        str(r["id"]): r
+        for r in admin_db.execute(
+            "SELECT id, subject, text_body, html_body, attachments, content_erased_at FROM inbound_emails"
+            " WHERE id = ANY(%s)",
+            (list(received.values()),),
+        )
+    }
+    for erased in ("old", "theirs"):
+        row = inbound[received[erased]]
+        assert (row["text_body"], row["html_body"], row["attachments"]) == ("", None, [])
+        assert (row["subject"], row["content_erased_at"] is not None) == ("Re: quote", True)
+    assert inbound[received["young"]]["text_body"] == "Looks good"
+    again = purge.run("expired").purged
+    assert (again["email_content"], again["inbound_email_content"]) == (0, 0)
+
+
+def test_export_requests_go_after_90_days_and_backup_checks_after_400(tenant, other_tenant, admin_db):
+    exports = {}
+    for name, org, ago in (
+        ("old", tenant.org_id, 91 * DAY),
+        ("theirs", other_tenant.org_id, 91 * DAY),
+        ("young", tenant.org_id, 89 * DAY),
+    ):
+        owner = tenant.owner.user_id if org == tenant.org_id else other_tenant.owner.user_id
+        exports[name] = admin_db.execute(
+            "INSERT INTO exports (org_id, requested_by, scope, status, error, finished_at, created_at)"
+            " VALUES (%s, %s, 'org', 'failed', 'worker_failed', %s, %s) RETURNING id",
+            (org, owner, clock.now() - ago, clock.now() - ago),
+        ).fetchone()["id"]
+    checks = {
+        name: admin_db.execute(
+            "INSERT INTO backup_checks (checked_at, target, check_name, passed) VALUES (%s, 'hearth-db',"
+            " 'snapshot_age', true) RETURNING id",
+            (clock.now() - ago,),
+        ).fetchone()["id"]
+        for name, ago in (("old", 401 * DAY), ("young", 399 * DAY))
+    }
+
+    report = purge.run("expired")
+
+    assert report.purged["exports"] >= 2
+    assert report.purged["backup_checks"] >= 1
+    left = {r["id"] for r in admin_db.execute(
+        "SELECT id FROM exports WHERE id = ANY(%s)", (list(exports.values()),)
+    )}  # fmt: skip
+    assert left == {exports["young"]}
+    left = {r["id"] for r in admin_db.execute(
+        "SELECT id FROM backup_checks WHERE id = ANY(%s)", (list(checks.values()),)
+    )}  # fmt: skip
+    assert left == {checks["young"]}
+    again = purge.run("expired").purged
+    assert (again["exports"], again["backup_checks"]) == (0, 0)
