@@ -65,6 +65,9 @@ def _days(n: float) -> timedelta:
 #: ``attachments/`` (template.yaml) deletes them then, and the message's content is erased with them.
 INBOUND_ATTACHMENT_DAYS = 365
 
+#: What erasing an email's content sets, sent (``emails``) or received (``inbound_emails``) alike.
+_EMAIL_ERASE = "text_body = '', html_body = NULL, attachments = '[]', content_erased_at = now()"
+
 #: The soft-deleted records purged 30 days after their deletion, children before parents
 #: (what references them goes by the foreign keys' own actions: links and timeline rows cascade,
 #: live rows' references are set to NULL).
@@ -201,7 +204,7 @@ def _policy() -> tuple[Kind, ...]:
             schedule="expired",
             description="What a sent email said (bodies, the attachments it named) is erased after a"
             " year; the email stays in the log.",
-            erase="text_body = '', html_body = NULL, attachments = '[]', content_erased_at = now()",
+            erase=_EMAIL_ERASE,
         ),
         Kind(
             "inbound_email_content",
@@ -213,7 +216,7 @@ def _policy() -> tuple[Kind, ...]:
             schedule="expired",
             description="What a received email said (bodies, the attachments' list) is erased after a"
             " year, when its attachments expire from the bucket; the message stays in the log.",
-            erase="text_body = '', html_body = NULL, attachments = '[]', content_erased_at = now()",
+            erase=_EMAIL_ERASE,
             overridable=False,
         ),
         Kind(

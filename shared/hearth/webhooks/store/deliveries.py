@@ -305,6 +305,11 @@ class AttemptRecord:
         }
 
 
+def _statuses(found: dict[str, Any] | None) -> dict[UUID, str]:
+    """The record function's answer: each recorded delivery's status after it."""
+    return {UUID(k): v for k, v in (found["statuses"] if found else {}).items()}
+
+
 def record_alone(org_id: UUID, attempts: Sequence[AttemptRecord]) -> dict[UUID, str]:
     """:func:`record` as a transaction of its own, sent in one round trip (the common case:
     successful attempts that change nothing else).
@@ -319,7 +324,7 @@ def record_alone(org_id: UUID, attempts: Sequence[AttemptRecord]) -> dict[UUID, 
     found = db.database("app").run_once(
         _RECORD, {"rows": Jsonb([a.as_json() for a in attempts])}, org_id=str(org_id), durable=False
     )
-    return {UUID(k): v for k, v in (found["statuses"] if found else {}).items()}
+    return _statuses(found)
 
 
 def record(conn: Connection, attempts: Sequence[AttemptRecord]) -> dict[UUID, str]:
@@ -330,7 +335,7 @@ def record(conn: Connection, attempts: Sequence[AttemptRecord]) -> dict[UUID, st
     if not attempts:
         return {}
     found = conn.execute(_RECORD, {"rows": Jsonb([a.as_json() for a in attempts])}).fetchone()
-    return {UUID(k): v for k, v in (found["statuses"] if found else {}).items()}
+    return _statuses(found)
 
 
 def clear_enqueued(conn: Connection, delivery_id: UUID) -> None:
